@@ -1,0 +1,53 @@
+# Two commands on a fresh machine that has only Python 3.11+:
+#   make run    set up .venv, run the standard experiments on the embedded MLflow store
+#   make test   set up .venv, run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 5000
+EXPERIMENTS ?= data_profile credit_scorecard credit_xgboost market_var risk_register early_warning
+PYTEST_ARGS ?=
+
+.PHONY: setup run test ui server bench clean help
+
+help:
+	@echo "make run | make test | make ui | make server | make bench | make clean"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "riskkit needs Python 3.11+ (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	@set -e; for name in $(EXPERIMENTS); do \
+	  if [ -f experiments/$$name.yaml ]; then \
+	    echo "== riskkit run experiments/$$name.yaml"; \
+	    $(BIN)/riskkit run experiments/$$name.yaml --wait; \
+	  fi; \
+	done
+	@echo
+	@echo "Results: MLflow store sqlite:///$(CURDIR)/mlflow.db, artifacts in $(CURDIR)/mlartifacts,"
+	@echo "         executed notebooks in $(CURDIR)/runs/"
+	@echo "Open the MLflow UI with: make ui   (then browse http://127.0.0.1:$(PORT))"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+ui: $(STAMP)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db \
+	  --default-artifact-root $(CURDIR)/mlartifacts --host 127.0.0.1 --port $(PORT)
+
+server: $(STAMP)
+	$(BIN)/python -m riskkit.server --host 127.0.0.1 --port $(PORT)
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+clean:
+	rm -rf runs mlartifacts mlflow.db .pytest_cache

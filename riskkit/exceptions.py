@@ -1,0 +1,68 @@
+"""The riskkit error and warning family.
+
+One condition, one type. Every error is a :class:`RiskkitError` (a ``ValueError``), and its
+message names the argument, the value received and a hint, e.g.::
+
+    window must be smaller than the series (got window=1000 for 250 observations);
+    use a shorter window or a longer history
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "ConvergenceWarning",
+    "DataError",
+    "DeliveryError",
+    "DroppedFeatureWarning",
+    "MissingIndicatorWarning",
+    "NotFittedError",
+    "ParameterError",
+    "RiskkitError",
+    "RiskkitWarning",
+    "TrackingError",
+]
+
+
+class RiskkitError(ValueError):
+    """Base class of every error riskkit raises on bad input or state."""
+
+
+class ParameterError(RiskkitError):
+    """An argument has an invalid value or type (alpha outside (0, 0.5], max_bins < 2, ...)."""
+
+
+class DataError(RiskkitError):
+    """Input data is unusable: empty, NaN/inf, wrong dtype, misaligned, missing column, ..."""
+
+
+class NotFittedError(RiskkitError):
+    """A method that needs a fitted estimator was called before ``fit``."""
+
+
+class ConfigError(RiskkitError):
+    """An experiment file, register, warning configuration or model document is malformed."""
+
+
+class TrackingError(RiskkitError):
+    """The MLflow store or server cannot be used (unreachable, unknown run, missing model)."""
+
+
+class DeliveryError(RiskkitError):
+    """An alert could not be delivered through a channel after its retries."""
+
+
+class RiskkitWarning(UserWarning):
+    """Base class of riskkit warnings."""
+
+
+class ConvergenceWarning(RiskkitWarning):
+    """An optimiser did not converge; the previous parameters were kept."""
+
+
+class DroppedFeatureWarning(RiskkitWarning):
+    """A feature was dropped (constant, all missing, or filtered by selection)."""
+
+
+class MissingIndicatorWarning(RiskkitWarning):
+    """A key risk indicator has no value to evaluate."""

@@ -1,0 +1,143 @@
+"""Experiment files: YAML naming an MLflow experiment, a notebook, parameters and a grid."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from riskkit._validation import short_repr
+from riskkit.exceptions import ConfigError
+
+__all__ = ["Experiment", "RunSpec", "load_experiment", "parse_overrides"]
+
+_KNOWN_KEYS = {"experiment", "notebook", "parameters", "grid", "gates", "tags", "description", "register_model"}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One point of an experiment: the parameters a notebook run gets and its display name."""
+
+    name: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A parsed, validated experiment file."""
+
+    path: Path
+    experiment: str
+    notebook: Path
+    parameters: dict[str, Any] = field(default_factory=dict)
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    gates: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    register_model: str | None = None
+
+    def runs(self, overrides: dict[str, Any] | None = None) -> list[RunSpec]:
+        """Expand the grid (one run per combination); ``overrides`` win over both the fixed
+        parameters and a grid axis of the same name."""
+        overrides = overrides or {}
+        base = {**self.parameters, **overrides}
+        axes = {k: v for k, v in self.grid.items() if k not in overrides}
+        if not axes:
+            return [RunSpec(self.notebook.stem, base)]
+        keys = list(axes)
+        specs = []
+        for combo in itertools.product(*(axes[k] for k in keys)):
+            point = dict(zip(keys, combo, strict=True))
+            label = ",".join(f"{k}={_label(v)}" for k, v in point.items())
+            specs.append(RunSpec(f"{self.notebook.stem}[{label}]", {**base, **point}))
+        return specs
+
+
+def _label(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+def _fail(path: Path, message: str) -> ConfigError:
+    return ConfigError(f"experiment file {str(path)!r}: {message}")
+
+
+def load_experiment(path: str | Path, root: Path | None = None) -> Experiment:
+    """Read and validate an experiment file; every problem names the file and the key."""
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(
+            f"experiment file not found (got {str(file)!r}); give a YAML file such as experiments/data_profile.yaml"
+        )
+    try:
+        doc = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as exc:
+        raise _fail(file, f"is not valid YAML ({exc})") from None
+    if not isinstance(doc, dict):
+        raise _fail(file, f"must be a mapping with keys 'experiment' and 'notebook' (got {type(doc).__name__})")
+    unknown = sorted(set(doc) - _KNOWN_KEYS)
+    if unknown:
+        raise _fail(file, f"unknown key(s) {unknown}; allowed keys are {sorted(_KNOWN_KEYS)}")
+    for key in ("experiment", "notebook"):
+        if key not in doc:
+            raise _fail(file, f"missing key {key!r}")
+        if not isinstance(doc[key], str) or not doc[key].strip():
+            raise _fail(file, f"key {key!r} must be a non-empty string (got {short_repr(doc[key])})")
+    notebook = _resolve_notebook(file, doc["notebook"], root)
+    parameters = _mapping(file, doc, "parameters")
+    grid = _mapping(file, doc, "grid")
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise _fail(file, f"grid key {key!r} must be a non-empty list (got {short_repr(values)})")
+    gates = {str(k): str(v) for k, v in _mapping(file, doc, "gates").items()}
+    tags = {str(k): str(v) for k, v in _mapping(file, doc, "tags").items()}
+    register = doc.get("register_model")
+    if register is not None and not isinstance(register, str):
+        raise _fail(file, f"key 'register_model' must be a string (got {short_repr(register)})")
+    return Experiment(file.resolve(), doc["experiment"].strip(), notebook, parameters, grid, gates, tags, register)
+
+
+def _mapping(file: Path, doc: dict[str, Any], key: str) -> dict[str, Any]:
+    value = doc.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(file, f"key {key!r} must be a mapping (got {type(value).__name__}: {short_repr(value)})")
+    return {str(k): v for k, v in value.items()}
+
+
+def _resolve_notebook(file: Path, notebook: str, root: Path | None) -> Path:
+    from riskkit.tracking import repo_root
+
+    candidate = Path(notebook)
+    if not candidate.is_absolute():
+        candidate = (root or repo_root()) / candidate
+    if not candidate.is_file():
+        raise _fail(file, f"notebook not found (got notebook={notebook!r}, looked at {str(candidate)!r})")
+    if candidate.suffix != ".ipynb":
+        raise _fail(file, f"notebook must be an .ipynb file (got notebook={notebook!r})")
+    return candidate.resolve()
+
+
+_OVERRIDE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """``["key=value", ...]`` -> dict, values parsed like YAML scalars (``3`` -> 3, ``x`` -> 'x')."""
+    result: dict[str, Any] = {}
+    for item in items or []:
+        match = _OVERRIDE.match(item)
+        if not match:
+            raise ConfigError(
+                f"-p must look like key=value with a Python identifier as key (got {item!r})"
+            )
+        key, raw = match.groups()
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        result[key] = value
+    return result

@@ -1,0 +1,351 @@
+"""Experiment file -> papermill runs -> MLflow runs.
+
+The runner owns each MLflow run: it creates it, logs the parameters, executes the notebook with
+``MLFLOW_TRACKING_URI`` and ``MLFLOW_RUN_ID`` in the kernel's environment, keeps the executed
+notebook under ``runs/`` and attaches it as ``.ipynb`` and ``.html``, and ends the run FINISHED or
+FAILED (with the error and the failing cell). A notebook left to itself would end its run
+FINISHED from the kernel's exit hook even when a cell raised; the runner sets the final status
+after the kernel is gone, so that cannot happen here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import multiprocessing as mp
+import os
+import queue
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from riskkit import __version__, tracking
+from riskkit.exceptions import ConfigError, RiskkitError
+from riskkit.pipeline._experiment import Experiment, RunSpec, load_experiment
+
+__all__ = ["ExperimentLockedError", "RunResult", "check_parameters", "run_experiment", "run_experiment_file"]
+
+KERNEL_NAME = "riskkit-python"
+
+
+class ExperimentLockedError(RiskkitError):
+    """Another run of the same experiment file is still going."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one notebook run ended with."""
+
+    name: str
+    run_id: str
+    status: str  # FINISHED | FAILED
+    elapsed: float
+    output_notebook: str
+    error: str = ""
+    failed_cell: int | None = None
+
+
+# --------------------------------------------------------------------------- parameters
+def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
+    """Refuse parameters the notebook's ``parameters`` cell does not declare (papermill only warns)."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    if not declared and parameters:
+        raise ConfigError(
+            f"notebook {notebook.name!r} has no cell tagged 'parameters' but got parameters "
+            f"{sorted(parameters)}; tag the cell holding its defaults 'parameters'"
+        )
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ConfigError(
+            f"undeclared parameter(s) {unknown} for notebook {notebook.name!r}; "
+            f"it declares {sorted(declared)}"
+        )
+
+
+# --------------------------------------------------------------------------- kernel
+def _kernel_dir() -> Path:
+    """A kernelspec pointing at this interpreter, so notebooks always run in riskkit's environment
+    (a user-level 'python3' kernelspec elsewhere cannot hijack the run)."""
+    base = tracking.repo_root() / "runs" / ".jupyter"
+    spec_dir = base / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "riskkit",
+        "language": "python",
+        "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+    }
+    target = spec_dir / "kernel.json"
+    text = json.dumps(spec, indent=1)
+    if not target.is_file() or target.read_text() != text:
+        tmp = spec_dir / f"kernel.json.{os.getpid()}"
+        tmp.write_text(text)
+        tmp.replace(target)
+    return base
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+# --------------------------------------------------------------------------- one run
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text).strip("_")[:80]
+
+
+def _failure_details(exc: BaseException) -> tuple[str, int | None]:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"{exc.ename}: {exc.evalue}", int(exc.cell_index)
+    name = type(exc).__name__
+    if "DeadKernel" in name:
+        return f"{name}: the kernel died ({exc})", None
+    return f"{name}: {exc}", None
+
+
+def _to_html(notebook_path: Path) -> Path | None:
+    try:
+        import nbformat
+        from nbconvert import HTMLExporter
+
+        body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook_path, as_version=4))
+    except Exception:  # a broken notebook still keeps its .ipynb
+        return None
+    html = notebook_path.with_suffix(".html")
+    html.write_text(body, encoding="utf-8")
+    return html
+
+
+def execute_run(
+    uri: str, experiment_id: str, experiment: Experiment, spec: RunSpec, events: Any = None
+) -> RunResult:
+    """Create the MLflow run, execute the notebook into it, attach it, and end the run."""
+    import papermill
+
+    started = time.monotonic()
+    mlflow_client = tracking.client(uri)
+    git = tracking.git_state()
+    tags = {
+        "mlflow.runName": spec.name,
+        "mlflow.source.name": str(experiment.notebook.relative_to(tracking.repo_root()))
+        if experiment.notebook.is_relative_to(tracking.repo_root())
+        else str(experiment.notebook),
+        "mlflow.source.type": "NOTEBOOK",
+        "mlflow.source.git.commit": git["commit"],
+        "riskkit.notebook": experiment.notebook.name,
+        "riskkit.experiment_file": experiment.path.name,
+        "riskkit.git_commit": git["commit"],
+        "riskkit.git_dirty": git["dirty"],
+        "riskkit.version": __version__,
+        **experiment.tags,
+    }
+    run = mlflow_client.create_run(experiment_id, tags=tags, run_name=spec.name)
+    run_id = run.info.run_id
+    if events is not None:
+        events.put(("RUNNING", spec.name, run_id, 0.0))
+    _log_parameters(mlflow_client, run_id, spec.parameters)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out_dir = tracking.repo_root() / "runs" / _slug(experiment.experiment)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output = out_dir / f"{stamp}_{_slug(spec.name)}_{run_id[:8]}.ipynb"
+    error, failed_cell = "", None
+    env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_RUN_ID": run_id, "JUPYTER_PATH": str(_kernel_dir()), "MPLBACKEND": "Agg"}
+    try:
+        with _environment(env):
+            papermill.execute_notebook(
+                str(experiment.notebook),
+                str(output),
+                parameters=spec.parameters,
+                kernel_name=KERNEL_NAME,
+                cwd=str(tracking.repo_root()),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=True,
+            )
+    except BaseException as exc:  # noqa: BLE001 (a run must always end; KeyboardInterrupt too)
+        error, failed_cell = _failure_details(exc)
+        if isinstance(exc, KeyboardInterrupt):
+            _finish(mlflow_client, run_id, output, "KILLED", error, failed_cell)
+            raise
+    status = "FAILED" if error else "FINISHED"
+    _finish(mlflow_client, run_id, output, status, error, failed_cell)
+    return RunResult(spec.name, run_id, status, time.monotonic() - started, str(output), error, failed_cell)
+
+
+def _log_parameters(mlflow_client: Any, run_id: str, parameters: dict[str, Any]) -> None:
+    from mlflow.entities import Param
+
+    params = [Param(k, json.dumps(v) if isinstance(v, (dict, list)) else str(v)) for k, v in parameters.items()]
+    if params:
+        mlflow_client.log_batch(run_id, params=params)
+    typed = {k: {"value": v, "type": type(v).__name__} for k, v in parameters.items()}
+    mlflow_client.log_dict(run_id, json.loads(json.dumps(typed, default=str)), "params.json")
+
+
+def _finish(mlflow_client: Any, run_id: str, output: Path, status: str, error: str, failed_cell: int | None) -> None:
+    """Attach the executed notebook, record the error, then set the final status."""
+    try:
+        if output.is_file():
+            mlflow_client.log_artifact(run_id, str(output), "notebook")
+            html = _to_html(output)
+            if html is not None:
+                mlflow_client.log_artifact(run_id, str(html), "notebook")
+        if error:
+            mlflow_client.set_tag(run_id, "riskkit.error", error[:5000])
+            if failed_cell is not None:
+                mlflow_client.set_tag(run_id, "riskkit.failed_cell", str(failed_cell))
+            mlflow_client.log_text(run_id, error, "error.txt")
+    finally:
+        mlflow_client.set_terminated(run_id, status=status)
+
+
+# --------------------------------------------------------------------------- many runs
+@contextlib.contextmanager
+def experiment_lock(experiment: Experiment, wait: bool) -> Iterator[None]:
+    """One run of an experiment file at a time: a second one waits (``wait=True``) or is refused."""
+    lock_dir = tracking.repo_root() / "runs" / ".locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    path = lock_dir / f"{_slug(experiment.path.stem)}.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise ExperimentLockedError(
+                f"experiment file {experiment.path.name!r} is already running ({holder}); "
+                "wait for it to finish or pass --wait to queue behind it"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_experiment(
+    experiment: Experiment,
+    overrides: dict[str, Any] | None = None,
+    *,
+    parallel: int = 1,
+    wait: bool = False,
+    stream: TextIO | None = None,
+) -> list[RunResult]:
+    """Run every point of ``experiment``; a failing run never stops the others."""
+    if parallel < 1:
+        raise ConfigError(f"--parallel must be >= 1 (got {parallel})")
+    specs = experiment.runs(overrides)
+    for spec in specs:
+        check_parameters(experiment.notebook, spec.parameters)
+    uri = tracking.init_store()
+    experiment_id = tracking.ensure_experiment(experiment.experiment, uri)
+    display = _Progress(specs, stream or sys.stdout)
+    with experiment_lock(experiment, wait):
+        ctx = mp.get_context("spawn")
+        manager = ctx.Manager()
+        events = manager.Queue()
+        listener = threading.Thread(target=display.listen, args=(events,), daemon=True)
+        listener.start()
+        workers = max(1, min(parallel, len(specs)))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {pool.submit(execute_run, uri, experiment_id, experiment, s, events): s for s in specs}
+            done = {id(futures[f]): _collect(f, futures[f], events) for f in as_completed(futures)}
+        results = [done[id(s)] for s in specs]
+        events.put(None)
+        listener.join(timeout=5)
+        manager.shutdown()
+    display.summary(results, experiment.experiment, uri)
+    return results
+
+
+def _collect(future: Any, spec: RunSpec, events: Any) -> RunResult:
+    try:
+        result: RunResult = future.result()
+    except Exception as exc:  # the worker process itself died
+        result = RunResult(spec.name, "", "FAILED", 0.0, "", f"{type(exc).__name__}: {exc}")
+    events.put((result.status, spec.name, result.run_id, result.elapsed))
+    return result
+
+
+def run_experiment_file(path: str | Path, overrides: dict[str, Any] | None = None, **kwargs: Any) -> list[RunResult]:
+    """Load an experiment file and run it (see :func:`run_experiment`)."""
+    return run_experiment(load_experiment(path), overrides, **kwargs)
+
+
+class _Progress:
+    """One line per run and state change: index, name, state, elapsed."""
+
+    def __init__(self, specs: list[RunSpec], stream: TextIO) -> None:
+        self.total = len(specs)
+        self.index = {s.name: i + 1 for i, s in enumerate(specs)}
+        self.started: dict[str, float] = {}
+        self.stream = stream
+        self.width = max(len(s.name) for s in specs)
+        self.lock = threading.Lock()
+
+    def line(self, state: str, name: str, elapsed: float | None = None) -> None:
+        if elapsed is None:
+            elapsed = time.monotonic() - self.started.get(name, time.monotonic())
+        with self.lock:
+            print(
+                f"[{self.index.get(name, 0):>{len(str(self.total))}}/{self.total}] "
+                f"{name:<{self.width}}  {state:<8}  {elapsed:7.1f}s",
+                file=self.stream,
+                flush=True,
+            )
+
+    def listen(self, events: Any) -> None:
+        while True:
+            try:
+                event = events.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):
+                return
+            if event is None:
+                return
+            state, name, _run_id, elapsed = event
+            if state == "RUNNING":
+                self.started[name] = time.monotonic()
+                self.line(state, name, 0.0)
+            else:
+                self.line(state, name, elapsed)
+
+    def summary(self, results: list[RunResult], experiment: str, uri: str) -> None:
+        rows = [("run", "status", "elapsed", "run id", "error")]
+        for r in results:
+            rows.append((r.name, r.status, f"{r.elapsed:.1f}s", r.run_id[:12], r.error[:60]))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        out = self.stream
+        print(f"\nexperiment {experiment!r} in {uri}", file=out)
+        for i, row in enumerate(rows):
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
+            if i == 0:
+                print("  ".join("-" * w for w in widths), file=out)
+        failed = sum(r.status != "FINISHED" for r in results)
+        print(f"{len(results) - failed} finished, {failed} failed", file=out, flush=True)
+

@@ -1,0 +1,375 @@
+"""The only module that talks to MLflow.
+
+It resolves where runs go, prepares the store before parallel work, creates experiments without
+races, and offers the few helpers notebooks need.
+
+Where runs go (see ``design.md``):
+
+* ``MLFLOW_TRACKING_URI`` when set;
+* otherwise the embedded store ``sqlite:///<repo root>/mlflow.db`` with artifacts under
+  ``<repo root>/mlartifacts``. Paths are absolute, so a notebook kernel's working directory never
+  changes where runs land.
+
+Inside a notebook run by ``riskkit run`` the kernel's environment carries ``MLFLOW_TRACKING_URI``
+and ``MLFLOW_RUN_ID``: the helpers below log into the runner's run. In an interactive session with
+no run id they start a run in the experiment ``riskkit-interactive``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from riskkit.exceptions import TrackingError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import mlflow.entities
+    import pandas as pd
+    from matplotlib.figure import Figure
+    from mlflow.tracking import MlflowClient
+
+__all__ = [
+    "INTERACTIVE_EXPERIMENT",
+    "artifact_root",
+    "check_reachable",
+    "client",
+    "current_run_id",
+    "ensure_experiment",
+    "git_state",
+    "init_store",
+    "latest_run",
+    "log_artifact",
+    "log_dataset_digest",
+    "log_dict",
+    "log_figure",
+    "log_metrics",
+    "log_params",
+    "log_table",
+    "log_text",
+    "repo_root",
+    "set_tags",
+    "tracking_uri",
+]
+
+logger = logging.getLogger(__name__)
+
+INTERACTIVE_EXPERIMENT = "riskkit-interactive"
+_HTTP_TIMEOUT_S = 5.0
+
+
+# --------------------------------------------------------------------------- where runs go
+def repo_root() -> Path:
+    """The repository root: ``RISKKIT_HOME`` when set, else the folder holding ``pyproject.toml``
+    above this package, else the current directory."""
+    env = os.environ.get("RISKKIT_HOME")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").is_file():
+        return here
+    return Path.cwd().resolve()
+
+
+def tracking_uri() -> str:
+    """``MLFLOW_TRACKING_URI`` when set, else the embedded SQLite store under the repo root."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    if uri:
+        return uri
+    return f"sqlite:///{repo_root() / 'mlflow.db'}"
+
+
+def artifact_root() -> Path:
+    """Folder holding the artifacts of the embedded store (``<repo>/mlartifacts``)."""
+    return repo_root() / "mlartifacts"
+
+
+def _is_local_sqlite(uri: str) -> bool:
+    return uri.startswith("sqlite:///")
+
+
+def _is_http(uri: str) -> bool:
+    return uri.startswith(("http://", "https://"))
+
+
+def check_reachable(uri: str | None = None, timeout: float = _HTTP_TIMEOUT_S) -> None:
+    """Raise :class:`TrackingError` within ``timeout`` seconds when an HTTP server does not answer.
+
+    Local stores (SQLite, file) are always reachable.
+    """
+    uri = uri or tracking_uri()
+    if not _is_http(uri):
+        return
+    url = uri.rstrip("/") + "/health"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http only)
+            if response.status != 200:
+                raise TrackingError(
+                    f"tracking server answered {response.status} on {url} "
+                    f"(MLFLOW_TRACKING_URI={uri!r}); check the server's log"
+                )
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        raise TrackingError(
+            f"tracking server is unreachable (MLFLOW_TRACKING_URI={uri!r}: {exc}); "
+            "start it (make server) or unset MLFLOW_TRACKING_URI to use the embedded store"
+        ) from None
+
+
+@contextlib.contextmanager
+def _file_lock(name: str) -> Iterator[None]:
+    """An exclusive inter-process lock on a file under the system temp folder."""
+    digest = hashlib.sha1(name.encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"riskkit-{digest}.lock"
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def client(uri: str | None = None) -> MlflowClient:
+    """An ``MlflowClient`` on the resolved tracking URI."""
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=uri or tracking_uri())
+
+
+def init_store(uri: str | None = None) -> str:
+    """Create or migrate the store once, under a lock, before any parallel work.
+
+    Several processes creating a fresh SQLite store at once all fail on schema migration
+    (MLflow 3.x); calling this first makes later clients find a ready schema. Returns the URI.
+    """
+    uri = uri or tracking_uri()
+    check_reachable(uri)
+    if _is_local_sqlite(uri):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(f"init:{uri}"):
+        try:
+            client(uri).search_experiments(max_results=1)
+        except Exception as exc:  # mlflow raises many kinds here
+            raise TrackingError(
+                f"cannot open the tracking store (MLFLOW_TRACKING_URI={uri!r}: {exc}); "
+                "check the URI and that the store is writable"
+            ) from exc
+    return uri
+
+
+def ensure_experiment(name: str, uri: str | None = None) -> str:
+    """Return the id of experiment ``name``, creating it (by id, under a lock) when missing.
+
+    Two processes calling ``mlflow.set_experiment`` on a new name at once can send a run to
+    "Default"; creating the experiment here, once, and passing its id avoids that.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise TrackingError(f"experiment name must be a non-empty string (got {name!r})")
+    uri = uri or tracking_uri()
+    mlflow_client = client(uri)
+    with _file_lock(f"experiment:{uri}:{name}"):
+        existing = mlflow_client.get_experiment_by_name(name)
+        if existing is not None:
+            if existing.lifecycle_stage == "deleted":
+                mlflow_client.restore_experiment(existing.experiment_id)
+            return str(existing.experiment_id)
+        location = None
+        if _is_local_sqlite(uri) and uri == f"sqlite:///{repo_root() / 'mlflow.db'}":
+            location = (artifact_root()).as_uri()
+        elif _is_local_sqlite(uri):
+            location = (Path(uri.removeprefix("sqlite:///")).parent / "mlartifacts").as_uri()
+        try:
+            return str(mlflow_client.create_experiment(name, artifact_location=location))
+        except Exception:
+            # Another client (outside this lock, e.g. another machine) created it first.
+            again = mlflow_client.get_experiment_by_name(name)
+            if again is None:
+                raise
+            return str(again.experiment_id)
+
+
+def git_state(path: Path | None = None) -> dict[str, str]:
+    """The git commit of the repository and whether its tree is dirty ('true'/'false')."""
+    root = path or repo_root()
+
+    def _git(*args: str) -> str:
+        out = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=False
+        )
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    try:
+        commit = _git("rev-parse", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": "unknown"}
+    return {"commit": commit or "unknown", "dirty": "true" if dirty else "false"}
+
+
+def latest_run(experiment_name: str, *, status: str = "FINISHED") -> mlflow.entities.Run | None:
+    """The latest run of an experiment with the given status, or ``None`` when there is none."""
+    mlflow_client = client()
+    experiment = mlflow_client.get_experiment_by_name(experiment_name)
+    if experiment is None:
+        return None
+    runs = mlflow_client.search_runs(
+        [experiment.experiment_id],
+        filter_string=f"attributes.status = '{status}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
+    return runs[0] if runs else None
+
+
+# --------------------------------------------------------------------------- notebook helpers
+def _active_run() -> mlflow.ActiveRun:
+    """The run to log into: the active one, the runner's (``MLFLOW_RUN_ID``), or a new one."""
+    import mlflow
+
+    run = mlflow.active_run()
+    if run is not None:
+        return run
+    mlflow.set_tracking_uri(tracking_uri())
+    run_id = os.environ.get("MLFLOW_RUN_ID")
+    if run_id:
+        return mlflow.start_run(run_id=run_id)
+    init_store()
+    experiment_id = ensure_experiment(INTERACTIVE_EXPERIMENT)
+    return mlflow.start_run(experiment_id=experiment_id)
+
+
+def current_run_id() -> str:
+    """The id of the run the helpers log into (starting or resuming it)."""
+    return str(_active_run().info.run_id)
+
+
+def _param_value(value: Any) -> str:
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str)[:6000]
+    return str(value)[:6000]
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    """Log parameters as strings and their Python types as ``params.json`` (name -> value, type)."""
+    import mlflow
+
+    _active_run()
+    mlflow.log_params({k: _param_value(v) for k, v in params.items()})
+    typed = {k: {"value": v, "type": type(v).__name__} for k, v in params.items()}
+    mlflow.log_dict(json.loads(json.dumps(typed, default=str)), "params.json")
+
+
+def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
+    """Log numeric metrics; ``None`` and NaN values are skipped (MLflow cannot compare them)."""
+    import math
+
+    import mlflow
+
+    _active_run()
+    clean: dict[str, float] = {}
+    for key, value in metrics.items():
+        if value is None:
+            continue
+        number = float(value)
+        if math.isnan(number):
+            continue
+        clean[key] = number
+    if clean:
+        mlflow.log_metrics(clean, step=step)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    """Set run tags (values converted to strings)."""
+    import mlflow
+
+    _active_run()
+    mlflow.set_tags({k: str(v) for k, v in tags.items()})
+
+
+def log_figure(fig: Figure, artifact_file: str, *, close: bool = True) -> None:
+    """Log a matplotlib figure as an image artifact (and close it unless ``close=False``)."""
+    import mlflow
+
+    _active_run()
+    mlflow.log_figure(fig, artifact_file)
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+
+def log_table(frame: pd.DataFrame, artifact_file: str, *, index: bool = True) -> None:
+    """Log a DataFrame as CSV, with an HTML rendering beside it for the MLflow UI."""
+    import mlflow
+
+    _active_run()
+    stem = artifact_file.rsplit(".", 1)[0] if artifact_file.endswith(".csv") else artifact_file
+    mlflow.log_text(frame.to_csv(index=index), f"{stem}.csv")
+    mlflow.log_text(frame.to_html(index=index, border=0, float_format=lambda x: f"{x:.6g}"), f"{stem}.html")
+
+
+def log_dict(obj: Any, artifact_file: str) -> None:
+    """Log a dict or list as a JSON (or YAML, by extension) artifact."""
+    import mlflow
+
+    _active_run()
+    mlflow.log_dict(obj, artifact_file)
+
+
+def log_text(text: str, artifact_file: str) -> None:
+    """Log a text artifact."""
+    import mlflow
+
+    _active_run()
+    mlflow.log_text(text, artifact_file)
+
+
+def log_artifact(local_path: str | Path, artifact_path: str | None = None) -> None:
+    """Log a local file (or folder) as an artifact."""
+    import mlflow
+
+    _active_run()
+    path = Path(local_path)
+    if path.is_dir():
+        mlflow.log_artifacts(str(path), artifact_path)
+    else:
+        mlflow.log_artifact(str(path), artifact_path)
+
+
+def log_dataset_digest(frame: pd.DataFrame, name: str, *, context: str = "training", source: str | None = None) -> str:
+    """Record the data a run used: ``mlflow.log_input`` with a pandas dataset and a
+    ``data_digest`` tag (so reviewers see at a glance whether two runs saw the same data).
+    Returns the digest."""
+    import mlflow
+    import pandas as pd
+
+    _active_run()
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).values.tobytes()).hexdigest()[:16]
+    dataset = mlflow.data.from_pandas(frame, name=name, digest=digest, source=source)
+    mlflow.log_input(dataset, context=context)
+    mlflow.set_tags({"data_digest": digest, "data_name": name})
+    return digest
+
+
+def wait_for_server(uri: str, timeout: float = 120.0) -> None:
+    """Poll an MLflow server's health endpoint until it answers or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            check_reachable(uri, timeout=2.0)
+            return
+        except TrackingError as exc:
+            last = exc
+            time.sleep(1.0)
+    raise TrackingError(f"tracking server did not become healthy within {timeout:.0f} s ({last})")
