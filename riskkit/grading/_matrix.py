@@ -1,0 +1,499 @@
+"""Risk matrix (probability x impact -> level) and a risk register with controls.
+
+The risk matrix covers the risks that have no statistical model (operational, compliance,
+technology): each risk is scored 1-5 for probability and impact, its inherent level read from the
+matrix, and its residual level after controls. A control of effectiveness ``e`` (0-1) scales the
+probability or the impact (or both) by ``1 - e``; several controls combine as
+``1 - prod(1 - e_j)``; the residual score is rounded up (conservative) and never below 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from riskkit._validation import short_repr
+from riskkit.exceptions import ConfigError, DataError, ParameterError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "CATEGORIES",
+    "Control",
+    "Risk",
+    "RiskMatrix",
+    "RiskRegister",
+]
+
+DEFAULT_LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
+# lower bounds of probability x impact for medium, high, critical on the 5 x 5 grid:
+# low 1-4, medium 5-9, high 10-16, critical 20-25
+DEFAULT_BOUNDARIES: tuple[int, ...] = (5, 10, 17)
+
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "operational": ("internal_process", "people", "systems", "external_events"),
+    "compliance": ("legal", "anti_money_laundering"),
+    "technology": ("data_security", "software_delivery", "outsourced_technology"),
+}
+_REDUCES = ("probability", "impact", "both")
+
+
+class RiskMatrix:
+    """Probability x impact grid mapped to ordered levels.
+
+    Parameters
+    ----------
+    levels
+        Level names from least to most severe (default low, medium, high, critical).
+    boundaries
+        Lower bounds of ``probability * impact`` for every level after the first, strictly
+        increasing (default ``(5, 10, 17)`` on the 5 x 5 grid).
+    grid
+        Instead of boundaries, the full ``size x size`` grid of level names (rows = probability
+        1..size, columns = impact 1..size); it must be monotone in both directions.
+    size
+        Number of probability and impact classes (default 5).
+    """
+
+    def __init__(
+        self,
+        levels: Sequence[str] | None = None,
+        *,
+        boundaries: Sequence[float] | None = None,
+        grid: Sequence[Sequence[str]] | None = None,
+        size: int = 5,
+    ) -> None:
+        self.levels = levels
+        self.boundaries = boundaries
+        self.grid = grid
+        self.size = size
+
+    # -- configuration -------------------------------------------------------------------------
+    def _size(self) -> int:
+        if isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) or self.size < 2:
+            raise ParameterError(f"size must be an integer >= 2 (got size={short_repr(self.size)}); e.g. 5")
+        return int(self.size)
+
+    def _levels(self) -> list[str]:
+        levels = list(DEFAULT_LEVELS if self.levels is None else self.levels)
+        if len(levels) < 2 or len(set(levels)) != len(levels) or not all(isinstance(x, str) for x in levels):
+            raise ParameterError(
+                f"levels must be at least two distinct names, least severe first "
+                f"(got levels={short_repr(levels)})"
+            )
+        return levels
+
+    def _codes(self) -> np.ndarray:
+        """Level code (index into levels) for every (probability - 1, impact - 1) cell."""
+        n, levels = self._size(), self._levels()
+        if self.grid is not None:
+            return self._grid_codes(n, levels)
+        bounds = list(DEFAULT_BOUNDARIES if self.boundaries is None else self.boundaries)
+        if len(bounds) != len(levels) - 1:
+            raise ParameterError(
+                f"boundaries must give one lower bound per level after the first "
+                f"(got {len(bounds)} boundaries {short_repr(bounds)} for levels {levels})"
+            )
+        arr = np.asarray(bounds, dtype=float)
+        if not (np.all(np.diff(arr) > 0) and arr[0] > 1 and arr[-1] <= n * n):
+            raise ParameterError(
+                f"boundaries must increase strictly within (1, {n * n}] "
+                f"(got boundaries={short_repr(bounds)}); e.g. (5, 10, 17) on a 5 x 5 grid"
+            )
+        score = np.outer(np.arange(1, n + 1), np.arange(1, n + 1))
+        return np.searchsorted(arr, score, side="right")
+
+    def _grid_codes(self, n: int, levels: list[str]) -> np.ndarray:
+        rows = [list(r) for r in self.grid]  # type: ignore[union-attr]
+        if len(rows) != n or any(len(r) != n for r in rows):
+            raise ParameterError(
+                f"grid must be {n} x {n} (rows = probability, columns = impact); "
+                f"got grid={short_repr(self.grid)}"
+            )
+        unknown = sorted({c for r in rows for c in r if c not in levels})
+        if unknown:
+            raise ParameterError(f"grid has unknown level(s) {unknown}; known levels: {levels}")
+        codes = np.array([[levels.index(c) for c in r] for r in rows])
+        if (np.diff(codes, axis=0) < 0).any() or (np.diff(codes, axis=1) < 0).any():
+            raise ParameterError(
+                "grid must be monotone: the level may not fall as probability or impact rises "
+                f"(got grid={short_repr(self.grid)})"
+            )
+        return codes
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def _check_class(self, value: Any, name: str) -> np.ndarray:
+        n = self._size()
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{name} must be an integer 1..{n} (got {name}={short_repr(value)})") from None
+        bad = ~((arr >= 1) & (arr <= n) & (arr == np.round(arr)))
+        if bad.any():
+            first = np.atleast_1d(np.asarray(value, dtype=object))[np.atleast_1d(bad)][0]
+            raise ParameterError(
+                f"{name} must be an integer 1..{n} (got {name}={first!r}); "
+                f"score {name} on the {n}-point scale"
+            )
+        return arr.astype(int)
+
+    def score(self, probability: Any, impact: Any) -> Any:
+        """Risk score ``probability * impact``."""
+        p = self._check_class(probability, "probability")
+        i = self._check_class(impact, "impact")
+        out = p * i
+        return int(out) if out.ndim == 0 else out
+
+    def level_code(self, probability: Any, impact: Any) -> Any:
+        """Level index (0 = least severe) of each probability/impact pair."""
+        p = self._check_class(probability, "probability")
+        i = self._check_class(impact, "impact")
+        out = self._codes()[p - 1, i - 1]
+        return int(out) if np.ndim(out) == 0 else out
+
+    def level(self, probability: Any, impact: Any) -> Any:
+        """Level name of each probability/impact pair (monotone in both)."""
+        codes = self.level_code(probability, impact)
+        names = np.array(self._levels(), dtype=object)
+        return str(names[codes]) if np.ndim(codes) == 0 else names[codes]
+
+    def code_of(self, level: str) -> int:
+        """Index of a level name (0 = least severe)."""
+        levels = self._levels()
+        if level not in levels:
+            raise ParameterError(f"level must be one of {levels} (got level={level!r})")
+        return levels.index(level)
+
+    @property
+    def level_names(self) -> list[str]:
+        """Level names, least severe first."""
+        return self._levels()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The grid as a DataFrame: rows = probability (5 at the top), columns = impact."""
+        n = self._size()
+        names = np.array(self._levels(), dtype=object)[self._codes()]
+        frame = pd.DataFrame(names, index=pd.Index(range(1, n + 1), name="probability"),
+                             columns=pd.Index(range(1, n + 1), name="impact"))
+        return frame.iloc[::-1]
+
+
+@dataclass(frozen=True)
+class Control:
+    """A control and how much it reduces probability, impact or both (effectiveness 0-1)."""
+
+    name: str
+    effectiveness: float
+    reduces: str = "probability"
+
+
+@dataclass(frozen=True)
+class Risk:
+    """One identified risk of the register (probability and impact on the matrix scale)."""
+
+    id: str
+    title: str
+    category: str
+    subcategory: str
+    probability: int
+    impact: int
+    owner: str = ""
+    controls: tuple[Control, ...] = field(default_factory=tuple)
+    description: str = ""
+
+    def combined_effectiveness(self, target: str) -> float:
+        """``1 - prod(1 - e)`` over the controls that reduce ``target`` (probability / impact)."""
+        keep = [c.effectiveness for c in self.controls if c.reduces in (target, "both")]
+        return float(1.0 - np.prod([1.0 - e for e in keep])) if keep else 0.0
+
+    @property
+    def residual_probability(self) -> int:
+        return _residual(self.probability, self.combined_effectiveness("probability"))
+
+    @property
+    def residual_impact(self) -> int:
+        return _residual(self.impact, self.combined_effectiveness("impact"))
+
+
+def _residual(value: int, effectiveness: float) -> int:
+    return max(1, math.ceil(value * (1.0 - effectiveness) - 1e-9))
+
+
+# -- parsing -------------------------------------------------------------------------------------
+_TABLE_COLUMNS = [
+    "id", "title", "category", "subcategory", "owner", "probability", "impact", "inherent_score",
+    "inherent_level", "n_controls", "control_effectiveness_probability",
+    "control_effectiveness_impact", "residual_probability", "residual_impact", "residual_score",
+    "residual_level",
+]
+_REQUIRED = ("id", "title", "category", "subcategory", "probability", "impact")
+
+
+def _norm(text: Any) -> str:
+    return str(text).strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def _where(record: Mapping[str, Any], row: int) -> str:
+    rid = record.get("id")
+    return f"risk {rid!r} (row {row})" if rid not in (None, "") else f"row {row}"
+
+
+def _parse_class(record: Mapping[str, Any], key: str, row: int, size: int) -> int:
+    value = record.get(key)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (1 <= number <= size and number == int(number)):
+        raise ConfigError(
+            f"{_where(record, row)}: {key} must be an integer 1..{size} (got {key}={value!r}); "
+            f"score {key} on the {size}-point scale"
+        )
+    return int(number)
+
+
+def _parse_category(record: Mapping[str, Any], row: int) -> tuple[str, str]:
+    cat, sub = _norm(record.get("category", "")), _norm(record.get("subcategory", ""))
+    if cat not in CATEGORIES:
+        raise ConfigError(
+            f"{_where(record, row)}: category must be one of {sorted(CATEGORIES)} "
+            f"(got category={record.get('category')!r})"
+        )
+    if sub not in CATEGORIES[cat]:
+        raise ConfigError(
+            f"{_where(record, row)}: subcategory must be one of {list(CATEGORIES[cat])} for "
+            f"category {cat!r} (got subcategory={record.get('subcategory')!r})"
+        )
+    return cat, sub
+
+
+def _parse_controls(raw: Any, where: str) -> tuple[Control, ...]:
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw == "":
+        return ()
+    if isinstance(raw, str):
+        items: list[Any] = []
+        for part in (p.strip() for p in raw.split(";") if p.strip()):
+            bits = [b.strip() for b in part.split(":")]
+            if len(bits) not in (2, 3):
+                raise ConfigError(
+                    f"{where}: controls must read 'name:effectiveness[:reduces]; ...' "
+                    f"(got controls={part!r})"
+                )
+            items.append({"name": bits[0], "effectiveness": bits[1],
+                          "reduces": bits[2] if len(bits) == 3 else "probability"})
+    elif isinstance(raw, list):
+        items = raw
+    else:
+        raise ConfigError(f"{where}: controls must be a list or a string (got controls={short_repr(raw)})")
+    return tuple(_parse_control(item, where) for item in items)
+
+
+def _parse_control(item: Any, where: str) -> Control:
+    if not isinstance(item, Mapping) or "name" not in item or "effectiveness" not in item:
+        raise ConfigError(
+            f"{where}: each control needs a name and an effectiveness (got {short_repr(item)})"
+        )
+    try:
+        eff = float(item["effectiveness"])
+    except (TypeError, ValueError):
+        eff = float("nan")
+    if not 0.0 <= eff <= 1.0:
+        raise ConfigError(
+            f"{where}: control {item['name']!r} effectiveness must be in [0, 1] "
+            f"(got effectiveness={item['effectiveness']!r}); 0.6 means the control removes 60%"
+        )
+    reduces = _norm(item.get("reduces", "probability"))
+    if reduces not in _REDUCES:
+        raise ConfigError(
+            f"{where}: control {item['name']!r} reduces must be one of {list(_REDUCES)} "
+            f"(got reduces={item.get('reduces')!r})"
+        )
+    return Control(name=str(item["name"]), effectiveness=eff, reduces=reduces)
+
+
+def _parse_risk(record: Mapping[str, Any], row: int, size: int) -> Risk:
+    if not isinstance(record, Mapping):
+        raise ConfigError(f"row {row}: a risk must be a mapping of fields (got {short_repr(record)})")
+    missing = [k for k in _REQUIRED if record.get(k) in (None, "")]
+    if missing:
+        raise ConfigError(f"{_where(record, row)}: missing field(s) {missing}; required: {list(_REQUIRED)}")
+    cat, sub = _parse_category(record, row)
+    return Risk(
+        id=str(record["id"]).strip(),
+        title=str(record["title"]).strip(),
+        category=cat,
+        subcategory=sub,
+        probability=_parse_class(record, "probability", row, size),
+        impact=_parse_class(record, "impact", row, size),
+        owner=str(record.get("owner") or "").strip(),
+        controls=_parse_controls(record.get("controls"), _where(record, row)),
+        description=str(record.get("description") or "").strip(),
+    )
+
+
+class RiskRegister:
+    """Identified risks scored on a :class:`RiskMatrix`, with inherent and residual levels.
+
+    Build it from records (dicts), a CSV file or a YAML file; every field is validated and an
+    error names the risk, the field and the value.
+    """
+
+    def __init__(self, risks: Sequence[Risk], *, matrix: RiskMatrix | None = None) -> None:
+        self.risks = risks
+        self.matrix = matrix
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]], *, matrix: RiskMatrix | None = None) -> RiskRegister:
+        """Register from dicts with id, title, category, subcategory, probability, impact,
+        and optional owner, controls, description."""
+        m = matrix or RiskMatrix()
+        size = m._size()
+        risks = [_parse_risk(rec, row, size) for row, rec in enumerate(records, start=1)]
+        if not risks:
+            raise ConfigError("the register has no risks; add at least one record")
+        ids = [r.id for r in risks]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ConfigError(f"risk ids must be unique (got duplicate id(s) {dup})")
+        return cls(risks, matrix=matrix)
+
+    @classmethod
+    def from_csv(cls, path: str | Path, *, matrix: RiskMatrix | None = None) -> RiskRegister:
+        """Register from a CSV file (controls as ``name:effectiveness:reduces; ...``)."""
+        file = _existing(path)
+        with file.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = [k for k in _REQUIRED if k not in (reader.fieldnames or [])]
+            if missing:
+                raise ConfigError(
+                    f"{file.name}: missing column(s) {missing} (got columns {reader.fieldnames}); "
+                    f"required: {list(_REQUIRED)}"
+                )
+            records = list(reader)
+        return cls.from_records(records, matrix=matrix)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, *, matrix: RiskMatrix | None = None) -> RiskRegister:
+        """Register from YAML: ``risks:`` list (and optional ``matrix:`` with levels/boundaries)."""
+        file = _existing(path)
+        try:
+            doc = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{file.name} is not valid YAML ({_yaml_where(exc)}); fix the syntax") from None
+        if not isinstance(doc, Mapping) or not isinstance(doc.get("risks"), list):
+            raise ConfigError(
+                f"{file.name} must be a mapping with a 'risks' list (got {short_repr(doc)})"
+            )
+        if matrix is None and isinstance(doc.get("matrix"), Mapping):
+            spec = dict(doc["matrix"])
+            matrix = RiskMatrix(spec.pop("levels", None), **spec)
+        return cls.from_records(doc["risks"], matrix=matrix)
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, matrix: RiskMatrix | None = None) -> RiskRegister:
+        """Dispatch on the suffix: ``.csv`` or ``.yaml`` / ``.yml``."""
+        suffix = Path(path).suffix.lower()
+        if suffix == ".csv":
+            return cls.from_csv(path, matrix=matrix)
+        if suffix in (".yaml", ".yml"):
+            return cls.from_yaml(path, matrix=matrix)
+        raise ConfigError(f"path must end in .csv, .yaml or .yml (got path={str(path)!r})")
+
+    # -- views ----------------------------------------------------------------------------------
+    def _matrix(self) -> RiskMatrix:
+        return self.matrix or RiskMatrix()
+
+    def table(self) -> pd.DataFrame:
+        """One row per risk, most severe residual first (fixed columns)."""
+        m = self._matrix()
+        if len(self.risks) == 0:
+            raise DataError("the register has no risks; add at least one")
+        rows = [self._row(r, m) for r in self.risks]
+        frame = pd.DataFrame(rows, columns=_TABLE_COLUMNS)
+        key = pd.DataFrame({
+            "res": [m.code_of(x) for x in frame["residual_level"]],
+            "inh": [m.code_of(x) for x in frame["inherent_level"]],
+        })
+        order = np.lexsort((frame["id"].to_numpy(), -frame["inherent_score"].to_numpy(), -key["inh"].to_numpy(),
+                            -frame["residual_score"].to_numpy(), -key["res"].to_numpy()))
+        return frame.iloc[order].reset_index(drop=True)
+
+    @staticmethod
+    def _row(r: Risk, m: RiskMatrix) -> list[Any]:
+        rp, ri = r.residual_probability, r.residual_impact
+        return [
+            r.id, r.title, r.category, r.subcategory, r.owner, r.probability, r.impact,
+            m.score(r.probability, r.impact), m.level(r.probability, r.impact), len(r.controls),
+            r.combined_effectiveness("probability"), r.combined_effectiveness("impact"),
+            rp, ri, m.score(rp, ri), m.level(rp, ri),
+        ]
+
+    def level_counts(self) -> pd.DataFrame:
+        """Number of risks per level, inherent and residual, with a Totals row."""
+        table, levels = self.table(), self._matrix().level_names
+        frame = pd.DataFrame({
+            "inherent": table["inherent_level"].value_counts().reindex(levels, fill_value=0),
+            "residual": table["residual_level"].value_counts().reindex(levels, fill_value=0),
+        }).astype(int)
+        frame.index.name = "level"
+        return pd.concat([frame, frame.sum().to_frame("Totals").T])
+
+    def category_counts(self) -> pd.DataFrame:
+        """Risks per category/subcategory with mean inherent and residual scores."""
+        t = self.table()
+        return t.groupby(["category", "subcategory"]).agg(
+            n_risks=("id", "size"), mean_inherent_score=("inherent_score", "mean"),
+            mean_residual_score=("residual_score", "mean"),
+        )
+
+    def metrics(self) -> dict[str, float]:
+        """Stable summary numbers: n_risks, n_<level>_inherent, n_<level>_residual, mean scores."""
+        t, counts = self.table(), self.level_counts()
+        out: dict[str, float] = {"n_risks": float(len(t))}
+        for level in self._matrix().level_names:
+            out[f"n_{level}_inherent"] = float(counts.loc[level, "inherent"])
+            out[f"n_{level}_residual"] = float(counts.loc[level, "residual"])
+        out["mean_inherent_score"] = float(t["inherent_score"].mean())
+        out["mean_residual_score"] = float(t["residual_score"].mean())
+        out["mean_score_reduction"] = out["mean_inherent_score"] - out["mean_residual_score"]
+        out["n_without_controls"] = float((t["n_controls"] == 0).sum())
+        return out
+
+    def summary(self) -> str:
+        counts = self.level_counts()
+        lines = [f"Risk register: {len(self.risks)} risks", counts.to_string(), "", "Top residual risks:"]
+        top = self.table().head(5)[["id", "title", "inherent_level", "residual_level", "residual_score"]]
+        lines.append(top.to_string(index=False))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def heatmap(self, *, which: str = "residual") -> Figure:
+        """Heat map of the matrix with the number of risks (and their ids) in each cell."""
+        from riskkit.grading.plots import risk_heatmap
+
+        return risk_heatmap(self, which=which)
+
+
+def _existing(path: str | Path) -> Path:
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"path does not exist or is not a file (got path={str(path)!r})")
+    return file
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else str(problem)

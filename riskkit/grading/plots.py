@@ -1,0 +1,133 @@
+"""Figures for grading: risk heat map, inherent vs residual, grade distribution, migration matrix.
+
+Every function builds a :class:`matplotlib.figure.Figure` directly (Agg canvas, no pyplot state)
+and returns it; nothing is shown.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from riskkit._validation import check_choice
+
+if TYPE_CHECKING:
+    from riskkit.grading._master_scale import MasterScale, MigrationResult
+    from riskkit.grading._matrix import RiskMatrix, RiskRegister
+
+__all__ = ["grade_distribution", "matrix_heatmap", "migration_heatmap", "residual_vs_inherent",
+           "risk_heatmap"]
+
+_LEVEL_COLOURS = ["#7cb342", "#fdd835", "#fb8c00", "#d32f2f", "#6a1b9a", "#212121"]
+
+
+def _figure(width: float = 6.0, height: float = 5.0) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _grid(fig: Figure, matrix: RiskMatrix) -> Any:
+    codes = matrix.level_code(*np.meshgrid(np.arange(1, matrix._size() + 1), np.arange(1, matrix._size() + 1),
+                                           indexing="ij"))
+    levels = matrix.level_names
+    ax = fig.add_subplot()
+    cmap = ListedColormap(_LEVEL_COLOURS[: len(levels)])
+    ax.imshow(codes, origin="lower", cmap=cmap, vmin=-0.5, vmax=len(levels) - 0.5,
+              extent=(0.5, matrix._size() + 0.5, 0.5, matrix._size() + 0.5))
+    ax.set_xticks(range(1, matrix._size() + 1))
+    ax.set_yticks(range(1, matrix._size() + 1))
+    ax.set_xlabel("impact")
+    ax.set_ylabel("probability")
+    handles = [ax.bar(0, 0, color=_LEVEL_COLOURS[i], label=name) for i, name in enumerate(levels)]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="level", frameon=False)
+    return ax
+
+
+def matrix_heatmap(matrix: RiskMatrix) -> Figure:
+    """The risk matrix coloured by level, with the score in each cell."""
+    fig = _figure()
+    ax = _grid(fig, matrix)
+    for p in range(1, matrix._size() + 1):
+        for i in range(1, matrix._size() + 1):
+            ax.text(i, p, str(p * i), ha="center", va="center", fontsize=9)
+    ax.set_title("Risk matrix (probability x impact)")
+    return fig
+
+
+def risk_heatmap(register: RiskRegister, *, which: str = "residual") -> Figure:
+    """Heat map: the matrix coloured by level, with the count and ids of the register's risks."""
+    check_choice(which, "which", ["inherent", "residual"])
+    table = register.table()
+    matrix = register._matrix()
+    p_col, i_col = ("probability", "impact") if which == "inherent" else ("residual_probability", "residual_impact")
+    fig = _figure(7.0, 5.5)
+    ax = _grid(fig, matrix)
+    for (p, i), grp in table.groupby([p_col, i_col]):
+        ids = list(grp["id"])
+        label = f"{len(ids)}\n" + "\n".join(ids[:3]) + ("\n..." if len(ids) > 3 else "")
+        ax.text(i, p, label, ha="center", va="center", fontsize=7)
+    ax.set_title(f"Risk heat map ({which}, {len(table)} risks)")
+    return fig
+
+
+def residual_vs_inherent(register: RiskRegister) -> Figure:
+    """Arrows from each risk's inherent to its residual position (controls' effect)."""
+    table = register.table()
+    matrix = register._matrix()
+    fig = _figure(7.0, 5.5)
+    ax = _grid(fig, matrix)
+    rng = np.random.default_rng(0)  # fixed jitter so overlapping risks stay readable
+    jitter = rng.uniform(-0.25, 0.25, size=(len(table), 2))
+    for k, row in enumerate(table.itertuples(index=False)):
+        x0, y0 = row.impact + jitter[k, 0], row.probability + jitter[k, 1]
+        x1, y1 = row.residual_impact + jitter[k, 0], row.residual_probability + jitter[k, 1]
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": "#333333"})
+        ax.plot([x0], [y0], "o", color="#333333", ms=3)
+        ax.text(x1, y1, row.id, fontsize=6, ha="left", va="bottom")
+    ax.set_title("Inherent (dot) to residual (arrow head) after controls")
+    return fig
+
+
+def grade_distribution(scale: MasterScale, values: Any, *, exposure: Any = None) -> Figure:
+    """Bar chart of the share of obligors (and exposure) per grade."""
+    dist = scale.distribution(values, exposure=exposure).drop(index="Totals")
+    fig = _figure(7.0, 4.0)
+    ax = fig.add_subplot()
+    x = np.arange(len(dist))
+    width = 0.4 if exposure is not None else 0.8
+    ax.bar(x - (width / 2 if exposure is not None else 0), dist["share"], width, label="obligors")
+    if exposure is not None:
+        ax.bar(x + width / 2, dist["exposure_share"], width, label="exposure")
+    ax.set_xticks(x, [str(g) for g in dist.index])
+    ax.set_xlabel("grade")
+    ax.set_ylabel("share")
+    ax.legend(frameon=False)
+    ax.set_title("Grade distribution")
+    return fig
+
+
+def migration_heatmap(result: MigrationResult) -> Figure:
+    """Row-normalised migration matrix as a heat map with the rates in the cells."""
+    rates = result.rates.fillna(0.0)
+    fig = _figure(6.5, 5.5)
+    ax = fig.add_subplot()
+    im = ax.imshow(rates.to_numpy(), cmap="Blues", vmin=0.0, vmax=1.0)
+    labels = [str(g) for g in rates.index]
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("grade at second snapshot")
+    ax.set_ylabel("grade at first snapshot")
+    for r in range(len(labels)):
+        for c in range(len(labels)):
+            v = rates.iat[r, c]
+            if v > 0:
+                ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=6,
+                        color="white" if v > 0.5 else "black")
+    fig.colorbar(im, ax=ax, label="migration rate")
+    ax.set_title("Grade migration matrix")
+    return fig
