@@ -1,0 +1,86 @@
+"""Repository hygiene: notebooks without outputs and with a declared parameters cell; dependency
+lists in pyproject.toml and environment.yml in agreement."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS, "notebooks/ holds no notebook"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_committed_without_outputs(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert not cell.get("outputs"), f"{path.name} cell {i} has outputs; clear them before committing"
+            assert cell.get("execution_count") is None, f"{path.name} cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_one_declared_parameters_cell(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{path.name} must have exactly one cell tagged 'parameters'"
+    assigned = set()
+    for node in ast.parse(tagged[0].source).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            assigned.add(node.target.id)
+        elif isinstance(node, ast.Assign):
+            assigned.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    declared = set(papermill.inspect_notebook(str(path)))
+    # papermill skips lines it cannot parse (e.g. a comment holding quotes): such a parameter
+    # would be refused by the runner as undeclared.
+    assert assigned == declared, f"{path.name}: papermill does not see {sorted(assigned - declared)}"
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "experiments").glob("*.yaml")), ids=lambda p: p.name)
+def test_experiment_files_are_valid(path: Path) -> None:
+    from riskkit.pipeline import check_parameters, load_experiment
+
+    exp = load_experiment(path)
+    for spec in exp.runs():
+        check_parameters(exp.notebook, spec.parameters)
+
+
+def _name(requirement: str) -> tuple[str, str]:
+    match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement)
+    assert match, requirement
+    return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
+
+
+# conda-forge spells a few PyPI names differently
+CONDA_NAMES = {"arch-py": "arch", "py-xgboost": "xgboost"}
+
+
+def test_environment_yml_matches_pyproject() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pip_side = dict(_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    conda_side = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, str):
+            name, spec = _name(dep)
+            if name in {"python", "pip"}:
+                continue
+            conda_side[CONDA_NAMES.get(name, name)] = spec
+    assert conda_side == pip_side, (
+        f"only in pyproject: {sorted(set(pip_side) - set(conda_side))}; "
+        f"only in environment.yml: {sorted(set(conda_side) - set(pip_side))}; "
+        f"bounds differ: {sorted(k for k in pip_side.keys() & conda_side.keys() if pip_side[k] != conda_side[k])}"
+    )
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip_section
