@@ -413,7 +413,7 @@ def _make_alert(ind: Indicator, value: float, level: str, threshold: float) -> A
     side = "at or above" if ind.direction == "above" else "at or below"
     message = f"{ind.name} = {value:.6g} is {side} the {level} threshold {threshold:g}"
     if ind.description:
-        message += f" ({ind.description})"
+        message += f"; {ind.description}"
     return Alert(indicator=ind.name, value=value, level=level, threshold=threshold,
                  direction=ind.direction, message=message)
 
@@ -437,18 +437,22 @@ def _loss_window(losses: Any, index: pd.Index, horizon: int) -> np.ndarray:
     if isinstance(losses, pd.Series):
         extra = losses.index.difference(index)
         if len(extra):
-            raise DataError(f"losses has periods not in history (first {extra[0]!r}); align losses on history's index")
+            raise DataError(f"losses has periods not in history (first {_plain(extra[0])!r}); align losses on history's index")
         event = losses.reindex(index).fillna(0).astype(float).to_numpy() > 0
     else:
         labels = pd.Index(list(losses))
         extra = labels.difference(index)
         if len(extra):
-            raise DataError(f"losses has periods not in history (first {extra[0]!r}); align losses on history's index")
+            raise DataError(f"losses has periods not in history (first {_plain(extra[0])!r}); align losses on history's index")
         event = index.isin(labels)
     ahead = np.zeros(len(index), dtype=bool)
     for k in range(1, horizon + 1):
         ahead[:-k] |= event[k:]
     return ahead
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _rates(signal: pd.DataFrame, ahead: np.ndarray, horizon: int) -> pd.DataFrame:

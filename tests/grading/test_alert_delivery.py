@@ -1,0 +1,207 @@
+"""Alert delivery against real servers on loopback: SMTP (aiosmtpd), HTTP webhook, refused port."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from riskkit.exceptions import DeliveryError
+from riskkit.grading import AlertLedger, EarlyWarning, EmailChannel
+
+HOST = "127.0.0.1"
+INDICATORS = {
+    "score_psi": {"direction": "above", "thresholds": {"yellow": 0.10, "orange": 0.20, "red": 0.25}},
+    "capital_ratio": {"direction": "below", "thresholds": {"yellow": 0.12, "orange": 0.105, "red": 0.08}},
+    "auc_decay": {"direction": "above", "thresholds": {"blue": 0.02, "yellow": 0.05}},
+}
+# score_psi red, capital_ratio orange, auc_decay blue
+VALUES = {"score_psi": 0.31, "capital_ratio": 0.09, "auc_decay": 0.03}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, _Inbox]]:
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname=HOST, port=_free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]]
+    fail_first: list[int]
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server hook)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.fail_first and self.fail_first[0] > 0:
+            self.fail_first[0] -= 1
+            self.send_response(503)
+            self.end_headers()
+            return
+        self.received.append({"content_type": self.headers["Content-Type"], "json": json.loads(body)})
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]], list[int]]]:
+    received: list[dict[str, Any]] = []
+    fail_first = [0]
+    handler = type("Hook", (_Hook,), {"received": received, "fail_first": fail_first})
+    server = HTTPServer((HOST, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_port}/risk", received, fail_first
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _warning(channels: list[dict[str, Any]], ledger: Path) -> EarlyWarning:
+    return EarlyWarning.from_dict({"indicators": INDICATORS, "channels": channels}, ledger=ledger)
+
+
+def test_email_gets_exactly_the_alerts_at_or_above_its_level(
+    smtp: tuple[int, _Inbox], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    port, inbox = smtp
+    ew = _warning([
+        {"type": "log", "min_level": "blue"},
+        {"type": "email", "host": HOST, "port": port, "sender": "risk@example.com",
+         "recipients": ["cro@example.com", "risk-team@example.com"], "min_level": "orange", "backoff": 0.01},
+    ], tmp_path / "ledger.sqlite")
+    with caplog.at_level(logging.INFO, logger="riskkit.alerts"):
+        alerts, report = ew.run(VALUES)
+    assert sorted(a.level for a in alerts) == ["blue", "orange", "red"]
+    subjects = sorted(msg["Subject"] for _, msg in inbox.messages)
+    assert subjects == ["[riskkit] ORANGE capital_ratio=0.09 (below 0.105)", "[riskkit] RED score_psi=0.31 (above 0.25)"]
+    for rcpts, msg in inbox.messages:
+        assert rcpts == ["cro@example.com", "risk-team@example.com"] and msg["From"] == "risk@example.com"
+        payload = msg.get_payload()
+        body = json.loads(payload[payload.index("{"):])
+        assert body["indicator"] in msg["Subject"] and body["level"].upper() in msg["Subject"]
+    # the log channel got all three, at their logging levels
+    logged = {r.getMessage().split()[1].split("=")[0]: r.levelname for r in caplog.records if r.name == "riskkit.alerts"}
+    assert logged == {"score_psi": "ERROR", "capital_ratio": "WARNING", "auc_decay": "INFO"}
+    assert report.n_failed == 0 and report.n_delivered == 3 + 2
+    ledger = AlertLedger(tmp_path / "ledger.sqlite").alerts()
+    assert len(ledger) == 3 and set(ledger["delivery"]) == {"delivered"} and set(ledger["status"]) == {"new"}
+
+
+def test_email_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname=HOST, port=_free_port(), authenticator=authenticator,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        monkeypatch.setenv("RISKKIT_TEST_SMTP_PASSWORD", "s3cret")
+        ew = _warning([{"type": "email", "host": HOST, "port": controller.port, "sender": "risk@example.com",
+                        "recipients": ["cro@example.com"], "min_level": "red", "username": "risk",
+                        "password_env": "RISKKIT_TEST_SMTP_PASSWORD", "retries": 0}], tmp_path / "l.sqlite")
+        _, report = ew.run(VALUES)
+        assert report.n_delivered == 1 and seen == [(b"risk", b"s3cret")] and len(inbox.messages) == 1
+        monkeypatch.delenv("RISKKIT_TEST_SMTP_PASSWORD")
+        _, report = ew.run(VALUES)
+        assert "password_env names an unset environment variable (got password_env='RISKKIT_TEST_SMTP_PASSWORD')" in report.failed["error"].iloc[0]
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()
+
+
+def test_webhook_receives_json(webhook: tuple[str, list[dict[str, Any]], list[int]], tmp_path: Path) -> None:
+    url, received, fail_first = webhook
+    fail_first[0] = 1  # the first POST gets a 503: retried once
+    ew = _warning([{"type": "webhook", "url": url, "min_level": "orange", "retries": 2, "backoff": 0.01}],
+                  tmp_path / "l.sqlite")
+    alerts, report = ew.run(VALUES)
+    bodies = sorted((r["json"] for r in received), key=lambda b: b["indicator"])
+    assert [(b["indicator"], b["level"], b["level_code"]) for b in bodies] == [("capital_ratio", "orange", 3),
+                                                                                 ("score_psi", "red", 4)]
+    assert {r["content_type"] for r in received} == {"application/json"}
+    red = next(a for a in alerts if a.level == "red")
+    sent = next(b for b in bodies if b["level"] == "red")
+    assert sent == red.to_dict() and sent["value"] == 0.31 and sent["threshold"] == 0.25
+    assert sorted(report.deliveries["attempts"].tolist()) == [1, 2] and report.n_failed == 0
+
+
+def test_refused_connection_keeps_alert_undelivered_and_run_going(
+    webhook: tuple[str, list[dict[str, Any]], list[int]], tmp_path: Path
+) -> None:
+    url, received, _ = webhook
+    closed = _free_port()  # nothing listens there: the connection is refused
+    path = tmp_path / "ledger.sqlite"
+    ew = _warning([
+        {"type": "email", "host": HOST, "port": closed, "sender": "risk@example.com",
+         "recipients": ["cro@example.com"], "min_level": "orange", "retries": 2, "backoff": 0.01, "timeout": 2},
+        {"type": "webhook", "url": url, "min_level": "red", "retries": 0},
+    ], path)
+    alerts, report = ew.run(VALUES)  # does not raise
+    assert len(alerts) == 3 and report.n_failed == 2
+    assert set(report.failed["attempts"]) == {3}  # 1 + 2 retries, bounded
+    assert f"host='{HOST}', port={closed}" in report.failed["error"].iloc[0]
+    assert len(received) == 1  # the webhook still got the red alert after the email failure
+    ledger = AlertLedger(path)
+    states = dict(zip(ledger.alerts()["indicator"], ledger.alerts()["delivery"], strict=True))
+    assert states == {"score_psi": "undelivered", "capital_ratio": "undelivered", "auc_decay": "not_routed"}
+    tries = ledger.deliveries()
+    assert set(zip(tries["channel"], tries["ok"], strict=True)) == {(f"email:{HOST}:{closed}", 0), (f"webhook:{url}", 1)}
+    # once the mail server is back, redeliver sends only what failed, on the channel that failed
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname=HOST, port=closed)
+    controller.start()
+    try:
+        again = ew.redeliver()
+    finally:
+        controller.stop()
+    assert again.n_delivered == 2 and len(inbox.messages) == 2 and len(received) == 1
+    assert ledger.undelivered().empty
+
+
+def test_unreachable_mail_host_error_names_host_and_port() -> None:
+    from riskkit.grading import Alert
+
+    closed = _free_port()
+    channel = EmailChannel(HOST, closed, sender="a@example.com", recipients=["b@example.com"], retries=1,
+                           backoff=0.0, timeout=2)
+    alert = Alert(indicator="score_psi", value=0.3, level="red", threshold=0.25, direction="above", message="m")
+    with pytest.raises(DeliveryError, match=rf"email channel \(host='127\.0\.0\.1', port={closed}\) could not deliver the red alert on 'score_psi' after 2 attempt\(s\): ConnectionRefusedError"):
+        channel.send(alert)
