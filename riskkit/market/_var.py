@@ -1,0 +1,399 @@
+"""Value at Risk and Expected Shortfall: composable models and plain functions.
+
+Conventions: VaR and ES are positive losses in the units of the returns; ``alpha`` is the tail
+probability (0.01 is 99% VaR); ``es_alpha`` (default ``alpha``) is the ES tail probability, so
+FRTB's 97.5% ES is ``es_alpha=0.025``; ``horizon`` days scale by the square root of time
+(``horizon_method="sqrt"``) or by simulating paths (``"simulation"``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from riskkit._validation import (
+    check_alpha,
+    check_choice,
+    check_fitted,
+    check_in_range,
+    check_positive_int,
+)
+from riskkit.exceptions import DataError, ParameterError
+from riskkit.market._checks import check_returns
+from riskkit.market._volatility import (
+    DISTRIBUTIONS,
+    GARCH_MODELS,
+    build_arch_model,
+    ewma_variance,
+    std_tail,
+)
+
+__all__ = [
+    "VOLATILITY_MODELS",
+    "METHODS",
+    "PortfolioVaR",
+    "VaREstimate",
+    "VaRModel",
+    "ewma_var",
+    "fhs_var",
+    "garch_var",
+    "historical_var",
+    "monte_carlo_var",
+    "parametric_var",
+    "portfolio_var",
+    "scale_factor",
+]
+
+logger = logging.getLogger(__name__)
+
+VOLATILITY_MODELS = ("hs", "normal", "ewma", *GARCH_MODELS)
+METHODS = ("parametric", "fhs", "mc")
+
+
+def scale_factor(returns: np.ndarray) -> float:
+    """Power of ten bringing the standard deviation into [1, 10) (arch fits best there)."""
+    sd = float(np.std(returns))
+    if not np.isfinite(sd) or sd <= 0:
+        raise DataError(f"returns have zero variance (got std={sd}); a VaR model needs varying returns")
+    return float(10.0 ** (-np.floor(np.log10(sd))))
+
+
+def empirical_tail(sample: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Lower-tail quantile (linear interpolation) and the mean of the sample at or below it."""
+    q = float(np.quantile(sample, alpha))
+    tail = sample[sample <= q]
+    return q, float(tail.mean()) if tail.size else q
+
+
+@dataclass(frozen=True)
+class VaREstimate:
+    """A VaR / ES pair (positive losses) with the settings that produced it."""
+
+    var: float
+    es: float
+    alpha: float
+    es_alpha: float
+    horizon: int = 1
+    method: str = ""
+
+    def to_series(self) -> pd.Series:
+        return pd.Series({"var": self.var, "es": self.es, "alpha": self.alpha,
+                          "es_alpha": self.es_alpha, "horizon": self.horizon}, name=self.method)
+
+    def summary(self) -> str:
+        return (
+            f"{self.method}: {100 * (1 - self.alpha):g}% VaR = {self.var:.6g}, "
+            f"{100 * (1 - self.es_alpha):g}% ES = {self.es:.6g} (horizon {self.horizon} day(s))"
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass
+class VaRModel:
+    """VaR model = volatility part + innovation distribution + method.
+
+    Parameters
+    ----------
+    volatility : ``"hs"`` (no model: the raw returns), ``"normal"`` (constant mean and
+        variance of the sample), ``"ewma"`` (RiskMetrics, ``lam``), or arch's ``"garch"``,
+        ``"gjr"``, ``"egarch"`` (constant mean, (1,1) orders).
+    dist : innovation law for ``method="parametric"`` and ``"mc"``: ``"normal"``, ``"t"``,
+        ``"skewt"`` (t and skew-t are fitted by maximum likelihood).
+    method : ``"parametric"`` (quantile of ``dist``), ``"fhs"`` (filtered historical
+        simulation: empirical quantile of the standardised residuals), ``"mc"`` (Monte Carlo
+        draws from ``dist``, ``n_sims`` of them, seeded with ``random_state``).
+
+    Use ``fit(returns)`` then ``forecast(alpha, ...)``; fitted attributes end in ``_``.
+    """
+
+    volatility: str = "garch"
+    dist: str = "t"
+    method: str = "parametric"
+    lam: float = 0.94
+    n_sims: int = 10_000
+    random_state: int | None = 0
+    # fitted state
+    scale_: float | None = field(default=None, init=False, repr=False)
+    mu_: float | None = field(default=None, init=False, repr=False)
+    sigma_: float | None = field(default=None, init=False, repr=False)
+    dist_params_: np.ndarray | None = field(default=None, init=False, repr=False)
+    std_resids_: np.ndarray | None = field(default=None, init=False, repr=False)
+    arch_result_: Any = field(default=None, init=False, repr=False)
+    params_: pd.Series | None = field(default=None, init=False, repr=False)
+
+    def _check(self) -> None:
+        check_choice(self.volatility, "volatility", VOLATILITY_MODELS)
+        check_choice(self.dist, "dist", DISTRIBUTIONS)
+        check_choice(self.method, "method", METHODS)
+        check_positive_int(self.n_sims, "n_sims", minimum=100, hint="use at least a few thousand draws")
+        if self.volatility in ("normal", "ewma") and self.dist == "skewt":
+            raise ParameterError(
+                f"dist='skewt' needs a GARCH-family volatility (got volatility={self.volatility!r}); "
+                "use dist='t' or volatility='garch'"
+            )
+
+    def fit(self, returns: Any) -> VaRModel:
+        """Fit the volatility model and distribution to ``returns`` (all of them)."""
+        self._check()
+        r = check_returns(returns, min_obs=30)
+        y = r.to_numpy()
+        self.scale_ = scale_factor(y)
+        ys = y * self.scale_
+        if self.volatility in GARCH_MODELS:
+            self._fit_garch(ys, r.index)
+        else:
+            self._fit_simple(ys)
+        return self
+
+    def _fit_simple(self, ys: np.ndarray) -> None:
+        if self.volatility == "hs":
+            self.mu_, self.sigma_ = 0.0, 1.0
+            self.std_resids_ = ys
+        elif self.volatility == "normal":
+            self.mu_, self.sigma_ = float(ys.mean()), float(ys.std(ddof=1))
+            self.std_resids_ = (ys - self.mu_) / self.sigma_
+        else:
+            s2 = ewma_variance(ys, self.lam)
+            self.mu_, self.sigma_ = 0.0, float(np.sqrt(s2[-1]))
+            self.std_resids_ = ys / np.sqrt(s2[:-1])
+        self.dist_params_ = _fit_t(self.std_resids_) if self.dist == "t" else np.empty(0)
+        self.params_ = pd.Series({"mu": self.mu_, "sigma": self.sigma_}) / self.scale_
+
+    def _fit_garch(self, ys: np.ndarray, index: pd.Index) -> None:
+        am = build_arch_model(pd.Series(ys, index=index), self.volatility, self.dist)
+        res = am.fit(disp="off", show_warning=False)
+        fc = res.forecast(horizon=1, reindex=False)
+        self.arch_result_ = res
+        self.mu_ = float(fc.mean.to_numpy()[-1, 0])
+        self.sigma_ = float(np.sqrt(fc.variance.to_numpy()[-1, 0]))
+        k = int(am.distribution.num_params)
+        self.dist_params_ = res.params.to_numpy()[len(res.params) - k :]
+        self.std_resids_ = np.asarray(res.std_resid.dropna(), dtype=float)
+        self.params_ = res.params.copy()
+
+    def forecast(
+        self,
+        alpha: float = 0.01,
+        *,
+        es_alpha: float | None = None,
+        horizon: int = 1,
+        horizon_method: str = "sqrt",
+    ) -> VaREstimate:
+        """VaR and ES of the next ``horizon`` days, as positive losses in return units."""
+        check_fitted(self, "scale_")
+        a = check_alpha(alpha)
+        ea = a if es_alpha is None else check_alpha(es_alpha, "es_alpha")
+        h = check_positive_int(horizon, "horizon", hint="the number of days, e.g. 10")
+        check_choice(horizon_method, "horizon_method", ["sqrt", "simulation"])
+        if h > 1 and horizon_method == "simulation":
+            var, es = self._simulated(a, ea, h)
+        else:
+            var, es = self._one_day(a, ea)
+            var, es = var * np.sqrt(h), es * np.sqrt(h)
+        name = self.label()
+        assert self.scale_ is not None
+        return VaREstimate(var / self.scale_, es / self.scale_, a, ea, h, name)
+
+    def label(self) -> str:
+        """A short name such as ``"gjr-skewt-parametric"``, ``"garch-fhs"`` or ``"hs"``."""
+        if self.volatility == "hs":
+            return "hs"
+        if self.method == "fhs":
+            return f"{self.volatility}-fhs"
+        return f"{self.volatility}-{self.dist}-{self.method}"
+
+    def _draws(self, size: int) -> np.ndarray:
+        rng = np.random.default_rng(self.random_state)
+        if self.method == "fhs" or self.volatility == "hs":
+            assert self.std_resids_ is not None
+            return rng.choice(self.std_resids_, size=size, replace=True)
+        return _dist_ppf(self.dist, self.dist_params_, rng.random(size))
+
+    def _one_day(self, a: float, ea: float) -> tuple[float, float]:
+        mu, sigma = float(self.mu_), float(self.sigma_)  # type: ignore[arg-type]
+        if self.volatility == "hs" or self.method == "fhs":
+            assert self.std_resids_ is not None
+            q, _ = empirical_tail(self.std_resids_, a)
+            _, m = empirical_tail(self.std_resids_, ea)
+        elif self.method == "mc":
+            z = self._draws(self.n_sims)
+            q, _ = empirical_tail(z, a)
+            _, m = empirical_tail(z, ea)
+        else:
+            q, _ = std_tail(self.dist, self.dist_params_, a)
+            _, m = std_tail(self.dist, self.dist_params_, ea)
+        return -(mu + sigma * q), -(mu + sigma * m)
+
+    def _simulated(self, a: float, ea: float, h: int) -> tuple[float, float]:
+        if self.volatility in GARCH_MODELS:
+            paths = self._garch_paths(h)
+        else:
+            z = self._draws(self.n_sims * h).reshape(self.n_sims, h)
+            paths = float(self.mu_) + float(self.sigma_) * z  # type: ignore[arg-type]
+        total = paths.sum(axis=1)
+        q, _ = empirical_tail(total, a)
+        _, m = empirical_tail(total, ea)
+        return -q, -m
+
+    def _garch_paths(self, h: int) -> np.ndarray:
+        res = self.arch_result_
+        if self.method == "fhs":
+            fc = res.forecast(horizon=h, method="bootstrap", simulations=self.n_sims,
+                              random_state=np.random.RandomState(self.random_state), reindex=False)
+        else:
+            rng = np.random.default_rng(self.random_state)
+            dist, dp = self.dist, self.dist_params_
+            fc = res.forecast(horizon=h, method="simulation", simulations=self.n_sims,
+                              rng=lambda size: _dist_ppf(dist, dp, rng.random(size)), reindex=False)
+        return np.asarray(fc.simulations.values)[-1]
+
+
+def _fit_t(z: np.ndarray) -> np.ndarray:
+    """Degrees of freedom of a unit-variance Student-t fitted to standardised data (MLE)."""
+    df, _, _ = stats.t.fit((z - z.mean()) / z.std(), floc=0.0)
+    return np.array([float(np.clip(df, 2.05, 500.0))])
+
+
+def _dist_ppf(dist: str, params: np.ndarray | None, u: np.ndarray) -> np.ndarray:
+    """Quantiles of the unit-variance innovation law (arch's parametrisation)."""
+    if dist == "normal":
+        return stats.norm.ppf(u)
+    if dist == "t":
+        nu = float(np.asarray(params)[0])
+        return stats.t.ppf(u, nu) * np.sqrt((nu - 2.0) / nu)
+    from arch.univariate import SkewStudent
+
+    return np.asarray(SkewStudent().ppf(u, np.asarray(params, dtype=float)))
+
+
+def _estimate(returns: Any, alpha: float, es_alpha: float | None, horizon: int,
+              horizon_method: str = "sqrt", **model: Any) -> VaREstimate:
+    a = check_alpha(alpha)
+    return VaRModel(**model).fit(returns).forecast(a, es_alpha=es_alpha, horizon=horizon,
+                                                   horizon_method=horizon_method)
+
+
+def historical_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None,
+                   horizon: int = 1, horizon_method: str = "sqrt", random_state: int | None = 0) -> VaREstimate:
+    """Historical simulation: the empirical ``alpha`` quantile of the returns (linear
+    interpolation) and the mean of the returns at or below the ``es_alpha`` quantile."""
+    return _estimate(returns, alpha, es_alpha, horizon, horizon_method, volatility="hs",
+                     dist="normal", method="fhs", random_state=random_state)
+
+
+def parametric_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None,
+                   horizon: int = 1, dist: str = "normal") -> VaREstimate:
+    """Parametric VaR with the sample mean and standard deviation, normal or Student-t
+    (degrees of freedom by maximum likelihood, scaled to the sample variance)."""
+    check_choice(dist, "dist", ["normal", "t"])
+    return _estimate(returns, alpha, es_alpha, horizon, volatility="normal", dist=dist)
+
+
+def ewma_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None, horizon: int = 1,
+             lam: float = 0.94, dist: str = "normal", method: str = "parametric") -> VaREstimate:
+    """RiskMetrics VaR: EWMA variance with decay ``lam`` (0.94 for daily data), zero mean."""
+    return _estimate(returns, alpha, es_alpha, horizon, volatility="ewma", dist=dist, method=method, lam=lam)
+
+
+def garch_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None, horizon: int = 1,
+              horizon_method: str = "sqrt", model: str = "garch", dist: str = "t",
+              method: str = "parametric", n_sims: int = 10_000, random_state: int | None = 0) -> VaREstimate:
+    """VaR from an arch GARCH(1,1) / GJR-GARCH / EGARCH with normal, t or skew-t innovations."""
+    check_choice(model, "model", GARCH_MODELS)
+    return _estimate(returns, alpha, es_alpha, horizon, horizon_method, volatility=model, dist=dist,
+                     method=method, n_sims=n_sims, random_state=random_state)
+
+
+def fhs_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None, horizon: int = 1,
+            horizon_method: str = "sqrt", model: str = "gjr", dist: str = "t",
+            n_sims: int = 10_000, random_state: int | None = 0) -> VaREstimate:
+    """Filtered historical simulation (Barone-Adesi et al.): fitted volatility times the
+    empirical quantile of the standardised residuals; multi-day by arch's bootstrap."""
+    check_choice(model, "model", ("ewma", *GARCH_MODELS))
+    return _estimate(returns, alpha, es_alpha, horizon, horizon_method, volatility=model, dist=dist,
+                     method="fhs", n_sims=n_sims, random_state=random_state)
+
+
+def monte_carlo_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None, horizon: int = 1,
+                    model: str = "garch", dist: str = "t", n_sims: int = 10_000,
+                    random_state: int | None = 0) -> VaREstimate:
+    """Monte Carlo VaR: simulated paths of the fitted model (arch's simulation forecast for
+    GARCH-family models), ``n_sims`` paths, seeded by ``random_state``."""
+    check_choice(model, "model", VOLATILITY_MODELS[1:])
+    return _estimate(returns, alpha, es_alpha, horizon, "simulation", volatility=model, dist=dist,
+                     method="mc", n_sims=n_sims, random_state=random_state)
+
+
+@dataclass(frozen=True)
+class PortfolioVaR:
+    """Portfolio VaR / ES with Euler contributions by position (they add up to the totals)."""
+
+    var: float
+    es: float
+    alpha: float
+    es_alpha: float
+    contributions: pd.DataFrame
+
+    def summary(self) -> str:
+        return (f"portfolio {100 * (1 - self.alpha):g}% VaR = {self.var:.6g}, "
+                f"{100 * (1 - self.es_alpha):g}% ES = {self.es:.6g}\n"
+                + self.contributions.to_string(float_format=lambda v: f"{v:.6g}"))
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def portfolio_var(returns: pd.DataFrame, weights: Any, alpha: float = 0.01, *,
+                  es_alpha: float | None = None, method: str = "normal") -> PortfolioVaR:
+    """VaR of a weighted position ``sum_i w_i r_i`` (weights in money or fractions).
+
+    ``method="normal"``: variance-covariance VaR, Euler contributions
+    ``w_i (Sigma w)_i / sigma_p * z``; ``"hs"``: historical simulation of the portfolio
+    P&L, contributions to ES as each position's mean P&L in the tail.
+    """
+    a = check_alpha(alpha)
+    ea = a if es_alpha is None else check_alpha(es_alpha, "es_alpha")
+    check_choice(method, "method", ["normal", "hs"])
+    if not isinstance(returns, pd.DataFrame) or returns.shape[1] == 0 or len(returns) < 30:
+        raise DataError(f"returns must be a DataFrame with one column per position and at least 30 rows "
+                        f"(got {type(returns).__name__} of shape {getattr(returns, 'shape', None)})")
+    for col in returns.columns:
+        check_returns(returns[col], f"returns[{col!r}]")
+    w = pd.Series(weights, index=returns.columns, dtype=float) if not isinstance(weights, pd.Series) \
+        else weights.reindex(returns.columns).astype(float)
+    if w.isna().any() or not np.all(np.isfinite(w.to_numpy())):
+        raise DataError(f"weights must give a finite weight for every column of returns "
+                        f"(got weights={w.to_dict()}); index them by the return columns")
+    pnl = returns.to_numpy() @ w.to_numpy()
+    if method == "normal":
+        return _portfolio_normal(returns, w, a, ea)
+    q, _ = empirical_tail(pnl, a)
+    qe, m = empirical_tail(pnl, ea)
+    tail = pnl <= qe
+    contrib_es = -(returns.to_numpy()[tail] * w.to_numpy()).mean(axis=0)
+    table = pd.DataFrame({"weight": w, "es_contribution": contrib_es}, index=returns.columns)
+    return PortfolioVaR(-q, -m, a, ea, table)
+
+
+def _portfolio_normal(returns: pd.DataFrame, w: pd.Series, a: float, ea: float) -> PortfolioVaR:
+    mu = returns.mean().to_numpy()
+    cov = returns.cov().to_numpy()
+    wv = w.to_numpy()
+    sigma = float(np.sqrt(wv @ cov @ wv))
+    mp = float(wv @ mu)
+    z, _ = std_tail("normal", None, a)
+    _, m = std_tail("normal", None, ea)
+    beta = (cov @ wv) / sigma
+    table = pd.DataFrame({
+        "weight": wv,
+        "var_contribution": -(wv * mu) - wv * beta * z,
+        "es_contribution": -(wv * mu) - wv * beta * m,
+    }, index=returns.columns)
+    return PortfolioVaR(-(mp + sigma * z), -(mp + sigma * m), a, ea, table)
