@@ -35,7 +35,7 @@ class Experiment:
     notebook: Path
     parameters: dict[str, Any] = field(default_factory=dict)
     grid: dict[str, list[Any]] = field(default_factory=dict)
-    gates: dict[str, str] = field(default_factory=dict)
+    gates: dict[str, str] | list[str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     register_model: str | None = None
 
@@ -92,7 +92,7 @@ def load_experiment(path: str | Path, root: Path | None = None) -> Experiment:
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise _fail(file, f"grid key {key!r} must be a non-empty list (got {short_repr(values)})")
-    gates = {str(k): str(v) for k, v in _mapping(file, doc, "gates").items()}
+    gates = _gates(file, doc.get("gates"))
     tags = {str(k): str(v) for k, v in _mapping(file, doc, "tags").items()}
     register = doc.get("register_model")
     if register is not None and not isinstance(register, str):
@@ -107,6 +107,24 @@ def _mapping(file: Path, doc: dict[str, Any], key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _fail(file, f"key {key!r} must be a mapping (got {type(value).__name__}: {short_repr(value)})")
     return {str(k): v for k, v in value.items()}
+
+
+def _gates(file: Path, value: Any) -> dict[str, str] | list[str]:
+    from riskkit.review import parse_gates
+
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        gates: dict[str, str] | list[str] = {str(k): str(v) for k, v in value.items()}
+    elif isinstance(value, list):
+        gates = [str(v) for v in value]
+    else:
+        raise _fail(file, f"key 'gates' must be a mapping or a list (got {type(value).__name__})")
+    try:
+        parse_gates(gates)
+    except ConfigError as exc:
+        raise _fail(file, str(exc)) from None
+    return gates
 
 
 def _resolve_notebook(file: Path, notebook: str, root: Path | None) -> Path:

@@ -109,6 +109,11 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------- one run
+def _relative(path: Path) -> str:
+    root = tracking.repo_root()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text).strip("_")[:80]
 
@@ -148,13 +153,12 @@ def execute_run(
     git = tracking.git_state()
     tags = {
         "mlflow.runName": spec.name,
-        "mlflow.source.name": str(experiment.notebook.relative_to(tracking.repo_root()))
-        if experiment.notebook.is_relative_to(tracking.repo_root())
-        else str(experiment.notebook),
+        "mlflow.source.name": _relative(experiment.notebook),
         "mlflow.source.type": "NOTEBOOK",
         "mlflow.source.git.commit": git["commit"],
         "riskkit.notebook": experiment.notebook.name,
         "riskkit.experiment_file": experiment.path.name,
+        "riskkit.experiment_path": _relative(experiment.path),
         "riskkit.git_commit": git["commit"],
         "riskkit.git_dirty": git["dirty"],
         "riskkit.version": __version__,
@@ -189,6 +193,8 @@ def execute_run(
             _finish(mlflow_client, run_id, output, "KILLED", error, failed_cell)
             raise
     status = "FAILED" if error else "FINISHED"
+    if not error:
+        _after_success(mlflow_client, run_id, experiment)
     _finish(mlflow_client, run_id, output, status, error, failed_cell)
     return RunResult(spec.name, run_id, status, time.monotonic() - started, str(output), error, failed_cell)
 
@@ -201,6 +207,27 @@ def _log_parameters(mlflow_client: Any, run_id: str, parameters: dict[str, Any])
         mlflow_client.log_batch(run_id, params=params)
     typed = {k: {"value": v, "type": type(v).__name__} for k, v in parameters.items()}
     mlflow_client.log_dict(run_id, json.loads(json.dumps(typed, default=str)), "params.json")
+
+
+def _after_success(mlflow_client: Any, run_id: str, experiment: Experiment) -> None:
+    """Register the run's model (when the experiment names one) and attach the validation report.
+
+    Neither may turn a good run into a failed one: problems are recorded as tags.
+    """
+    from riskkit import report, review
+
+    if experiment.register_model:
+        try:
+            version = review.register_run_model(run_id, experiment.register_model)
+            if version is not None:
+                mlflow_client.set_tag(run_id, "riskkit.model_version", f"{experiment.register_model}/{version}")
+        except Exception as exc:  # noqa: BLE001
+            mlflow_client.set_tag(run_id, "riskkit.register_error", f"{type(exc).__name__}: {exc}"[:5000])
+    try:
+        html = report.build_report(run_id, gates=review.parse_gates(experiment.gates))
+        mlflow_client.log_text(run_id, html, report.REPORT_PATH)
+    except Exception as exc:  # noqa: BLE001
+        mlflow_client.set_tag(run_id, "riskkit.report_error", f"{type(exc).__name__}: {exc}"[:5000])
 
 
 def _finish(mlflow_client: Any, run_id: str, output: Path, status: str, error: str, failed_cell: int | None) -> None:

@@ -1,0 +1,280 @@
+"""The reviewers' workflow: tables of runs, side-by-side comparison, gates, registry aliases.
+
+Application layer (talks to MLflow through :mod:`riskkit.tracking`). Used by ``riskkit runs``,
+``riskkit compare`` and ``riskkit promote``.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from riskkit import tracking
+from riskkit.exceptions import ConfigError, TrackingError
+
+__all__ = [
+    "Gate",
+    "GateResult",
+    "PromotionResult",
+    "check_gates",
+    "compare_runs",
+    "format_table",
+    "get_run",
+    "parse_gates",
+    "promote",
+    "register_run_model",
+    "runs_table",
+]
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne,
+}
+_GATE = re.compile(r"^\s*([A-Za-z_][\w.\-]*)?\s*(>=|<=|==|!=|>|<)\s*([-+0-9.eE]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A condition a run's metric must meet before promotion, e.g. ``auc_test >= 0.75``."""
+
+    metric: str
+    op: str
+    threshold: float
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: Gate
+    value: float
+    passed: bool
+
+
+def parse_gates(spec: Mapping[str, Any] | Iterable[str] | None) -> list[Gate]:
+    """Gates from an experiment file: a mapping ``{auc_test: ">= 0.75"}`` or a list of
+    expressions ``["auc_test >= 0.75", ...]``."""
+    if not spec:
+        return []
+    items: list[tuple[str | None, str]]
+    if isinstance(spec, Mapping):
+        items = [(str(k), str(v)) for k, v in spec.items()]
+    else:
+        items = [(None, str(v)) for v in spec]
+    gates = []
+    for metric, text in items:
+        match = _GATE.match(text)
+        if not match or (metric is None and not match.group(1)):
+            raise ConfigError(
+                f"gate {text!r} is not understood; write it as 'auc_test >= 0.75' "
+                "(or auc_test: '>= 0.75' in a mapping)"
+            )
+        name = match.group(1) if metric is None else metric
+        gates.append(Gate(name, match.group(2), float(match.group(3))))
+    return gates
+
+
+def check_gates(metrics: Mapping[str, float], gates: Iterable[Gate]) -> list[GateResult]:
+    """Evaluate gates; a gate naming a metric the run does not have is a :class:`ConfigError`."""
+    results = []
+    for gate in gates:
+        if gate.metric not in metrics:
+            raise ConfigError(
+                f"gate '{gate}' names metric {gate.metric!r} that the run does not have; "
+                f"the run has {sorted(metrics)[:12]}"
+            )
+        value = float(metrics[gate.metric])
+        passed = (not math.isnan(value)) and _OPS[gate.op](value, gate.threshold)
+        results.append(GateResult(gate, value, passed))
+    return results
+
+
+# --------------------------------------------------------------------------- runs
+def get_run(run_id: str) -> Any:
+    """The MLflow run with this id; an unknown id is a :class:`TrackingError`."""
+    tracking.check_reachable()
+    if not re.fullmatch(r"[0-9a-fA-F]{8,64}", run_id or ""):
+        raise TrackingError(f"unknown run id {run_id!r}; run ids are 32 hex digits (see `riskkit runs EXPERIMENT`)")
+    try:
+        return tracking.client().get_run(run_id)
+    except Exception as exc:  # mlflow raises MlflowException / RestException
+        raise TrackingError(f"unknown run id {run_id!r} in {tracking.tracking_uri()} ({type(exc).__name__}); "
+                            "list runs with `riskkit runs EXPERIMENT`") from None
+
+
+def runs_table(
+    experiment: str,
+    *,
+    sort_by: str | None = None,
+    ascending: bool = False,
+    max_results: int = 20,
+    metrics: list[str] | None = None,
+) -> pd.DataFrame:
+    """The latest runs of an experiment: name, status, start, key metrics; sortable by a metric."""
+    tracking.check_reachable()
+    client = tracking.client()
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        known = [e.name for e in client.search_experiments(max_results=50)]
+        raise TrackingError(f"unknown experiment {experiment!r}; known experiments: {known}")
+    runs = client.search_runs([exp.experiment_id], order_by=["attributes.start_time DESC"], max_results=max_results)
+    rows = []
+    for run in runs:
+        row: dict[str, Any] = {
+            "run_id": run.info.run_id,
+            "name": run.info.run_name,
+            "status": run.info.status,
+            "start": pd.Timestamp(run.info.start_time, unit="ms").strftime("%Y-%m-%d %H:%M"),
+        }
+        row.update(run.data.metrics)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=["run_id", "name", "status", "start"])
+    fixed = ["run_id", "name", "status", "start"]
+    metric_cols = metrics or sorted(c for c in frame.columns if c not in fixed)
+    missing = [m for m in metric_cols if m not in frame.columns]
+    if missing:
+        raise ConfigError(f"metric(s) {missing} not logged by any run of {experiment!r}")
+    if sort_by is not None:
+        if sort_by not in frame.columns:
+            raise ConfigError(f"--sort {sort_by!r} is not a metric of {experiment!r}; choose one of {metric_cols[:12]}")
+        frame = frame.sort_values(sort_by, ascending=ascending, na_position="last")
+    return frame[fixed + metric_cols].reset_index(drop=True)
+
+
+def compare_runs(run_a: str, run_b: str) -> pd.DataFrame:
+    """Parameters, metrics and key tags of two runs side by side, differences marked."""
+    a, b = get_run(run_a), get_run(run_b)
+    rows = []
+    for kind, left, right in (
+        ("param", a.data.params, b.data.params),
+        ("metric", a.data.metrics, b.data.metrics),
+        ("tag", _key_tags(a.data.tags), _key_tags(b.data.tags)),
+    ):
+        for name in sorted(set(left) | set(right)):
+            va, vb = left.get(name), right.get(name)
+            rows.append({"kind": kind, "name": name, "run_a": va, "run_b": vb, "differs": "*" if va != vb else ""})
+    frame = pd.DataFrame(rows, columns=["kind", "name", "run_a", "run_b", "differs"])
+    frame.attrs["run_a"], frame.attrs["run_b"] = run_a, run_b
+    return frame
+
+
+_KEY_TAGS = ("riskkit.notebook", "riskkit.git_commit", "riskkit.git_dirty", "riskkit.version", "data_digest",
+             "traffic_light_zone", "mlflow.runName")
+
+
+def _key_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in tags.items() if k in _KEY_TAGS}
+
+
+def format_table(frame: pd.DataFrame, fmt: str = "text") -> str:
+    """Render a table for a terminal (``text``), a spreadsheet (``csv``) or a document (``markdown``)."""
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    cells = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    header = [str(c) for c in frame.columns]
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
+        return "\n".join(lines) + "\n"
+    if fmt != "text":
+        raise ConfigError(f"--format must be one of ['text', 'csv', 'markdown'] (got {fmt!r})")
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- registry
+def register_run_model(run_id: str, name: str) -> str | None:
+    """Register the model a run logged under ``name``; returns the version, or None without a model."""
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking.tracking_uri())
+    existing = tracking.client().search_model_versions(f"run_id='{run_id}'")
+    for version in existing:
+        if version.name == name:
+            return str(version.version)
+    models = mlflow.search_logged_models(filter_string=f"source_run_id='{run_id}'", output_format="list")
+    if not models:
+        return None
+    model = sorted(models, key=lambda m: (m.name != "model", m.creation_timestamp))[0]
+    version = mlflow.register_model(model.model_uri, name)
+    tracking.client().set_model_version_tag(name, version.version, "riskkit.run_id", run_id)
+    return str(version.version)
+
+
+@dataclass(frozen=True)
+class PromotionResult:
+    model_name: str
+    version: str
+    alias: str
+    previous_version: str | None
+    gates: list[GateResult]
+
+
+def _experiment_file_of(run: Any) -> Path | None:
+    rel = run.data.tags.get("riskkit.experiment_path")
+    if not rel:
+        return None
+    path = Path(rel)
+    return path if path.is_absolute() else tracking.repo_root() / path
+
+
+def promote(run_id: str, alias: str = "champion", *, experiment_file: str | Path | None = None,
+            model_name: str | None = None) -> PromotionResult:
+    """Point ``alias`` at the run's model version after its gates pass.
+
+    The gates come from the run's experiment file (``gates:``); the previous holder of the alias
+    keeps ``previous-<alias>``. Refuses, naming the failed gate, when one does not pass.
+    """
+    from riskkit.pipeline import load_experiment
+
+    run = get_run(run_id)
+    path = Path(experiment_file) if experiment_file else _experiment_file_of(run)
+    gates: list[Gate] = []
+    experiment_name = tracking.client().get_experiment(run.info.experiment_id).name
+    registered = None
+    if path is not None:
+        exp = load_experiment(path)
+        gates = parse_gates(exp.gates)
+        registered = exp.register_model
+    if run.info.status != "FINISHED":
+        raise ConfigError(f"run {run_id} ended {run.info.status}; only a FINISHED run can be promoted")
+    results = check_gates(run.data.metrics, gates)
+    failed = [r for r in results if not r.passed]
+    if failed:
+        detail = "; ".join(f"{r.gate} (got {r.value:.6g})" for r in failed)
+        raise ConfigError(f"run {run_id} fails gate(s): {detail}; not promoted")
+    name = model_name or registered or experiment_name
+    version = register_run_model(run_id, name)
+    if version is None:
+        raise ConfigError(f"run {run_id} logged no model, so alias {alias!r} cannot point at it; "
+                          "promote a run of a notebook that logs a model")
+    client = tracking.client()
+    previous = None
+    try:
+        previous = str(client.get_model_version_by_alias(name, alias).version)
+    except Exception:  # no holder yet
+        previous = None
+    if previous is not None and previous != version:
+        client.set_registered_model_alias(name, f"previous-{alias}", previous)
+    client.set_registered_model_alias(name, alias, version)
+    return PromotionResult(name, version, alias, previous, results)
