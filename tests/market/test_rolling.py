@@ -1,0 +1,162 @@
+"""rolling_var: out-of-sample, equal to the naive arch loop, warm starts, workers, warnings."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from arch import arch_model
+
+from riskkit.exceptions import ConvergenceWarning, DataError, ParameterError
+from riskkit.market import rolling_var
+from riskkit.market._volatility import ArchEngine, Fit
+
+WINDOW = 500
+
+
+@pytest.fixture(scope="module")
+def returns() -> pd.Series:
+    from riskkit.data._market import sp500
+
+    p = sp500()["adj_close"].loc["2006-06-01":"2009-01-31"]
+    return (100 * np.log(p).diff()).dropna().rename("sp500")
+
+
+def naive_loop(r: pd.Series, n: int, dist: str = "t") -> np.ndarray:
+    """The loop a quant writes: new arch model, cold fit and forecast for every day."""
+    y = r.to_numpy()
+    out = []
+    for t in range(WINDOW, WINDOW + n):
+        am = arch_model(y[t - WINDOW : t], vol="GARCH", p=1, q=1, dist=dist)
+        res = am.fit(disp="off", show_warning=False)
+        fc = res.forecast(horizon=1, reindex=False)
+        q = am.distribution.ppf(0.01, res.params.to_numpy()[-1:])
+        out.append(-(fc.mean.to_numpy()[-1, 0] + np.sqrt(fc.variance.to_numpy()[-1, 0]) * q))
+    return np.array(out)
+
+
+def test_garch_t_matches_naive_arch_loop(returns: pd.Series) -> None:
+    r = returns.iloc[: WINDOW + 40]
+    fast = rolling_var(r, model="garch", dist="t", method="parametric", window=WINDOW, n_jobs=1)
+    ref = naive_loop(r, 40)
+    assert list(fast.columns) == ["var", "es"]
+    assert fast.index.equals(r.index[WINDOW:])
+    # acceptance bar of the market issue: every VaR within 1% of the loop's
+    np.testing.assert_allclose(fast["var"].to_numpy(), ref, rtol=0.01)
+    assert (fast["es"] > fast["var"]).all()
+
+
+def test_parallel_workers_give_the_same_forecasts(returns: pd.Series) -> None:
+    r = returns.iloc[: WINDOW + 130]
+    one = rolling_var(r, model="garch", dist="normal", method="parametric", window=WINDOW, n_jobs=1)
+    two = rolling_var(r, model="garch", dist="normal", method="parametric", window=WINDOW, n_jobs=2)
+    np.testing.assert_allclose(two["var"].to_numpy(), one["var"].to_numpy(), rtol=0.01)
+
+
+def test_forecast_uses_only_past_data(returns: pd.Series) -> None:
+    r = returns.iloc[: WINDOW + 12]
+    base = rolling_var(r, model="gjr", dist="t", method="fhs", window=WINDOW, n_jobs=1)
+    shocked = r.copy()
+    shocked.iloc[WINDOW + 6] = -25.0  # a crash on forecast day 6 must not move forecasts up to day 6
+    moved = rolling_var(shocked, model="gjr", dist="t", method="fhs", window=WINDOW, n_jobs=1)
+    np.testing.assert_allclose(moved["var"].iloc[:7], base["var"].iloc[:7], rtol=1e-9)
+    assert moved["var"].iloc[7] > base["var"].iloc[7]
+
+
+def test_refit_every_keeps_parameters_between_refits(returns: pd.Series, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    original = ArchEngine.fit
+
+    def counting(self: ArchEngine, first: int, last: int, start: np.ndarray | None = None) -> Fit:
+        calls.append(last)
+        return original(self, first, last, start)
+
+    monkeypatch.setattr(ArchEngine, "fit", counting)
+    r = returns.iloc[: WINDOW + 20]
+    out = rolling_var(r, model="garch", dist="t", method="parametric", window=WINDOW, refit_every=5, n_jobs=1)
+    assert calls == [WINDOW + k for k in range(0, 20, 5)]
+    assert out["var"].nunique() == 20  # the volatility still updates every day
+
+
+def test_hs_rolling_equals_numpy_quantiles(returns: pd.Series) -> None:
+    out = rolling_var(returns, model="hs", window=250, alpha=0.05)
+    y = returns.to_numpy()
+    for i in (0, 17, len(out) - 1):
+        win = y[i : i + 250]
+        q = np.quantile(win, 0.05)
+        assert out["var"].iloc[i] == pytest.approx(-q, rel=1e-12)
+        assert out["es"].iloc[i] == pytest.approx(-win[win <= q].mean(), rel=1e-12)
+
+
+def test_ewma_rolling_normal(returns: pd.Series) -> None:
+    out = rolling_var(returns, model="ewma", dist="normal", method="parametric", window=250)
+    y = returns.to_numpy()
+    s2 = np.mean(y[:250] ** 2)
+    for t in range(250):
+        s2 = 0.94 * s2 + 0.06 * y[t] ** 2
+    assert out["var"].iloc[0] == pytest.approx(2.3263478740408408 * np.sqrt(s2), rel=1e-10)
+
+
+def test_nonconvergence_warns_with_date_and_keeps_parameters(returns: pd.Series, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = returns.iloc[: WINDOW + 6]
+    original = ArchEngine.fit
+    bad_day = WINDOW + 3
+
+    def flaky(self: ArchEngine, first: int, last: int, start: np.ndarray | None = None) -> Fit:
+        fit = original(self, first, last, start)
+        return Fit(fit.params * 0 + 1e3, False) if last == bad_day else fit
+
+    monkeypatch.setattr(ArchEngine, "fit", flaky)
+    day = r.index[bad_day]
+    with pytest.warns(ConvergenceWarning, match=rf"forecast of {day}.*did not converge; kept the previous parameters"):
+        out = rolling_var(r, model="garch", dist="normal", method="parametric", window=WINDOW, n_jobs=1)
+    assert out.attrs["non_converged"] == [day]
+    assert np.isfinite(out["var"]).all() and out["var"].iloc[3] < 20
+
+
+# -- bad input ---------------------------------------------------------------------------------
+def test_window_longer_than_series(returns: pd.Series) -> None:
+    r = returns.iloc[:250]
+    with pytest.raises(ParameterError, match=r"window must be smaller than the series \(got window=1000 for 250 observations\)"):
+        rolling_var(r, window=1000)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.75, 0.99])
+def test_alpha_outside_range(returns: pd.Series, alpha: float) -> None:
+    with pytest.raises(ParameterError, match=rf"alpha must be in \(0, 0.5\] \(got alpha={alpha!r}\)"):
+        rolling_var(returns, alpha=alpha, window=250)
+
+
+def test_nan_returns(returns: pd.Series) -> None:
+    bad = returns.copy()
+    bad.iloc[10] = np.nan
+    with pytest.raises(DataError, match=r"returns contains 1 NaN or infinite values \(first at Timestamp\('2006-06-16"):
+        rolling_var(bad, window=250)
+
+
+def test_infinite_returns(returns: pd.Series) -> None:
+    bad = returns.copy()
+    bad.iloc[3] = -np.inf
+    with pytest.raises(DataError, match=r"returns contains 1 NaN or infinite values .*value -inf"):
+        rolling_var(bad, window=250)
+
+
+def test_non_increasing_dates(returns: pd.Series) -> None:
+    bad = returns.iloc[[0, 2, 1] + list(range(3, 400))]
+    with pytest.raises(DataError, match=r"returns dates must be increasing \(got Timestamp\('2006-06-05"):
+        rolling_var(bad, window=250)
+
+
+def test_duplicated_dates(returns: pd.Series) -> None:
+    bad = pd.concat([returns.iloc[:5], returns.iloc[4:400]])
+    with pytest.raises(DataError, match=r"returns has duplicated dates \(first duplicate Timestamp\('2006-06-08"):
+        rolling_var(bad, window=250)
+
+
+def test_bad_refit_every_and_model(returns: pd.Series) -> None:
+    with pytest.raises(ParameterError, match=r"refit_every must be >= 1 \(got refit_every=0\)"):
+        rolling_var(returns, window=250, refit_every=0)
+    with pytest.raises(ParameterError, match=r"model must be one of .* \(got model='arima'\)"):
+        rolling_var(returns, window=250, model="arima")
