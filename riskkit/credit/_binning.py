@@ -1,0 +1,744 @@
+"""Weight-of-evidence binning with information-value-optimal bins under a trend constraint.
+
+Conventions (1 = bad):
+
+* ``WoE = ln(share of goods in the bin / share of bads in the bin)``: higher WoE = safer.
+* ``IV = sum over bins of (share of goods - share of bads) * WoE``.
+* A bin with no goods or no bads (possible only for the missing and special-value bins) gets
+  0.5 added to both its counts before its WoE is taken (the Haldane correction), so WoE stays
+  finite. A bin that holds no rows at fit time has WoE 0 (the population average).
+
+How a numeric feature is binned: values are cut into ``n_prebins`` quantile slices, then the
+slices are grouped into at most ``max_bins`` contiguous bins, each holding at least
+``min_bin_share`` of the rows and both goods and bads, maximising the IV exactly by dynamic
+programming (:mod:`riskkit.credit._optimal_bins`) while the bad rate follows the trend. Bins are
+half-open ``[lower, upper)``; the first starts at -inf and the last ends at +inf, so values
+outside the training range fall into the end bins. Missing values have their own bin, and each
+special value (a sentinel such as -999) its own bin.
+
+A categorical feature (object, string, category or bool dtype) is grouped the same way after
+ordering its categories by bad rate; categories rarer than ``rare_category_share`` are pooled
+first into one "rare" group. At transform time an unseen category goes to the rare group's bin
+when there is one and otherwise to the missing bin; a missing value goes to the missing bin.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from riskkit._validation import (
+    check_binary_target,
+    check_fitted,
+    check_frame,
+    check_in_range,
+    check_positive_int,
+    check_same_length,
+    short_repr,
+)
+from riskkit.credit._optimal_bins import optimal_partition, partition_loglik
+from riskkit.exceptions import ConfigError, DataError, DroppedFeatureWarning, ParameterError
+
+__all__ = ["TABLE_COLUMNS", "TRENDS", "WoEBinner"]
+
+logger = logging.getLogger(__name__)
+
+#: Trend options of ``monotonic`` (the trend of the bad rate as the feature value increases).
+TRENDS: tuple[str | None, ...] = ("auto", "ascending", "descending", "peak", "valley", None)
+#: Columns of :meth:`WoEBinner.table`.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "bin", "count", "count_share", "n_bad", "n_good", "bad_rate", "woe", "iv",
+)
+MISSING_LABEL = "Missing"
+_SHAPES = ("ascending", "descending", "peak", "valley")
+_SUBSAMPLE = 200_000
+_TURN_PENALTY = lambda n: 0.5 * math.log(n)
+
+
+# --------------------------------------------------------------------------------------------
+# fitted state of one feature
+# --------------------------------------------------------------------------------------------
+@dataclass
+class FeatureBins:
+    """The fitted bins of one feature.
+
+    Bin codes run over the regular bins ``0 .. r-1``, then the missing bin ``r``, then one bin
+    per special value ``r+1 ..``. ``n_bad``/``n_good`` are the training counts in that order.
+    """
+
+    name: str
+    kind: str  # "numeric" | "categorical"
+    trend: str | None
+    labels: list[str]
+    n_bad: np.ndarray
+    n_good: np.ndarray
+    edges: np.ndarray = field(default_factory=lambda: np.empty(0))
+    categories: dict[str, int] = field(default_factory=dict)
+    unseen_bin: int | None = None
+    special_values: list[Any] = field(default_factory=list)
+
+    @property
+    def n_regular(self) -> int:
+        return len(self.labels)
+
+    @property
+    def missing_code(self) -> int:
+        return self.n_regular
+
+    @property
+    def all_labels(self) -> list[str]:
+        return self.labels + [MISSING_LABEL] + [f"Special: {v!r}" for v in self.special_values]
+
+    def woe(self, total_bad: float, total_good: float) -> np.ndarray:
+        return _woe_iv(self.n_bad, self.n_good, total_bad, total_good)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name, "kind": self.kind, "trend": self.trend, "labels": self.labels,
+            "n_bad": self.n_bad.tolist(), "n_good": self.n_good.tolist(),
+            "special_values": list(self.special_values),
+        }
+        if self.kind == "numeric":
+            out["edges"] = self.edges.tolist()
+        else:
+            out["categories"] = dict(self.categories)
+            out["unseen_bin"] = self.unseen_bin
+        return out
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any], where: str) -> FeatureBins:
+        kind = _field(doc, "kind", where, str)
+        if kind not in ("numeric", "categorical"):
+            raise ConfigError(f"{where}.kind must be 'numeric' or 'categorical' (got {kind!r})")
+        labels = [str(v) for v in _field(doc, "labels", where, list)]
+        specials = list(_field(doc, "special_values", where, list))
+        size = len(labels) + 1 + len(specials)
+        n_bad = _count_array(doc, "n_bad", where, size)
+        n_good = _count_array(doc, "n_good", where, size)
+        trend = doc.get("trend")
+        if trend not in TRENDS or trend == "auto":
+            raise ConfigError(f"{where}.trend must be one of {list(_SHAPES) + [None]} (got {trend!r})")
+        fb = cls(name=_field(doc, "name", where, str), kind=kind, trend=trend, labels=labels,
+                 n_bad=n_bad, n_good=n_good, special_values=specials)
+        if kind == "numeric":
+            edges = np.asarray(_field(doc, "edges", where, list), dtype=float)
+            if len(edges) != len(labels) - 1 or (len(edges) > 1 and np.any(np.diff(edges) <= 0)):
+                raise ConfigError(
+                    f"{where}.edges must be {len(labels) - 1} increasing numbers, one fewer than "
+                    f"the labels (got {short_repr(edges.tolist())})"
+                )
+            fb.edges = edges
+        else:
+            cats = _field(doc, "categories", where, dict)
+            if any(not isinstance(v, int) or not 0 <= v < size for v in cats.values()):
+                raise ConfigError(f"{where}.categories must map category names to bin codes 0..{size - 1}")
+            fb.categories = {str(k): int(v) for k, v in cats.items()}
+            unseen = doc.get("unseen_bin")
+            if unseen is not None and (not isinstance(unseen, int) or not 0 <= unseen < size):
+                raise ConfigError(f"{where}.unseen_bin must be a bin code or null (got {unseen!r})")
+            fb.unseen_bin = unseen
+        return fb
+
+
+def _field(doc: Any, key: str, where: str, kind: type | tuple[type, ...]) -> Any:
+    """``doc[key]`` checked for presence and type; ConfigError naming the field otherwise."""
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"{where} must be a JSON object (got {type(doc).__name__})")
+    if key not in doc:
+        raise ConfigError(f"{where} has no field {key!r}; the document is not a riskkit binning")
+    value = doc[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or isinstance(value, bool) and bool not in kinds:
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ConfigError(
+            f"{where}.{key} must be a {names} (got {type(value).__name__} {short_repr(value)})"
+        )
+    return value
+
+
+def _count_array(doc: Mapping[str, Any], key: str, where: str, size: int) -> np.ndarray:
+    values = _field(doc, key, where, list)
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}.{key} must be a list of counts (got {short_repr(values)})") from None
+    if arr.shape != (size,) or np.any(~np.isfinite(arr)) or np.any(arr < 0):
+        raise ConfigError(
+            f"{where}.{key} must hold {size} non-negative counts, one per bin "
+            f"(got {short_repr(values)})"
+        )
+    return arr
+
+
+def _woe_iv(n_bad: np.ndarray, n_good: np.ndarray, total_bad: float, total_good: float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """WoE and IV contribution per bin (Haldane correction for one-class bins, 0 for empty)."""
+    b = np.asarray(n_bad, dtype=float)
+    g = np.asarray(n_good, dtype=float)
+    one_class = ((b == 0) | (g == 0)) & (b + g > 0)
+    b_adj = np.where(one_class, b + 0.5, b)
+    g_adj = np.where(one_class, g + 0.5, g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pb = b_adj / total_bad
+        pg = g_adj / total_good
+        woe = np.where(b + g > 0, np.log(pg / pb), 0.0)
+    iv = np.where(b + g > 0, (g / total_good - b / total_bad) * woe, 0.0)
+    return woe, iv
+
+
+# --------------------------------------------------------------------------------------------
+# the estimator
+# --------------------------------------------------------------------------------------------
+class WoEBinner(BaseEstimator):  # type: ignore[misc]
+    """Weight-of-evidence binner with IV-optimal bins under a bad-rate trend constraint.
+
+    Parameters
+    ----------
+    max_bins : int, default 8
+        Most regular bins per feature (missing and special-value bins come on top); >= 2.
+    min_bin_share : float, default 0.05
+        Least share of all rows in each regular bin, in (0, 0.5].
+    monotonic : {"auto", "ascending", "descending", "peak", "valley", None} or mapping
+        Trend of the bad rate over increasing feature values (so the WoE follows the reverse
+        trend). ``"peak"`` rises then falls; ``"valley"`` falls then rises (U-shaped risk, e.g.
+        age). ``"auto"`` picks per feature: the better of ascending/descending by IV, replaced
+        by the better of peak/valley when that raises the binned log-likelihood by more than
+        ``ln(n)`` (a BIC-style price for the turning point). ``None`` leaves bins unconstrained.
+        A mapping gives a trend per feature name (others use "auto"). Categorical features
+        are always ordered by bad rate, so their trend is ascending.
+    special_values : sequence or mapping, optional
+        Sentinel values (e.g. ``[-999]``) that get their own bins, for every feature, or a
+        mapping from feature name to its sentinels.
+    n_prebins : int, default 100
+        Quantile slices (numeric) or most category groups the optimiser starts from.
+    rare_category_share : float, default 0.01
+        Categories holding a smaller share of rows are pooled into one rare group.
+
+    Fitted attributes: ``features_`` (kept feature names, input order), ``iv_`` (Series),
+    ``trend_`` (Series, the trend used per feature), ``n_bins_`` (Series, regular bins),
+    ``dropped_`` (dict of dropped feature -> reason), ``bins_`` (dict of :class:`FeatureBins`).
+
+    Examples
+    --------
+    >>> binner = WoEBinner(max_bins=6).fit(X, y)   # doctest: +SKIP
+    >>> binner.table("age")                         # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        max_bins: int = 8,
+        *,
+        min_bin_share: float = 0.05,
+        monotonic: str | None | Mapping[str, str | None] = "auto",
+        special_values: Sequence[Any] | Mapping[str, Sequence[Any]] | None = None,
+        n_prebins: int = 100,
+        rare_category_share: float = 0.01,
+    ) -> None:
+        self.max_bins = max_bins
+        self.min_bin_share = min_bin_share
+        self.monotonic = monotonic
+        self.special_values = special_values
+        self.n_prebins = n_prebins
+        self.rare_category_share = rare_category_share
+
+    # ---------------------------------------------------------------- public API
+    def fit(self, X: pd.DataFrame, y: Any) -> WoEBinner:
+        """Find the bins of every feature of ``X`` against the 0/1 target ``y`` (1 = bad)."""
+        self._fit_codes(X, y)
+        return self
+
+    def fit_transform(self, X: pd.DataFrame, y: Any) -> pd.DataFrame:
+        """:meth:`fit`, then the WoE of ``X`` (computed in the same pass)."""
+        codes = self._fit_codes(X, y)
+        return self._woe_frame(codes, X.index)
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """WoE of every kept feature, same index as ``X`` (see the module for unseen values)."""
+        codes = self.transform_codes(X)
+        return self._woe_frame(codes, X.index)
+
+    def transform_codes(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Bin code of every row per kept feature (regular bins, then missing, then specials)."""
+        check_fitted(self, "bins_")
+        X = _check_scoring_frame(X, self.features_)
+        return {name: _codes(self.bins_[name], X[name]) for name in self.features_}
+
+    def table(self, feature: str) -> pd.DataFrame:
+        """Binning table of one feature: one row per bin plus a Totals row.
+
+        Columns: bin, count, count_share, n_bad, n_good, bad_rate, woe, iv.
+        """
+        check_fitted(self, "bins_")
+        if feature not in self.bins_:
+            hint = (f"it was dropped ({self.dropped_[feature]})" if feature in self.dropped_
+                    else f"fitted features are {short_repr(self.features_, 120)}")
+            raise ParameterError(f"feature has no binning (got feature={feature!r}); {hint}")
+        fb = self.bins_[feature]
+        woe, iv = _woe_iv(fb.n_bad, fb.n_good, self.total_bad_, self.total_good_)
+        count = fb.n_bad + fb.n_good
+        n = self.total_bad_ + self.total_good_
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(count > 0, fb.n_bad / count, np.nan)
+        rows = pd.DataFrame({
+            "bin": fb.all_labels, "count": count.astype(np.int64), "count_share": count / n,
+            "n_bad": fb.n_bad.astype(np.int64), "n_good": fb.n_good.astype(np.int64),
+            "bad_rate": rate, "woe": woe, "iv": iv,
+        })
+        totals = pd.DataFrame({
+            "bin": ["Totals"], "count": [int(count.sum())], "count_share": [count.sum() / n],
+            "n_bad": [int(fb.n_bad.sum())], "n_good": [int(fb.n_good.sum())],
+            "bad_rate": [fb.n_bad.sum() / count.sum()], "woe": [np.nan], "iv": [iv.sum()],
+        })
+        return pd.concat([rows, totals], ignore_index=True)[list(TABLE_COLUMNS)]
+
+    def woe_table(self, feature: str) -> np.ndarray:
+        """WoE per bin code of one feature (regular bins, missing, specials)."""
+        check_fitted(self, "bins_")
+        return self.bins_[feature].woe(self.total_bad_, self.total_good_)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per input feature: kind, trend, regular bins, IV, and the drop reason."""
+        check_fitted(self, "bins_")
+        rows = [{"feature": f, "kind": self.bins_[f].kind, "trend": self.bins_[f].trend,
+                 "n_bins": self.bins_[f].n_regular, "iv": self.iv_[f], "dropped": ""}
+                for f in self.features_]
+        rows += [{"feature": f, "kind": "", "trend": None, "n_bins": 0, "iv": np.nan,
+                  "dropped": why} for f, why in self.dropped_.items()]
+        return pd.DataFrame(rows).set_index("feature")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description of the fitted bins (see :meth:`from_dict`)."""
+        check_fitted(self, "bins_")
+        params = self.get_params()
+        if isinstance(params["special_values"], Mapping):
+            params["special_values"] = {k: list(v) for k, v in params["special_values"].items()}
+        elif params["special_values"] is not None:
+            params["special_values"] = list(params["special_values"])
+        if isinstance(params["monotonic"], Mapping):
+            params["monotonic"] = dict(params["monotonic"])
+        return {
+            "params": params,
+            "total_bad": self.total_bad_, "total_good": self.total_good_,
+            "features": [self.bins_[f].to_dict() for f in self.features_],
+            "dropped": dict(self.dropped_),
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any], where: str = "binner") -> WoEBinner:
+        """Rebuild a fitted binner from :meth:`to_dict` output; malformed input -> ConfigError."""
+        params = _field(doc, "params", where, dict)
+        try:
+            binner = cls(**params)
+        except TypeError as exc:
+            raise ConfigError(f"{where}.params has an unknown parameter ({exc})") from None
+        binner.total_bad_ = float(_field(doc, "total_bad", where, (int, float)))
+        binner.total_good_ = float(_field(doc, "total_good", where, (int, float)))
+        if binner.total_bad_ <= 0 or binner.total_good_ <= 0:
+            raise ConfigError(f"{where}.total_bad and total_good must be positive counts")
+        feats = _field(doc, "features", where, list)
+        bins = [FeatureBins.from_dict(f, f"{where}.features[{i}]") for i, f in enumerate(feats)]
+        if not bins:
+            raise ConfigError(f"{where}.features is empty; a fitted binner has at least one feature")
+        binner.bins_ = {fb.name: fb for fb in bins}
+        binner.dropped_ = {str(k): str(v) for k, v in _field(doc, "dropped", where, dict).items()}
+        binner._set_summaries()
+        return binner
+
+    # ---------------------------------------------------------------- fitting
+    def _check_params(self) -> None:
+        check_positive_int(self.max_bins, "max_bins", minimum=2,
+                           hint="a feature needs at least two bins to rank risk")
+        check_in_range(self.min_bin_share, "min_bin_share", 0.0, 0.5, low_open=True,
+                       hint="use a share of rows such as 0.05 (5%)")
+        check_positive_int(self.n_prebins, "n_prebins", minimum=2, hint="use e.g. 100")
+        check_in_range(self.rare_category_share, "rare_category_share", 0.0, 0.5,
+                       hint="use a share of rows such as 0.01 (1%)")
+        if isinstance(self.monotonic, Mapping):
+            for name, trend in self.monotonic.items():
+                _check_trend(trend, f"monotonic[{name!r}]")
+        else:
+            _check_trend(self.monotonic, "monotonic")
+        sv = self.special_values
+        if sv is not None and (isinstance(sv, (str, bytes)) or not isinstance(sv, (Sequence, Mapping, np.ndarray))):
+            raise ParameterError(
+                f"special_values must be a list of sentinels or a mapping feature -> list "
+                f"(got special_values={short_repr(sv)}); e.g. special_values=[-999]"
+            )
+
+    def _fit_codes(self, X: pd.DataFrame, y: Any) -> dict[str, np.ndarray]:
+        self._check_params()
+        X = check_frame(X, "X")
+        _check_columns(X)
+        y_arr = check_binary_target(y, "y")
+        check_same_length(X, y_arr, "X", "y")
+        kinds = {name: _kind(X[name], name) for name in X.columns}
+        if isinstance(self.monotonic, Mapping):
+            unknown = sorted(set(self.monotonic) - set(X.columns))
+            if unknown:
+                raise ParameterError(f"monotonic names features not in X (got {short_repr(unknown)})")
+        bad = y_arr.astype(bool)
+        self.total_bad_ = float(bad.sum())
+        self.total_good_ = float(len(bad) - self.total_bad_)
+        bad_rows = np.flatnonzero(bad)
+        self.bins_: dict[str, FeatureBins] = {}
+        self.dropped_: dict[str, str] = {}
+        codes: dict[str, np.ndarray] = {}
+        for name in X.columns:
+            fitted = self._fit_feature(name, kinds[name], X[name], bad, bad_rows)
+            if fitted is None:
+                continue
+            self.bins_[name], codes[name] = fitted
+        if not self.bins_:
+            raise DataError(
+                f"every feature of X is constant or all missing (got {short_repr(list(X.columns))}); "
+                "pass features that vary"
+            )
+        self._set_summaries()
+        return codes
+
+    def _fit_feature(self, name: str, kind: str, column: pd.Series, bad: np.ndarray,
+                     bad_rows: np.ndarray) -> tuple[FeatureBins, np.ndarray] | None:
+        specials = self._specials_for(name)
+        if kind == "numeric":
+            values = _numeric_values(column, name)
+            reason = _constant_reason(values)
+            if reason is None:
+                return self._fit_numeric(name, values, bad_rows, specials)
+        else:
+            keys = _category_keys(column)
+            reason = _constant_categorical_reason(keys)
+            if reason is None:
+                return self._fit_categorical(name, keys, bad, specials)
+        self.dropped_[name] = reason
+        warnings.warn(
+            f"feature {name!r} dropped: it is {reason}; it carries no information",
+            DroppedFeatureWarning, stacklevel=4,
+        )
+        return None
+
+    def _specials_for(self, name: str) -> list[Any]:
+        sv = self.special_values
+        if sv is None:
+            return []
+        if isinstance(sv, Mapping):
+            return list(sv.get(name, []))
+        return list(sv)
+
+    def _trend_for(self, name: str) -> str | None:
+        if isinstance(self.monotonic, Mapping):
+            return self.monotonic.get(name, "auto")
+        return self.monotonic
+
+    def _min_count(self) -> float:
+        return self.min_bin_share * (self.total_bad_ + self.total_good_)
+
+    def _fit_numeric(self, name: str, x: np.ndarray, bad_rows: np.ndarray, specials: list[Any]
+                     ) -> tuple[FeatureBins, np.ndarray]:
+        num_specials = [float(v) for v in specials if _is_number(v)]
+        candidates, pb, pg = _prebins(x, bad_rows, num_specials, self.n_prebins)
+        part = self._best_partition(name, pb, pg, numeric=True)
+        cuts = part.cuts
+        edges = candidates[np.asarray(cuts[1:-1], dtype=int) - 1]
+        labels = _interval_labels(edges)
+        groups = np.repeat(np.arange(len(cuts) - 1), np.diff(cuts))
+        nb = np.bincount(groups, weights=pb, minlength=len(labels))
+        ng = np.bincount(groups, weights=pg, minlength=len(labels))
+        fb = FeatureBins(name=name, kind="numeric", trend=part.trend, labels=labels,
+                         n_bad=np.empty(0), n_good=np.empty(0), edges=edges,
+                         special_values=num_specials)
+        codes = _numeric_codes(fb, x)
+        tb, tg = _tail_counts(x, bad_rows, num_specials)
+        fb.n_bad, fb.n_good = np.concatenate((nb, tb)), np.concatenate((ng, tg))
+        return fb, codes
+
+    def _fit_categorical(self, name: str, keys: pd.Categorical, bad: np.ndarray,
+                         specials: list[Any]) -> tuple[FeatureBins, np.ndarray]:
+        cats = [str(c) for c in keys.categories]
+        codes_in = keys.codes
+        ok = codes_in >= 0
+        count = np.bincount(codes_in[ok], minlength=len(cats)).astype(float)
+        n_bad_c = np.bincount(codes_in[ok], weights=bad[ok], minlength=len(cats))
+        special_keys = [str(v) for v in specials]
+        is_special = np.array([c in special_keys for c in cats], dtype=bool)
+        n = self.total_bad_ + self.total_good_
+        rare = (count / n < self.rare_category_share) & (count > 0) & ~is_special
+        common = np.flatnonzero((count > 0) & ~rare & ~is_special)
+        # pre-bins: common categories one each, rare ones pooled; sorted by bad rate
+        members: list[list[int]] = [[int(c)] for c in common]
+        if rare.any():
+            members.append([int(c) for c in np.flatnonzero(rare)])
+        pb = np.array([n_bad_c[m].sum() for m in members])
+        pg = np.array([count[m].sum() for m in members]) - pb
+        order = np.lexsort((np.arange(len(members)), pb / np.maximum(pb + pg, 1)))
+        members = [members[i] for i in order]
+        pb, pg = pb[order], pg[order]
+        members, pb, pg = _cap_prebins(members, pb, pg, self.n_prebins)
+        part = self._best_partition(name, pb, pg, numeric=False)
+        cuts = part.cuts
+        groups = [sorted(c for m in members[a:b] for c in m) for a, b in zip(cuts[:-1], cuts[1:])]
+        mapping: dict[str, int] = {}
+        labels = []
+        rare_set = set(np.flatnonzero(rare).tolist())
+        unseen_bin = None
+        for g, cat_ids in enumerate(groups):
+            labels.append(", ".join(cats[c] for c in cat_ids))
+            for c in cat_ids:
+                mapping[cats[c]] = g
+                if c in rare_set:
+                    unseen_bin = g
+        r = len(labels)
+        for k, key in enumerate(special_keys):
+            mapping[key] = r + 1 + k
+        fb = FeatureBins(name=name, kind="categorical", trend=part.trend, labels=labels,
+                         n_bad=np.empty(0), n_good=np.empty(0), categories=mapping,
+                         unseen_bin=unseen_bin, special_values=special_keys)
+        codes = _categorical_codes(fb, keys)
+        size = r + 1 + len(special_keys)
+        fb.n_bad = np.bincount(codes, weights=bad, minlength=size)
+        fb.n_good = np.bincount(codes, minlength=size) - fb.n_bad
+        return fb, codes
+
+    def _best_partition(self, name: str, pb: np.ndarray, pg: np.ndarray, *, numeric: bool) -> Any:
+        trend = self._trend_for(name) if numeric else "ascending"
+        common = dict(total_bad=self.total_bad_, total_good=self.total_good_,
+                      min_count=self._min_count(), max_bins=self.max_bins)
+        if trend != "auto":
+            return optimal_partition(pb, pg, trend=trend, **common)
+        parts = {t: optimal_partition(pb, pg, trend=t, **common) for t in _SHAPES}
+        mono = max(("ascending", "descending"), key=lambda t: _iv_or_neg(parts[t]))
+        turn = max(("peak", "valley"), key=lambda t: _iv_or_neg(parts[t]))
+        gain = (partition_loglik(pb, pg, parts[turn].cuts)
+                - partition_loglik(pb, pg, parts[mono].cuts))
+        n = self.total_bad_ + self.total_good_
+        chosen = turn if gain > _TURN_PENALTY(n) else mono
+        logger.debug("feature %s: trend %s (log-likelihood gain of %s: %.2f)", name, chosen, turn, gain)
+        return parts[chosen]
+
+    def _set_summaries(self) -> None:
+        self.features_ = list(self.bins_)
+        ivs = {f: float(_woe_iv(fb.n_bad, fb.n_good, self.total_bad_, self.total_good_)[1].sum())
+               for f, fb in self.bins_.items()}
+        self.iv_ = pd.Series(ivs, name="iv", dtype=float)
+        self.trend_ = pd.Series({f: fb.trend for f, fb in self.bins_.items()}, name="trend", dtype=object)
+        self.n_bins_ = pd.Series({f: fb.n_regular for f, fb in self.bins_.items()}, name="n_bins", dtype=np.int64)
+
+    def _woe_frame(self, codes: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+        data = {f: self.woe_table(f)[codes[f]] for f in self.features_}
+        return pd.DataFrame(data, index=index)
+
+
+def _iv_or_neg(part: Any) -> float:
+    return part.iv if np.isfinite(part.iv) else -np.inf
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------------------------
+def _check_trend(trend: Any, name: str) -> None:
+    if trend not in TRENDS:
+        raise ParameterError(
+            f"{name} must be one of {list(TRENDS)} (got {name}={short_repr(trend)}); "
+            "'auto' picks the trend per feature"
+        )
+
+
+def _check_columns(X: pd.DataFrame) -> None:
+    bad = [c for c in X.columns if not isinstance(c, str)]
+    if bad:
+        raise DataError(
+            f"X column names must be strings (got {short_repr(bad)}); "
+            "rename them, e.g. X.columns = X.columns.astype(str)"
+        )
+    if X.columns.has_duplicates:
+        dup = X.columns[X.columns.duplicated()].tolist()
+        raise DataError(f"X has duplicated column names (got {short_repr(dup)}); make them unique")
+
+
+def _kind(column: pd.Series, name: str) -> str:
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "categorical"
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+        return "numeric"
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype) \
+            or pd.api.types.is_object_dtype(dtype):
+        return "categorical"
+    raise DataError(
+        f"feature {name!r} has an unsupported dtype (got {dtype}); use numbers, strings, "
+        "booleans or pandas categories (convert dates to ages or durations first)"
+    )
+
+
+def _numeric_values(column: pd.Series, name: str) -> np.ndarray:
+    if column.dtype == np.float64:
+        values = column.to_numpy()
+    else:
+        try:
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            raise DataError(
+                f"feature {name!r} must be numeric (got dtype {column.dtype}, values such as "
+                f"{short_repr(column.dropna().head(3).tolist())}); it was numeric at fit time"
+            ) from None
+    if np.isinf(values).any():
+        first = column.index[int(np.argmax(np.isinf(values)))]
+        raise DataError(
+            f"feature {name!r} has {int(np.isinf(values).sum())} infinite values (first at "
+            f"index {first!r}); replace them with NaN (missing) or a special value"
+        )
+    return values
+
+
+def _category_keys(column: pd.Series) -> pd.Categorical:
+    """Categories keyed by their string form (so JSON round trips exactly)."""
+    cat = pd.Categorical(column)
+    keys = [str(c) for c in cat.categories]
+    if len(set(keys)) == len(keys):
+        return cat.rename_categories(keys) if list(cat.categories) != keys else cat
+    return pd.Categorical(column.astype(object).where(column.notna(), None).map(
+        lambda v: None if v is None else str(v)))
+
+
+def _constant_reason(x: np.ndarray) -> str | None:
+    if np.isnan(x).all():
+        return "all missing"
+    low, high = np.nanmin(x), np.nanmax(x)
+    if low == high:
+        return f"constant (every value is {float(low)!r})"
+    return None
+
+
+def _constant_categorical_reason(keys: pd.Categorical) -> str | None:
+    used = np.unique(keys.codes[keys.codes >= 0])
+    if used.size == 0:
+        return "all missing"
+    if used.size == 1:
+        return f"constant (every value is {str(keys.categories[used[0]])!r})"
+    return None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
+        and np.isfinite(float(v))
+
+
+# --------------------------------------------------------------------------------------------
+# numeric pre-binning and coding
+# --------------------------------------------------------------------------------------------
+def _prebins(x: np.ndarray, bad_rows: np.ndarray, specials: list[float], n_prebins: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quantile cut points of the regular values and the bads/goods per pre-bin.
+
+    Pre-bin ``j`` is ``[e_{j-1}, e_j)`` (open ends at -inf/+inf). Sorting the column and its
+    bad rows gives exact counts without coding every row (NaN sorts last).
+    """
+    values = np.sort(x)
+    bads = np.sort(x[bad_rows])
+    if specials:
+        keep = ~np.isin(values, specials)
+        values = values[keep]
+        bads = bads[~np.isin(bads, specials)]
+    n_reg = int(np.searchsorted(values, np.nan, side="left"))  # NaN sorts (and searches) last
+    values = values[:n_reg]
+    if n_reg == 0:
+        return np.empty(0), np.zeros(1), np.zeros(1)
+    pos = (np.arange(1, n_prebins) * n_reg) // n_prebins
+    edges = values[pos]
+    edges = edges[np.concatenate(([True], edges[1:] != edges[:-1])) & (edges > values[0])]
+    total = np.diff(np.concatenate(([0], np.searchsorted(values, edges, side="left"), [n_reg])))
+    n_bad_reg = int(np.searchsorted(bads, np.nan, side="left"))
+    in_bad = np.diff(np.concatenate(
+        ([0], np.searchsorted(bads[:n_bad_reg], edges, side="left"), [n_bad_reg])))
+    return edges, in_bad.astype(float), (total - in_bad).astype(float)
+
+
+def _numeric_codes(fb: FeatureBins, x: np.ndarray) -> np.ndarray:
+    """Bin codes of numeric values: a running count of edges passed (fast for few edges)."""
+    dtype = np.uint8 if fb.n_regular + 1 + len(fb.special_values) < 256 else np.int32
+    if len(fb.edges) <= 16:
+        codes = np.zeros(x.shape[0], dtype=dtype)
+        for e in fb.edges:
+            np.add(codes, x >= e, out=codes, casting="unsafe")
+    else:
+        codes = np.searchsorted(fb.edges, x, side="right").astype(dtype)
+    missing = np.isnan(x)
+    if missing.any():
+        codes[missing] = fb.missing_code
+    for k, v in enumerate(fb.special_values):
+        hit = x == v
+        if hit.any():
+            codes[hit] = fb.missing_code + 1 + k
+    return codes
+
+
+def _tail_counts(x: np.ndarray, bad_rows: np.ndarray, specials: list[float]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Bads and goods of the missing bin, then of each special-value bin."""
+    xb = x[bad_rows]
+    n_bad = [np.count_nonzero(np.isnan(xb))] + [np.count_nonzero(xb == v) for v in specials]
+    n_all = [np.count_nonzero(np.isnan(x))] + [np.count_nonzero(x == v) for v in specials]
+    b = np.asarray(n_bad, dtype=float)
+    return b, np.asarray(n_all, dtype=float) - b
+
+
+def _interval_labels(edges: np.ndarray) -> list[str]:
+    bounds = [-np.inf, *edges.tolist(), np.inf]
+    return [f"[{_fmt(a)}, {_fmt(b)})" if np.isfinite(a) else f"(-inf, {_fmt(b)})"
+            for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _fmt(v: float) -> str:
+    return "inf" if np.isinf(v) else f"{v:.6g}"
+
+
+# --------------------------------------------------------------------------------------------
+# categorical pre-binning and coding
+# --------------------------------------------------------------------------------------------
+def _cap_prebins(members: list[list[int]], pb: np.ndarray, pg: np.ndarray, cap: int
+                 ) -> tuple[list[list[int]], np.ndarray, np.ndarray]:
+    """Pool neighbouring (in bad-rate order) pre-bins into at most ``cap`` groups of equal size."""
+    if len(members) <= cap:
+        return members, pb, pg
+    share = np.cumsum(pb + pg) / (pb + pg).sum()
+    group = np.minimum((share * cap - 1e-9).astype(int), cap - 1)
+    _, group = np.unique(group, return_inverse=True)
+    merged = [[c for i in np.flatnonzero(group == g) for c in members[i]] for g in range(group.max() + 1)]
+    return merged, np.bincount(group, weights=pb), np.bincount(group, weights=pg)
+
+
+def _categorical_codes(fb: FeatureBins, keys: pd.Categorical) -> np.ndarray:
+    unseen = fb.unseen_bin if fb.unseen_bin is not None else fb.missing_code
+    lut = np.array([fb.categories.get(str(c), unseen) for c in keys.categories] + [fb.missing_code],
+                   dtype=np.int32)
+    dtype = np.uint8 if lut.max(initial=0) < 256 else np.int32
+    return lut.astype(dtype)[keys.codes]  # code -1 (missing) picks the last entry
+
+
+def _check_scoring_frame(X: Any, features: list[str]) -> pd.DataFrame:
+    X = check_frame(X, "X")
+    missing = [f for f in features if f not in X.columns]
+    if missing:
+        raise DataError(
+            f"X is missing {len(missing)} fitted feature column(s) (got no {short_repr(missing)}); "
+            "pass every column the model was fitted on"
+        )
+    return X
+
+
+def _codes(fb: FeatureBins, column: pd.Series) -> np.ndarray:
+    if fb.kind == "numeric":
+        if _kind(column, fb.name) != "numeric":
+            raise DataError(
+                f"feature {fb.name!r} must be numeric as at fit time (got dtype {column.dtype}); "
+                "convert the column back to numbers"
+            )
+        return _numeric_codes(fb, _numeric_values(column, fb.name))
+    return _categorical_codes(fb, _category_keys(column))

@@ -1,0 +1,364 @@
+"""Points scorecard: WoE binning, feature selection and a scikit-learn logistic regression.
+
+Scaling (Siddiqi, *Credit Risk Scorecards*, 2006, ch. 10; points where higher = safer)::
+
+    factor = pdo / ln(2)
+    offset = base_score - factor * ln(base_odds)        # base_odds = good:bad odds at base_score
+    score  = offset + factor * ln(odds good:bad) = offset - factor * (b0 + sum_j b_j * woe_j)
+
+where ``b0 + sum_j b_j * woe_j`` is the fitted log-odds of *bad*. The points of bin ``i`` of
+feature ``j`` are ``-factor * b_j * woe_ij + (offset - factor * b0) / p`` (the intercept is spread
+evenly over the ``p`` features), so an applicant's score is the sum of their points.
+
+Reason codes (adverse action): for each applicant, the features where they fall furthest below
+the best points attainable for that feature (over bins seen at fit time), largest loss first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from sklearn.base import BaseEstimator, clone
+from sklearn.linear_model import LogisticRegression
+
+import riskkit
+from riskkit._validation import (
+    check_fitted,
+    check_in_range,
+    check_positive_int,
+    short_repr,
+)
+from riskkit.credit._binning import WoEBinner, _check_scoring_frame, _codes
+from riskkit.credit._selection import (
+    FeatureSelection,
+    check_thresholds,
+    correlation_from_chunks,
+    select_from_iv,
+)
+from riskkit.exceptions import ConfigError, DataError, ParameterError
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "Scorecard"]
+
+FORMAT = "riskkit.scorecard"
+FORMAT_VERSION = 1
+_CHUNK = 16_384
+
+
+class Scorecard(BaseEstimator):  # type: ignore[misc]
+    """Logistic-regression scorecard on WoE features, scaled to points (higher = safer).
+
+    Parameters
+    ----------
+    pdo : float, default 20
+        Points that double the good:bad odds.
+    base_score : float, default 600
+        Score at which the good:bad odds equal ``base_odds``.
+    base_odds : float, default 50
+        Good:bad odds at ``base_score`` (50 means 50 goods per bad).
+    binner : WoEBinner, optional
+        Unfitted binner to clone and fit; default ``WoEBinner()``.
+    iv_min, max_corr : float or None, default 0.02 and 0.7
+        Feature selection (see :func:`riskkit.credit.select_features`); None switches a filter
+        off.
+    C : float, default 1.0
+        Inverse L2 regularisation strength of ``sklearn.linear_model.LogisticRegression``.
+    max_iter : int, default 100
+        Iterations of the L-BFGS solver.
+
+    Fitted attributes: ``binner_``, ``selection_`` (:class:`FeatureSelection` or None),
+    ``features_``, ``coef_`` (Series), ``intercept_``, ``estimator_`` (the sklearn model),
+    ``factor_``, ``offset_``.
+    """
+
+    def __init__(
+        self,
+        pdo: float = 20.0,
+        *,
+        base_score: float = 600.0,
+        base_odds: float = 50.0,
+        binner: WoEBinner | None = None,
+        iv_min: float | None = 0.02,
+        max_corr: float | None = 0.7,
+        C: float = 1.0,
+        max_iter: int = 100,
+    ) -> None:
+        self.pdo = pdo
+        self.base_score = base_score
+        self.base_odds = base_odds
+        self.binner = binner
+        self.iv_min = iv_min
+        self.max_corr = max_corr
+        self.C = C
+        self.max_iter = max_iter
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, X: pd.DataFrame, y: Any) -> Scorecard:
+        """Bin ``X``, select features, fit the logistic regression on WoE, scale to points."""
+        self._check_params()
+        binner = WoEBinner() if self.binner is None else clone(self.binner)
+        codes = binner._fit_codes(X, y)
+        y_arr = np.asarray(y).astype(np.int8)
+        luts = {f: binner.woe_table(f) for f in binner.features_}
+        self.binner_ = binner
+        self.selection_ = self._select(binner, codes, luts)
+        features = self.selection_.selected if self.selection_ is not None else binner.features_
+        if not features:
+            raise DataError(
+                f"no feature passed the selection (iv_min={self.iv_min}, max_corr={self.max_corr}; "
+                f"highest IV {binner.iv_.max():.4f}); lower iv_min or pass stronger features"
+            )
+        design = _woe_matrix([codes[f] for f in features], [luts[f] for f in features])
+        del codes
+        estimator = LogisticRegression(C=self.C, max_iter=self.max_iter)
+        estimator.fit(design, y_arr)
+        self.estimator_ = estimator
+        self._set_model(features, estimator.coef_[0], float(estimator.intercept_[0]))
+        return self
+
+    def _check_params(self) -> None:
+        check_in_range(self.pdo, "pdo", 0.0, np.inf, low_open=True, high_open=True,
+                       hint="use the points that double the odds, e.g. 20")
+        check_in_range(self.base_score, "base_score", -np.inf, np.inf, low_open=True,
+                       high_open=True, hint="use a finite score such as 600")
+        check_in_range(self.base_odds, "base_odds", 0.0, np.inf, low_open=True, high_open=True,
+                       hint="use good:bad odds such as 50 (50 goods per bad)")
+        check_in_range(self.C, "C", 0.0, np.inf, low_open=True, high_open=True,
+                       hint="use a positive inverse regularisation strength such as 1.0")
+        check_positive_int(self.max_iter, "max_iter", hint="use e.g. 100")
+        check_thresholds(self.iv_min, self.max_corr)
+        if self.binner is not None and not isinstance(self.binner, WoEBinner):
+            raise ParameterError(
+                f"binner must be a WoEBinner or None (got binner={short_repr(self.binner)}); "
+                "pass e.g. WoEBinner(max_bins=6)"
+            )
+
+    def _select(self, binner: WoEBinner, codes: dict[str, np.ndarray],
+                luts: dict[str, np.ndarray]) -> FeatureSelection | None:
+        iv_min, max_corr = check_thresholds(self.iv_min, self.max_corr)
+        if iv_min is None and max_corr is None:
+            return None
+
+        def correlation(cols: list[str]) -> pd.DataFrame:
+            chunks = _woe_chunks([codes[c] for c in cols], [luts[c] for c in cols])
+            return correlation_from_chunks(chunks, cols)
+
+        return select_from_iv(binner.iv_, correlation, iv_min=iv_min, max_corr=max_corr)
+
+    def _set_model(self, features: list[str], coef: np.ndarray, intercept: float) -> None:
+        self.features_ = list(features)
+        self.coef_ = pd.Series(np.asarray(coef, dtype=float), index=self.features_, name="coef")
+        self.intercept_ = float(intercept)
+        self.factor_ = float(self.pdo) / math.log(2.0)
+        self.offset_ = float(self.base_score) - self.factor_ * math.log(float(self.base_odds))
+        p = len(self.features_)
+        share = (self.offset_ - self.factor_ * self.intercept_) / p
+        self._logit_luts = [self.coef_[f] * self.binner_.woe_table(f) for f in self.features_]
+        self._points_luts = [-self.factor_ * lut + share for lut in self._logit_luts]
+
+    # ---------------------------------------------------------------- scoring
+    def score(self, X: pd.DataFrame) -> pd.Series:
+        """Points of every applicant (higher = safer), same index as ``X``."""
+        total = self._accumulate(X, self._points_luts)
+        return pd.Series(total, index=X.index, name="score")
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probabilities, shape (n, 2): column 0 = good, column 1 = bad (default)."""
+        logit = self._accumulate(X, self._logit_luts) + self.intercept_
+        p_bad = expit(logit)
+        return np.column_stack((1.0 - p_bad, p_bad))
+
+    def reason_codes(self, X: pd.DataFrame, k: int = 3) -> pd.DataFrame:
+        """Top-``k`` adverse-action reasons per applicant.
+
+        Columns ``reason_1, points_lost_1, ..., reason_k, points_lost_k``: the features where
+        the applicant's points fall furthest below the best attainable for that feature, largest
+        loss first. A feature on which the applicant already has the best points is never a
+        reason (its slot holds None and 0.0).
+        """
+        check_fitted(self, "coef_")
+        k = check_positive_int(k, "k", hint="ask for e.g. the top 3 reasons")
+        if k > len(self.features_):
+            raise ParameterError(
+                f"k must be at most the number of scorecard features (got k={k} for "
+                f"{len(self.features_)} features); ask for fewer reasons"
+            )
+        X = _check_scoring_frame(X, self.features_)
+        lost = np.empty((X.shape[0], len(self.features_)))
+        for j, (f, lut) in enumerate(zip(self.features_, self._points_luts)):
+            best = self._best_points(f, lut)
+            lost[:, j] = best - lut[_codes(self.binner_.bins_[f], X[f])]
+        order = np.argsort(-lost, axis=1, kind="stable")[:, :k]
+        top = np.take_along_axis(lost, order, axis=1)
+        names = np.asarray(self.features_, dtype=object)[order]
+        names[top <= 1e-9] = None
+        top = np.where(top <= 1e-9, 0.0, top)
+        data: dict[str, Any] = {}
+        for r in range(k):
+            data[f"reason_{r + 1}"] = names[:, r]
+            data[f"points_lost_{r + 1}"] = top[:, r]
+        return pd.DataFrame(data, index=X.index)
+
+    def _best_points(self, feature: str, lut: np.ndarray) -> float:
+        fb = self.binner_.bins_[feature]
+        seen = (fb.n_bad + fb.n_good) > 0
+        return float(lut[seen].max())
+
+    def _accumulate(self, X: pd.DataFrame, luts: list[np.ndarray]) -> np.ndarray:
+        check_fitted(self, "coef_")
+        X = _check_scoring_frame(X, self.features_)
+        total = np.zeros(X.shape[0])
+        for f, lut in zip(self.features_, luts):
+            total += lut[_codes(self.binner_.bins_[f], X[f])]
+        return total
+
+    # ---------------------------------------------------------------- reporting
+    def points_table(self) -> pd.DataFrame:
+        """Points per bin: feature, bin, count, bad_rate, woe, coef, points."""
+        check_fitted(self, "coef_")
+        frames = []
+        for f, lut in zip(self.features_, self._points_luts):
+            table = self.binner_.table(f).iloc[:-1]
+            frames.append(pd.DataFrame({
+                "feature": f, "bin": table["bin"].to_numpy(), "count": table["count"].to_numpy(),
+                "bad_rate": table["bad_rate"].to_numpy(), "woe": table["woe"].to_numpy(),
+                "coef": self.coef_[f], "points": lut,
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per scorecard feature: iv, coef, min/max points."""
+        check_fitted(self, "coef_")
+        rows = {f: {"iv": float(self.binner_.iv_[f]), "coef": float(self.coef_[f]),
+                    "min_points": float(lut.min()), "max_points": float(lut.max())}
+                for f, lut in zip(self.features_, self._points_luts)}
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("feature")
+
+    # ---------------------------------------------------------------- persistence
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The fitted scorecard as a JSON document (``"format": "riskkit.scorecard"``)."""
+        check_fitted(self, "coef_")
+        doc = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "riskkit_version": riskkit.__version__,
+            "params": {k: v for k, v in self.get_params(deep=False).items() if k != "binner"},
+            "binner": self.binner_.to_dict(),
+            "features": self.features_,
+            "coef": self.coef_.tolist(),
+            "intercept": self.intercept_,
+        }
+        return json.dumps(doc, indent=indent)
+
+    @classmethod
+    def from_json(cls, document: str | bytes | Mapping[str, Any]) -> Scorecard:
+        """Load a scorecard written by :meth:`to_json`; a malformed document -> ConfigError."""
+        doc = _parse(document)
+        fmt = doc.get("format")
+        if fmt != FORMAT:
+            raise ConfigError(
+                f"document field 'format' must be {FORMAT!r} (got {short_repr(fmt)}); "
+                "this is not a riskkit scorecard"
+            )
+        version = doc.get("format_version")
+        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
+            raise ConfigError(
+                f"document field 'format_version' must be an integer from 1 to {FORMAT_VERSION} "
+                f"(got {short_repr(version)}); upgrade riskkit to read newer scorecards"
+            )
+        params = doc.get("params")
+        if not isinstance(params, dict):
+            raise ConfigError(f"document field 'params' must be an object (got {short_repr(params)})")
+        try:
+            card = cls(**params)
+            card._check_params()
+        except TypeError as exc:
+            raise ConfigError(f"document field 'params' has an unknown parameter ({exc})") from None
+        except ParameterError as exc:
+            raise ConfigError(f"document field 'params' is invalid: {exc}") from None
+        card.binner_ = WoEBinner.from_dict(doc.get("binner"), "binner")
+        features, coef, intercept = _model_fields(doc, card.binner_.features_)
+        card.selection_ = None
+        card._set_model(features, coef, intercept)
+        card.estimator_ = _rebuilt_estimator(card, coef, intercept)
+        return card
+
+
+def _parse(document: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(document, Mapping):
+        return dict(document)
+    if not isinstance(document, (str, bytes)):
+        raise ConfigError(
+            f"document must be a JSON string (got {type(document).__name__}); "
+            "pass the text written by Scorecard.to_json()"
+        )
+    try:
+        doc = json.loads(document)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"document is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            "pass the text written by Scorecard.to_json()"
+        ) from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"document must be a JSON object (got {type(doc).__name__})")
+    return doc
+
+
+def _model_fields(doc: Mapping[str, Any], known: list[str]) -> tuple[list[str], np.ndarray, float]:
+    features = doc.get("features")
+    if not isinstance(features, list) or not features or not all(isinstance(f, str) for f in features):
+        raise ConfigError(
+            f"document field 'features' must be a non-empty list of names (got {short_repr(features)})"
+        )
+    unknown = [f for f in features if f not in known]
+    if unknown:
+        raise ConfigError(
+            f"document field 'features' names features without bins (got {short_repr(unknown)}); "
+            "the binner and the model disagree"
+        )
+    coef = doc.get("coef")
+    if (not isinstance(coef, list) or len(coef) != len(features)
+            or not all(_finite_number(c) for c in coef)):
+        raise ConfigError(
+            f"document field 'coef' must be {len(features)} finite numbers, one per feature "
+            f"(got {short_repr(coef)})"
+        )
+    intercept = doc.get("intercept")
+    if not _finite_number(intercept):
+        raise ConfigError(f"document field 'intercept' must be a finite number (got {short_repr(intercept)})")
+    return features, np.asarray(coef, dtype=float), float(intercept)
+
+
+def _finite_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _rebuilt_estimator(card: Scorecard, coef: np.ndarray, intercept: float) -> LogisticRegression:
+    est = LogisticRegression(C=card.C, max_iter=card.max_iter)
+    est.classes_ = np.array([0, 1])
+    est.coef_ = coef[None, :].copy()
+    est.intercept_ = np.array([intercept])
+    est.n_features_in_ = len(coef)
+    est.n_iter_ = np.array([0])
+    return est
+
+
+def _woe_chunks(codes: list[np.ndarray], luts: list[np.ndarray]) -> Iterator[np.ndarray]:
+    """Row blocks of the WoE matrix, built from bin codes (never the whole matrix at once)."""
+    n = codes[0].shape[0]
+    for a in range(0, n, _CHUNK):
+        yield np.column_stack([lut[c[a:a + _CHUNK]] for c, lut in zip(codes, luts)])
+
+
+def _woe_matrix(codes: list[np.ndarray], luts: list[np.ndarray]) -> np.ndarray:
+    """The C-ordered float64 WoE design matrix, filled block by block (cache friendly)."""
+    n = codes[0].shape[0]
+    out = np.empty((n, len(codes)))
+    for a, block in zip(range(0, n, _CHUNK), _woe_chunks(codes, luts)):
+        out[a:a + block.shape[0]] = block
+    return out

@@ -1,0 +1,219 @@
+"""Feature selection for scorecards: an information-value threshold and a correlation filter.
+
+The rule, applied in this order:
+
+1. drop every feature whose IV is below ``iv_min`` (reason ``"low IV"``);
+2. walk the remaining features from the highest IV down and keep a feature unless the absolute
+   Pearson correlation of its WoE with an already kept feature exceeds ``max_corr`` (reason
+   ``"correlated"``, naming that feature). The stronger of two correlated features survives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskkit._validation import check_frame, check_in_range, short_repr
+from riskkit.exceptions import DataError, ParameterError
+
+__all__ = ["FeatureSelection", "select_features"]
+
+_DROPPED_COLUMNS = ["iv", "reason", "correlated_with", "correlation"]
+_CHUNK = 65_536
+
+
+@dataclass(frozen=True)
+class FeatureSelection:
+    """Outcome of :func:`select_features`.
+
+    Attributes
+    ----------
+    selected : list of str
+        Kept features, strongest (highest IV) first.
+    dropped : DataFrame
+        Index ``feature``; columns ``iv``, ``reason`` (``"low IV"`` or ``"correlated"``),
+        ``correlated_with`` (the kept feature it duplicates, else empty) and ``correlation``
+        (the absolute WoE correlation with it, else NaN).
+    iv : Series
+        IV of every candidate feature.
+    correlation : DataFrame
+        WoE correlation matrix of the features that passed the IV threshold (empty when the
+        correlation filter is off).
+    iv_min, max_corr : float or None
+        The thresholds used (None = that filter off).
+    """
+
+    selected: list[str]
+    dropped: pd.DataFrame
+    iv: pd.Series
+    correlation: pd.DataFrame
+    iv_min: float | None
+    max_corr: float | None
+
+    def summary(self) -> pd.DataFrame:
+        """One row per candidate feature: iv, kept (bool), reason, correlated_with, correlation."""
+        rows = pd.DataFrame(index=pd.Index(list(self.iv.index), name="feature"))
+        rows["iv"] = self.iv
+        rows["kept"] = rows.index.isin(self.selected)
+        rows = rows.join(self.dropped.drop(columns="iv"))
+        rows["reason"] = rows["reason"].fillna("")
+        rows["correlated_with"] = rows["correlated_with"].fillna("")
+        return rows.sort_values("iv", ascending=False, kind="stable")
+
+    def __str__(self) -> str:
+        head = (f"FeatureSelection: {len(self.selected)} kept, {len(self.dropped)} dropped "
+                f"(iv_min={self.iv_min}, max_corr={self.max_corr})")
+        return head + "\n" + self.summary().to_string()
+
+
+def select_features(
+    X_woe: pd.DataFrame,
+    iv: pd.Series | Mapping[str, float] | Any,
+    *,
+    iv_min: float | None = 0.02,
+    max_corr: float | None = 0.7,
+) -> FeatureSelection:
+    """Select scorecard features by information value, then by WoE correlation.
+
+    Parameters
+    ----------
+    X_woe : DataFrame
+        WoE-transformed features (e.g. ``WoEBinner.transform(X)``); every column is a candidate.
+    iv : Series, mapping or fitted WoEBinner
+        Information value per column of ``X_woe`` (a fitted binner's ``iv_`` is used).
+    iv_min : float or None, default 0.02
+        Features with a lower IV are dropped (0.02 is the usual "not predictive" cut-off).
+    max_corr : float or None, default 0.7
+        Largest absolute WoE correlation tolerated between two kept features, in (0, 1].
+
+    Returns
+    -------
+    FeatureSelection
+    """
+    X_woe = check_frame(X_woe, "X_woe")
+    iv_series = _iv_series(iv, list(X_woe.columns))
+    iv_min, max_corr = check_thresholds(iv_min, max_corr)
+    values = _finite_matrix(X_woe)
+    return select_from_iv(iv_series, lambda cols: correlation_from_chunks(
+        (values[a:a + _CHUNK, [X_woe.columns.get_loc(c) for c in cols]]
+         for a in range(0, values.shape[0], _CHUNK)), cols), iv_min=iv_min, max_corr=max_corr)
+
+
+def check_thresholds(iv_min: Any, max_corr: Any) -> tuple[float | None, float | None]:
+    """Validate ``iv_min`` (>= 0 or None) and ``max_corr`` (in (0, 1] or None)."""
+    iv_value = None if iv_min is None else check_in_range(
+        iv_min, "iv_min", 0.0, np.inf, hint="use e.g. 0.02, or None to keep every feature")
+    corr_value = None if max_corr is None else check_in_range(
+        max_corr, "max_corr", 0.0, 1.0, low_open=True,
+        hint="use an absolute correlation such as 0.7, or None to switch the filter off")
+    return iv_value, corr_value
+
+
+def select_from_iv(
+    iv: pd.Series,
+    correlation: Callable[[list[str]], pd.DataFrame],
+    *,
+    iv_min: float | None,
+    max_corr: float | None,
+) -> FeatureSelection:
+    """The selection rule on an IV Series; ``correlation(features)`` gives their WoE correlations."""
+    dropped: list[dict[str, Any]] = []
+    order = sorted(iv.index, key=lambda f: (-float(iv[f]), str(f)))
+    passing = []
+    for f in order:
+        if iv_min is not None and float(iv[f]) < iv_min:
+            dropped.append({"feature": f, "iv": float(iv[f]), "reason": "low IV",
+                            "correlated_with": "", "correlation": np.nan})
+        else:
+            passing.append(f)
+    corr = correlation(passing) if max_corr is not None and len(passing) > 1 else pd.DataFrame()
+    kept: list[str] = []
+    for f in passing:
+        partner, r = _worst_partner(corr, f, kept)
+        if max_corr is not None and partner is not None and r > max_corr:
+            dropped.append({"feature": f, "iv": float(iv[f]), "reason": "correlated",
+                            "correlated_with": partner, "correlation": r})
+        else:
+            kept.append(f)
+    frame = pd.DataFrame(dropped, columns=["feature", *_DROPPED_COLUMNS]).set_index("feature")
+    return FeatureSelection(selected=kept, dropped=frame, iv=iv.astype(float), correlation=corr,
+                            iv_min=iv_min, max_corr=max_corr)
+
+
+def _worst_partner(corr: pd.DataFrame, feature: str, kept: list[str]) -> tuple[str | None, float]:
+    if corr.empty or not kept:
+        return None, 0.0
+    r = corr.loc[feature, kept].abs().fillna(0.0)
+    partner = str(r.idxmax())
+    return partner, float(r[partner])
+
+
+def correlation_from_chunks(chunks: Any, columns: Sequence[str]) -> pd.DataFrame:
+    """Pearson correlation from row chunks of a matrix (sums and cross-products, low memory).
+
+    A column with zero variance has correlation NaN with every other column.
+    """
+    p = len(columns)
+    total = np.zeros(p)
+    cross = np.zeros((p, p))
+    n = 0
+    for chunk in chunks:
+        block = np.asarray(chunk, dtype=float)
+        total += block.sum(axis=0)
+        cross += block.T @ block
+        n += block.shape[0]
+    mean = total / n
+    cov = cross / n - np.outer(mean, mean)
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = cov / np.outer(sd, sd)
+    corr[~np.isfinite(corr)] = np.nan
+    np.fill_diagonal(corr, 1.0)
+    return pd.DataFrame(np.clip(corr, -1.0, 1.0), index=list(columns), columns=list(columns))
+
+
+def _iv_series(iv: Any, columns: list[str]) -> pd.Series:
+    if hasattr(iv, "iv_"):
+        iv = iv.iv_
+    if isinstance(iv, Mapping):
+        iv = pd.Series(dict(iv), dtype=float)
+    if not isinstance(iv, pd.Series):
+        raise ParameterError(
+            f"iv must be a Series or mapping feature -> information value, or a fitted WoEBinner "
+            f"(got {type(iv).__name__}); pass binner.iv_"
+        )
+    missing = [c for c in columns if c not in iv.index]
+    if missing:
+        raise DataError(
+            f"iv has no value for {len(missing)} column(s) of X_woe (got no {short_repr(missing)}); "
+            "pass the IV of every WoE column"
+        )
+    out = pd.to_numeric(iv.loc[columns], errors="coerce").astype(float)
+    if not np.isfinite(out.to_numpy()).all() or (out < 0).any():
+        bad = out[~np.isfinite(out.to_numpy()) | (out < 0)]
+        raise DataError(
+            f"iv must hold non-negative finite numbers (got {short_repr(bad.to_dict())}); "
+            "use the information values from a fitted WoEBinner"
+        )
+    return out
+
+
+def _finite_matrix(X_woe: pd.DataFrame) -> np.ndarray:
+    non_numeric = [c for c in X_woe.columns if not pd.api.types.is_numeric_dtype(X_woe[c].dtype)]
+    if non_numeric:
+        raise DataError(
+            f"X_woe must hold numeric WoE values (got non-numeric columns {short_repr(non_numeric)}); "
+            "pass WoEBinner.transform(X), not the raw features"
+        )
+    values = X_woe.to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        col = X_woe.columns[int(np.argmax(~np.isfinite(values).all(axis=0)))]
+        raise DataError(
+            f"X_woe has NaN or infinite values (first in column {col!r}); WoE values are always "
+            "finite, so pass WoEBinner.transform(X)"
+        )
+    return values
