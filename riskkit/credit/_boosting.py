@@ -481,29 +481,32 @@ class GradientBoostingPD:
         return pd.DataFrame(values, index=index, columns=[*self.feature_names_, "bias"])
 
     def reason_codes(self, X: pd.DataFrame, k: int = 3) -> pd.DataFrame:
-        """The ``k`` features that raise each applicant's PD the most (adverse-action reasons).
+        """Top-``k`` adverse-action reasons per applicant: the features that raise the PD most.
 
-        Columns ``reason_1 .. reason_k`` hold feature names ordered by contribution (largest
-        first) and ``contribution_1 .. contribution_k`` their log-odds contributions; only
-        features that raise the risk (positive contribution) are listed, the rest is empty
-        (None / NaN).
+        Columns ``reason_1, contribution_1, ..., reason_k, contribution_k`` (the layout of
+        :meth:`Scorecard.reason_codes`, with log-odds contributions in place of points lost),
+        largest contribution first. Only features that raise the risk (positive contribution)
+        are reasons; other slots hold None and 0.0.
         """
+        check_fitted(self, "booster_")
         check_positive_int(k, "k", hint="ask for e.g. the top 3 reasons")
+        if k > len(self.feature_names_):
+            raise ParameterError(
+                f"k must be at most the number of model features (got k={k} for "
+                f"{len(self.feature_names_)} features); ask for fewer reasons"
+            )
         contrib = self.contributions(X).drop(columns="bias")
-        k_used = min(k, contrib.shape[1])
         values = contrib.to_numpy()
-        order = np.argsort(-values, axis=1, kind="mergesort")[:, :k_used]
+        order = np.argsort(-values, axis=1, kind="stable")[:, :k]
         top = np.take_along_axis(values, order, axis=1)
         names = np.asarray(self.feature_names_, dtype=object)[order]
         names[top <= 0] = None
-        top = np.where(top > 0, top, np.nan)
-        out = pd.DataFrame(index=contrib.index)
+        top = np.where(top > 0, top, 0.0)
+        data: dict[str, Any] = {}
         for j in range(k):
-            column = names[:, j] if j < k_used else np.full(len(out), None, dtype=object)
-            out[f"reason_{j + 1}"] = pd.Series(column, index=out.index, dtype=object)
-        for j in range(k):
-            out[f"contribution_{j + 1}"] = top[:, j] if j < k_used else np.nan
-        return out
+            data[f"reason_{j + 1}"] = pd.Series(names[:, j], index=contrib.index, dtype=object)
+            data[f"contribution_{j + 1}"] = top[:, j]
+        return pd.DataFrame(data, index=contrib.index)
 
     def feature_importance(self, kind: str = "total_gain") -> pd.Series:
         """XGBoost importance per feature (``total_gain``, ``gain``, ``weight``, ``cover`` or

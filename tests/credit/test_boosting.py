@@ -124,17 +124,17 @@ def test_reason_codes_are_largest_positive_contributions(fitted: GradientBoostin
     rows = X.iloc[:100]
     reasons = fitted.reason_codes(rows, k=2)
     contrib = fitted.contributions(rows).drop(columns="bias")
-    assert list(reasons.columns) == ["reason_1", "reason_2", "contribution_1", "contribution_2"]
+    # same layout as Scorecard.reason_codes (reason_i, then its size)
+    assert list(reasons.columns) == ["reason_1", "contribution_1", "reason_2", "contribution_2"]
     for idx in rows.index[:20]:
         row = contrib.loc[idx].sort_values(ascending=False)
         if row.iloc[0] > 0:
             assert reasons.loc[idx, "reason_1"] == row.index[0]
             assert reasons.loc[idx, "contribution_1"] == pytest.approx(row.iloc[0])
         else:
-            assert pd.isna(reasons.loc[idx, "reason_1"])
-    # asking for more reasons than features pads with empty entries
-    wide = fitted.reason_codes(rows.iloc[:3], k=5)
-    assert wide["reason_5"].isna().all()
+            assert reasons.loc[idx, "reason_1"] is None
+            assert reasons.loc[idx, "contribution_1"] == 0.0
+    assert (reasons["contribution_1"] >= reasons["contribution_2"]).all()
 
 
 def test_score_follows_pdo_scaling(fitted: GradientBoostingPD, data: tuple[pd.DataFrame, np.ndarray]) -> None:
@@ -249,6 +249,8 @@ def test_invalid_method_arguments(fitted: GradientBoostingPD, data: tuple[pd.Dat
     X, _ = data
     with pytest.raises(ParameterError, match=r"k must be >= 1 \(got k=0\)"):
         fitted.reason_codes(X, k=0)
+    with pytest.raises(ParameterError, match=r"k must be at most the number of model features \(got k=4"):
+        fitted.reason_codes(X, k=4)
     with pytest.raises(ParameterError, match=r"pdo must be in \(0, inf\]"):
         fitted.score(X, pdo=0)
     with pytest.raises(ParameterError, match=r"kind must be one of"):
