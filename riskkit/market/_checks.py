@@ -29,7 +29,7 @@ def check_prices(prices: Any, name: str = "prices", *, positive: bool = True) ->
     if positive and (s <= 0).any():
         where = s.index[int(np.argmax((s <= 0).to_numpy()))]
         raise DataError(
-            f"{name} must be strictly positive for log returns (got {name}={s[where]!r} at "
+            f"{name} must be strictly positive for log returns (got {name}={float(s[where])!r} at "
             f"{where!r}); check the data or use simple returns of a P&L series"
         )
     return s
