@@ -212,7 +212,9 @@ def register_run_model(run_id: str, name: str) -> str | None:
     for version in existing:
         if version.name == name:
             return str(version.version)
-    models = mlflow.search_logged_models(filter_string=f"source_run_id='{run_id}'", output_format="list")
+    experiment_id = tracking.client().get_run(run_id).info.experiment_id
+    models = mlflow.search_logged_models(experiment_ids=[experiment_id], filter_string=f"source_run_id='{run_id}'",
+                                         output_format="list")
     if not models:
         return None
     model = sorted(models, key=lambda m: (m.name != "model", m.creation_timestamp))[0]
