@@ -190,9 +190,22 @@ class ArchEngine:
         """Estimate on ``y[first:last]``; warm start from ``start`` when given."""
         if start is not None:
             warm = self._fit_warm(first, last, np.asarray(start, dtype=float))
-            if warm is not None:
+            if warm is not None and self.sane(warm.params, first, last):
                 return warm
-        return self._fit_cold(first, last)
+        cold = self._fit_cold(first, last)
+        if not self.sane(cold.params, first, last):
+            return Fit(cold.params, False)
+        return cold
+
+    def sane(self, params: np.ndarray, first: int, last: int, limit: float = 100.0) -> bool:
+        """The one-step variance forecast is finite and within ``limit`` times the window's
+        sample variance (EGARCH, whose parameters are unbounded, can otherwise run away)."""
+        if not np.all(np.isfinite(params)):
+            return False
+        with np.errstate(all="ignore"):
+            _, var_next, _ = self.filter(params, first, last)
+        window_var = float(np.var(self.y[first:last]))
+        return bool(np.isfinite(var_next) and 0.0 < var_next < limit * window_var)
 
     def _fit_warm(self, first: int, last: int, start: np.ndarray) -> Fit | None:
         """SLSQP on arch's likelihood from ``start``, in coordinates whitened by the inverse
