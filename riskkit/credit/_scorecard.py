@@ -164,12 +164,12 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
     # ---------------------------------------------------------------- scoring
     def score(self, X: pd.DataFrame) -> pd.Series:
         """Points of every applicant (higher = safer), same index as ``X``."""
-        total = self._accumulate(X, self._points_luts)
+        total = self._accumulate(X, "_points_luts")
         return pd.Series(total, index=X.index, name="score")
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probabilities, shape (n, 2): column 0 = good, column 1 = bad (default)."""
-        logit = self._accumulate(X, self._logit_luts) + self.intercept_
+        logit = self._accumulate(X, "_logit_luts") + self.intercept_
         p_bad = expit(logit)
         return np.column_stack((1.0 - p_bad, p_bad))
 
@@ -209,8 +209,10 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
         seen = (fb.n_bad + fb.n_good) > 0
         return float(lut[seen].max())
 
-    def _accumulate(self, X: pd.DataFrame, luts: list[np.ndarray]) -> np.ndarray:
+    def _accumulate(self, X: pd.DataFrame, which: str) -> np.ndarray:
+        """Sum over features of a per-bin lookup (points or log-odds) for every row."""
         check_fitted(self, "coef_")
+        luts: list[np.ndarray] = getattr(self, which)
         X = _check_scoring_frame(X, self.features_)
         total = np.zeros(X.shape[0])
         for f, lut in zip(self.features_, luts):

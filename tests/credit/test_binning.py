@@ -1,0 +1,361 @@
+"""WoEBinner: WoE/IV against hand computations, exact optimality, trends, coding rules, bad input."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskkit.credit._binning import TABLE_COLUMNS, WoEBinner
+from riskkit.credit._optimal_bins import optimal_partition
+from riskkit.data import synthetic_credit
+from riskkit.exceptions import (
+    ConfigError,
+    DataError,
+    DroppedFeatureWarning,
+    NotFittedError,
+    ParameterError,
+)
+
+
+@pytest.fixture(scope="module")
+def synth() -> tuple[pd.DataFrame, pd.Series]:
+    return synthetic_credit(20_000, n_features=6, seed=3)
+
+
+def _three_categories() -> tuple[pd.DataFrame, pd.Series]:
+    # a: 40 rows, 4 bad; b: 40 rows, 10 bad; c: 20 rows, 10 bad  (B = 24, G = 76)
+    grade = ["a"] * 40 + ["b"] * 40 + ["c"] * 20
+    bad = [1] * 4 + [0] * 36 + [1] * 10 + [0] * 30 + [1] * 10 + [0] * 10
+    return pd.DataFrame({"grade": grade}), pd.Series(bad)
+
+
+def test_woe_and_iv_match_hand_computation() -> None:
+    X, y = _three_categories()
+    binner = WoEBinner(min_bin_share=0.1, rare_category_share=0.0).fit(X, y)
+    table = binner.table("grade")
+    # hand computation: WoE_i = ln((g_i / G) / (b_i / B)), IV = sum (g_i/G - b_i/B) * WoE_i
+    B, G = 24.0, 76.0
+    expected = {}
+    for cat, b, g in [("a", 4, 36), ("b", 10, 30), ("c", 10, 10)]:
+        woe = math.log((g / G) / (b / B))
+        expected[cat] = (woe, (g / G - b / B) * woe)
+    rows = table.set_index("bin")
+    for cat, (woe, iv) in expected.items():
+        assert rows.loc[cat, "woe"] == pytest.approx(woe, abs=1e-12)
+        assert rows.loc[cat, "iv"] == pytest.approx(iv, abs=1e-12)
+    assert binner.iv_["grade"] == pytest.approx(sum(v[1] for v in expected.values()), abs=1e-12)
+    assert rows.loc["Totals", "iv"] == pytest.approx(binner.iv_["grade"], abs=1e-15)
+
+
+def test_transform_gives_bin_woe_same_index() -> None:
+    X, y = _three_categories()
+    X.index = pd.RangeIndex(100, 200)
+    binner = WoEBinner(min_bin_share=0.1, rare_category_share=0.0).fit(X, y)
+    woe = binner.transform(X)
+    assert woe.index.equals(X.index)
+    rows = binner.table("grade").set_index("bin")
+    assert woe["grade"].iloc[0] == rows.loc["a", "woe"]
+    assert woe["grade"].iloc[-1] == rows.loc["c", "woe"]
+    pd.testing.assert_frame_equal(binner.fit_transform(X, y), woe)
+
+
+def test_numeric_bins_by_hand() -> None:
+    # x in 0..9 ten rows each; bad iff x >= 5 for half the rows there -> the best two-bin
+    # split is at 5 with bins (-inf, 5) and [5, inf)
+    x = np.repeat(np.arange(10.0), 10)
+    y = np.where((x >= 5) & (np.tile(np.arange(10), 10) < 5), 1, 0)
+    y[0] = 1  # one bad in the low bin so both bins hold both classes
+    binner = WoEBinner(max_bins=2, min_bin_share=0.05).fit(pd.DataFrame({"x": x}), y)
+    table = binner.table("x")
+    assert table["bin"].tolist()[:2] == ["(-inf, 5)", "[5, inf)"]
+    assert table["count"].tolist()[:2] == [50, 50]
+    assert table["n_bad"].tolist()[:2] == [1, 25]
+
+
+def test_table_columns_and_totals(synth: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = synth
+    binner = WoEBinner().fit(X, y)
+    for f in binner.features_:
+        table = binner.table(f)
+        assert tuple(table.columns) == TABLE_COLUMNS
+        body, totals = table.iloc[:-1], table.iloc[-1]
+        assert totals["bin"] == "Totals"
+        assert totals["count"] == len(X) == body["count"].sum()
+        assert totals["n_bad"] == int(y.sum())
+        assert totals["count_share"] == pytest.approx(1.0)
+        assert totals["iv"] == pytest.approx(body["iv"].sum())
+        assert (body["count"] == body["n_bad"] + body["n_good"]).all()
+
+
+def _brute_force(nb: np.ndarray, ng: np.ndarray, min_count: float, max_bins: int, trend: str | None) -> float:
+    """IV of the best partition by enumerating every cut set (independent of the DP)."""
+    B, G = nb.sum(), ng.sum()
+    best = -np.inf
+    m = len(nb)
+    for k in range(1, max_bins + 1):
+        for inner in itertools.combinations(range(1, m), k - 1):
+            cuts = (0, *inner, m)
+            b = np.array([nb[a:c].sum() for a, c in zip(cuts, cuts[1:])], float)
+            g = np.array([ng[a:c].sum() for a, c in zip(cuts, cuts[1:])], float)
+            if ((b == 0) | (g == 0) | (b + g < min_count)).any():
+                continue
+            steps = np.sign(np.diff(b / (b + g)))
+            if (steps == 0).any():
+                continue
+            ok = {
+                None: True,
+                "ascending": (steps > 0).all(),
+                "descending": (steps < 0).all(),
+                "peak": (np.diff((steps < 0).astype(int)) >= 0).all(),
+                "valley": (np.diff((steps > 0).astype(int)) >= 0).all(),
+            }[trend]
+            if ok:
+                best = max(best, float(((g / G - b / B) * np.log((g / G) / (b / B))).sum()))
+    return best
+
+
+@pytest.mark.parametrize("trend", ["ascending", "descending", "peak", "valley", None])
+def test_dynamic_programme_is_exact(trend: str | None) -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        m = int(rng.integers(2, 9))
+        nb, ng = rng.integers(0, 30, m), rng.integers(1, 90, m)
+        if nb.sum() == 0:
+            continue
+        max_bins, min_count = int(rng.integers(2, 6)), float(rng.integers(0, 50))
+        part = optimal_partition(nb, ng, total_bad=nb.sum(), total_good=ng.sum(),
+                                 min_count=min_count, max_bins=max_bins, trend=trend)
+        expected = _brute_force(nb, ng, min_count, max_bins, trend)
+        if np.isfinite(expected):
+            assert part.iv == pytest.approx(expected, rel=1e-12)
+        else:
+            assert np.isnan(part.iv)
+
+
+def _rates(binner: WoEBinner, f: str) -> np.ndarray:
+    return binner.table(f).iloc[: binner.n_bins_[f]]["bad_rate"].to_numpy()
+
+
+@pytest.mark.parametrize("trend", ["ascending", "descending", "peak", "valley"])
+def test_trend_constraint_holds(synth: tuple[pd.DataFrame, pd.Series], trend: str) -> None:
+    X, y = synth
+    binner = WoEBinner(monotonic=trend).fit(X, y)
+    for f in binner.features_:
+        steps = np.sign(np.diff(_rates(binner, f)))
+        assert (steps != 0).all()
+        if trend == "ascending":
+            assert (steps > 0).all()
+        elif trend == "descending":
+            assert (steps < 0).all()
+        elif trend == "peak":
+            assert (np.diff((steps < 0).astype(int)) >= 0).all()
+        else:
+            assert (np.diff((steps > 0).astype(int)) >= 0).all()
+
+
+def test_auto_finds_u_shape_and_monotone_trends(synth: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = synth
+    binner = WoEBinner().fit(X, y)
+    # synthetic_credit: monotone_00 risk rises, ushape_01 is U-shaped, income_02 falls,
+    # peak_04 is an inverted U
+    assert binner.trend_["monotone_00"] == "ascending"
+    assert binner.trend_["ushape_01"] == "valley"
+    assert binner.trend_["income_02"] == "descending"
+    assert binner.trend_["peak_04"] == "peak"
+    assert binner.iv_["noise_05"] < 0.005
+
+
+def test_max_bins_and_min_share_respected(synth: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = synth
+    binner = WoEBinner(max_bins=4, min_bin_share=0.1).fit(X, y)
+    for f in binner.features_:
+        body = binner.table(f).iloc[: binner.n_bins_[f]]
+        assert len(body) <= 4
+        assert (body["count_share"] >= 0.1).all()
+
+
+def test_iv_optimal_beats_quantile_bins(synth: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = synth
+    binner = WoEBinner(monotonic=None).fit(X[["ushape_01"]], y)
+    x = X["ushape_01"]
+    q = pd.qcut(x, 8, duplicates="drop").astype(str).fillna("missing")
+    cross = pd.crosstab(q, y)
+    g, b = cross[0] / cross[0].sum(), cross[1] / cross[1].sum()
+    assert binner.iv_["ushape_01"] >= float(((g - b) * np.log(g / b)).sum())
+
+
+def test_missing_and_special_values_get_own_bins() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=2_000)
+    y = (rng.random(2_000) < 0.2).astype(int)
+    x[:100] = np.nan
+    x[100:150] = -999.0
+    y[100:150] = 1
+    binner = WoEBinner(special_values=[-999]).fit(pd.DataFrame({"x": x}), y)
+    table = binner.table("x").set_index("bin")
+    assert table.loc["Missing", "count"] == 100
+    assert table.loc["Special: -999.0", "count"] == 50
+    assert table.loc["Special: -999.0", "n_good"] == 0
+    # a one-class bin gets the Haldane correction: WoE = ln((0 + 0.5)/G / ((50 + 0.5)/B))
+    B, G = y.sum(), len(y) - y.sum()
+    assert table.loc["Special: -999.0", "woe"] == pytest.approx(math.log((0.5 / G) / (50.5 / B)))
+    woe = binner.transform(pd.DataFrame({"x": [np.nan, -999.0]}))["x"]
+    assert woe.tolist() == [table.loc["Missing", "woe"], table.loc["Special: -999.0", "woe"]]
+
+
+def test_out_of_range_values_fall_in_end_bins(synth: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = synth
+    binner = WoEBinner().fit(X, y)
+    f = "monotone_00"
+    table = binner.table(f)
+    far = pd.DataFrame({c: [X[c].min()] * 2 for c in X.columns})
+    far[f] = [-1e12, 1e12]
+    woe = binner.transform(far)[f]
+    assert woe.iloc[0] == table["woe"].iloc[0]
+    assert woe.iloc[1] == table["woe"].iloc[binner.n_bins_[f] - 1]
+
+
+def test_unseen_category_goes_to_rare_group_or_missing() -> None:
+    rng = np.random.default_rng(1)
+    cats = rng.choice(["a", "b", "c"], size=3_000).astype(object)
+    cats[:10] = "rare1"
+    y = (rng.random(3_000) < np.where(cats == "a", 0.1, 0.3)).astype(int)
+    X = pd.DataFrame({"c": pd.Series(cats, dtype="category"), "d": cats.astype(object)})
+    X["d"] = X["d"].where(X["d"] != "rare1", "a")  # feature d has no rare category
+    binner = WoEBinner(rare_category_share=0.01).fit(X, y)
+    new = pd.DataFrame({"c": ["never-seen", "rare1"], "d": ["never-seen", None]})
+    woe = binner.transform(new)
+    assert woe["c"].iloc[0] == woe["c"].iloc[1]  # unseen -> the rare group's bin
+    missing_woe = binner.table("d").set_index("bin").loc["Missing", "woe"]
+    assert woe["d"].tolist() == [missing_woe, missing_woe] == [0.0, 0.0]  # no missing at fit
+
+
+@pytest.mark.parametrize("dtype", ["object", "string", "category"])
+def test_categorical_dtypes(dtype: str) -> None:
+    X, y = _three_categories()
+    X["grade"] = X["grade"].astype(dtype)
+    binner = WoEBinner(min_bin_share=0.1, rare_category_share=0.0).fit(X, y)
+    assert binner.bins_["grade"].kind == "categorical"
+    assert binner.n_bins_["grade"] == 3
+
+
+def test_boolean_feature_is_categorical() -> None:
+    X, y = _three_categories()
+    X["flag"] = X["grade"] == "c"
+    binner = WoEBinner(min_bin_share=0.1).fit(X, y)
+    assert binner.bins_["flag"].kind == "categorical"
+    assert binner.n_bins_["flag"] == 2
+
+
+def test_deterministic_and_dict_round_trip(synth: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = synth
+    a = WoEBinner(special_values={"monotone_00": [-1.0]}).fit(X, y)
+    b = WoEBinner(special_values={"monotone_00": [-1.0]}).fit(X, y)
+    assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())
+    loaded = WoEBinner.from_dict(json.loads(json.dumps(a.to_dict())))
+    pd.testing.assert_frame_equal(loaded.transform(X), a.transform(X), check_exact=True)
+    pd.testing.assert_frame_equal(loaded.table("ushape_01"), a.table("ushape_01"))
+
+
+@pytest.mark.parametrize("column, reason", [
+    ([5.0] * 60, "constant"), ([np.nan] * 60, "all missing"), (["x"] * 60, "constant"),
+])
+def test_constant_or_missing_feature_dropped_with_warning(column: list, reason: str) -> None:
+    X, y = _three_categories()
+    X = X.iloc[:60].copy()
+    X["flat"] = column
+    with pytest.warns(DroppedFeatureWarning, match=f"'flat' dropped: it is {reason}"):
+        binner = WoEBinner(min_bin_share=0.1).fit(X, y.iloc[:60])
+    assert binner.features_ == ["grade"]
+    assert reason in binner.dropped_["flat"]
+    assert list(binner.transform(X).columns) == ["grade"]
+
+
+# ---------------------------------------------------------------------------- bad input
+def _xy() -> tuple[pd.DataFrame, pd.Series]:
+    X, y = _three_categories()
+    X["x"] = np.arange(100.0)
+    return X, y
+
+
+@pytest.mark.parametrize("X, y, error, match", [
+    (pd.DataFrame(), [], DataError, "X is empty"),
+    ("not a frame", [0, 1], DataError, "X must be a pandas DataFrame"),
+    (pd.DataFrame({"x": [1.0, 2.0, 3.0]}), [0, 1], DataError, "X and y must have the same length"),
+    (pd.DataFrame({"x": [1.0, 2.0]}), [0, np.nan], DataError, "y has 1 missing values"),
+    (pd.DataFrame({"x": [1.0, 2.0]}), [0, 2], DataError, "y must be binary 0/1"),
+    (pd.DataFrame({"x": [1.0, 2.0]}), [1, 1], DataError, "y has a single class"),
+    (pd.DataFrame({"x": [1.0, np.inf]}), [0, 1], DataError, "feature 'x' has 1 infinite values"),
+    (pd.DataFrame({"t": pd.to_datetime(["2020-01-01", "2021-01-01"])}), [0, 1], DataError,
+     "feature 't' has an unsupported dtype"),
+    (pd.DataFrame({1: [1.0, 2.0]}), [0, 1], DataError, "column names must be strings"),
+])
+def test_fit_rejects_bad_data(X: object, y: object, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        WoEBinner().fit(X, y)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"max_bins": 1}, r"max_bins must be >= 2 \(got max_bins=1\)"),
+    ({"max_bins": 2.5}, r"max_bins must be an integer >= 2"),
+    ({"min_bin_share": 0.0}, r"min_bin_share must be in \(0.0, 0.5\] \(got min_bin_share=0.0\)"),
+    ({"min_bin_share": 0.6}, r"min_bin_share must be in \(0.0, 0.5\]"),
+    ({"monotonic": "up"}, r"monotonic must be one of .* \(got monotonic='up'\)"),
+    ({"monotonic": {"x": "sideways"}}, r"monotonic\['x'\] must be one of"),
+    ({"special_values": -999}, r"special_values must be a list of sentinels"),
+    ({"n_prebins": 1}, r"n_prebins must be >= 2"),
+    ({"rare_category_share": 0.9}, r"rare_category_share must be in \[0.0, 0.5\]"),
+])
+def test_fit_rejects_bad_parameters(params: dict, match: str) -> None:
+    X, y = _xy()
+    with pytest.raises(ParameterError, match=match):
+        WoEBinner(**params).fit(X, y)
+
+
+def test_transform_errors() -> None:
+    X, y = _xy()
+    with pytest.raises(NotFittedError, match=r"WoEBinner is not fitted yet .* call WoEBinner.fit"):
+        WoEBinner().transform(X)
+    binner = WoEBinner(min_bin_share=0.1).fit(X, y)
+    with pytest.raises(DataError, match=r"X is missing 1 fitted feature column\(s\) \(got no \['x'\]\)"):
+        binner.transform(X[["grade"]])
+    with pytest.raises(DataError, match=r"feature 'x' must be numeric as at fit time"):
+        binner.transform(X.assign(x=X["x"].astype(str)))
+    with pytest.raises(DataError, match=r"feature 'x' has 1 infinite values"):
+        binner.transform(X.assign(x=np.r_[np.inf, X["x"].to_numpy()[1:]]))
+    with pytest.raises(ParameterError, match=r"feature has no binning \(got feature='nope'\)"):
+        binner.table("nope")
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda d: d.pop("params"), r"binner has no field 'params'"),
+    (lambda d: d.update(total_bad="many"), r"binner.total_bad must be a int or float"),
+    (lambda d: d["features"][0].update(kind="text"), r"binner.features\[0\].kind must be 'numeric' or"),
+    (lambda d: d["features"][1].update(edges=[3.0, 1.0]), r"binner.features\[1\].edges must be"),
+    (lambda d: d["features"][0].update(n_bad=[1, 2]), r"binner.features\[0\].n_bad must hold"),
+    (lambda d: d.update(features=[]), r"binner.features is empty"),
+])
+def test_from_dict_rejects_malformed_documents(mutate: object, match: str) -> None:
+    X, y = _xy()
+    doc = WoEBinner(min_bin_share=0.1).fit(X, y).to_dict()
+    mutate(doc)  # type: ignore[operator]
+    with pytest.raises(ConfigError, match=match):
+        WoEBinner.from_dict(doc)
+
+
+def test_constructor_only_stores_parameters() -> None:
+    binner = WoEBinner(5, min_bin_share=0.2, monotonic="peak")
+    assert binner.get_params() == {
+        "max_bins": 5, "min_bin_share": 0.2, "monotonic": "peak", "special_values": None,
+        "n_prebins": 100, "rare_category_share": 0.01,
+    }
+    assert not [k for k in vars(binner) if k.endswith("_")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        WoEBinner(max_bins=0)  # validation happens in fit, not in the constructor
