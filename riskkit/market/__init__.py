@@ -15,6 +15,7 @@ from riskkit.market._returns import (
     vix_sentiment,
 )
 from riskkit.market._rolling import rolling_var
+from riskkit.market._stress import apply_shocks, drawdown_episodes, historical_scenarios, worst_windows
 from riskkit.market._var import (
     PortfolioVaR,
     VaREstimate,
@@ -33,11 +34,14 @@ __all__ = [
     "VaREstimate",
     "VaRModel",
     "amihud_illiquidity",
+    "apply_shocks",
     "backtest",
     "drawdown",
+    "drawdown_episodes",
     "ewma_var",
     "fhs_var",
     "garch_var",
+    "historical_scenarios",
     "historical_var",
     "log_returns",
     "max_drawdown",
@@ -48,4 +52,5 @@ __all__ = [
     "rolling_volatility",
     "simple_returns",
     "vix_sentiment",
+    "worst_windows",
 ]
