@@ -18,9 +18,10 @@ from riskkit._validation import check_choice
 if TYPE_CHECKING:
     from riskkit.grading._master_scale import MasterScale, MigrationResult
     from riskkit.grading._matrix import RiskMatrix, RiskRegister
+    from riskkit.grading._warning import EarlyWarning
 
-__all__ = ["grade_distribution", "matrix_heatmap", "migration_heatmap", "residual_vs_inherent",
-           "risk_heatmap"]
+__all__ = ["grade_distribution", "indicator_dashboard", "matrix_heatmap", "migration_heatmap",
+           "residual_vs_inherent", "risk_heatmap"]
 
 _LEVEL_COLOURS = ["#7cb342", "#fdd835", "#fb8c00", "#d32f2f", "#6a1b9a", "#212121"]
 
@@ -130,4 +131,39 @@ def migration_heatmap(result: MigrationResult) -> Figure:
                         color="white" if v > 0.5 else "black")
     fig.colorbar(im, ax=ax, label="migration rate")
     ax.set_title("Grade migration matrix")
+    return fig
+
+
+_WARNING_COLOURS = {"blue": "#1e88e5", "yellow": "#fdd835", "orange": "#fb8c00", "red": "#d32f2f"}
+
+
+def indicator_dashboard(early_warning: EarlyWarning, values: dict[str, float]) -> Figure:
+    """One panel per indicator: its value (dot) against its thresholds (coloured lines).
+
+    Indicators without a value are drawn empty with "no value".
+    """
+    from riskkit.grading._channels import LEVELS
+
+    indicators = early_warning._indicators()
+    fig = _figure(7.0, 1.1 * len(indicators) + 0.8)
+    axes = fig.subplots(len(indicators), 1, squeeze=False)[:, 0]
+    for ax, (name, ind) in zip(axes, indicators.items(), strict=True):
+        value = values.get(name)
+        cuts = [float(ind.thresholds[lvl]) for lvl in LEVELS if lvl in ind.thresholds]
+        has_value = value is not None and np.isfinite(value)
+        points = cuts + ([float(value)] if has_value else [])  # type: ignore[arg-type]
+        pad = 0.15 * (max(points) - min(points) or abs(max(points)) or 1.0)
+        ax.set_xlim(min(points) - pad, max(points) + pad)
+        for lvl in LEVELS:
+            if lvl in ind.thresholds:
+                ax.axvline(float(ind.thresholds[lvl]), color=_WARNING_COLOURS[lvl], lw=3, label=lvl)
+        if has_value:
+            ax.plot([value], [0.5], "o", color="#212121", ms=9)
+        else:
+            ax.text(0.5, 0.5, "no value", transform=ax.transAxes, ha="center", va="center", color="#757575")
+        ax.set_yticks([])
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle("Key risk indicators against their thresholds")
     return fig

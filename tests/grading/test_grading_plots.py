@@ -41,3 +41,16 @@ def test_scale_figures() -> None:
     fig = plots.migration_heatmap(mig)
     assert isinstance(fig, Figure) and len(fig.axes) == 2  # matrix and colour bar
     fig.savefig(Path("/dev/null"), format="png")
+
+
+def test_indicator_dashboard_marks_values_and_missing() -> None:
+    from riskkit.grading import EarlyWarning
+
+    ew = EarlyWarning.from_yaml(REPO / "data" / "early_warning.yaml")
+    fig = plots.indicator_dashboard(ew, {"score_psi": 0.3, "var_exceptions": 3.0})
+    n = len(ew._indicators())
+    assert len(fig.axes) == n
+    missing = [ax for ax in fig.axes if any(t.get_text() == "no value" for t in ax.texts)]
+    assert len(missing) == n - 2
+    psi_ax = next(ax for ax in fig.axes if ax.get_ylabel() == "score_psi")
+    assert psi_ax.lines[-1].get_xdata()[0] == 0.3
