@@ -1,6 +1,17 @@
 """Bundled data sets and loaders. Targets follow the riskkit convention: 1 = bad."""
 
 from riskkit.data._credit import DATA_DIR, german_credit, load_credit_csv
+from riskkit.data._market import load_prices_csv, nasdaq, sp500, vix, wti
 from riskkit.data._synthetic import synthetic_credit
 
-__all__ = ["DATA_DIR", "german_credit", "load_credit_csv", "synthetic_credit"]
+__all__ = [
+    "DATA_DIR",
+    "german_credit",
+    "load_credit_csv",
+    "load_prices_csv",
+    "nasdaq",
+    "sp500",
+    "synthetic_credit",
+    "vix",
+    "wti",
+]
