@@ -1,0 +1,96 @@
+"""Every experiment file runs end to end through the runner, and runs of one family are comparable.
+
+The experiments run once per session into a temp store (in the order ``make run`` uses, so the
+early-warning notebook finds the model runs), then each test inspects the result.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from tests.conftest import REPO, run_cli
+
+pytestmark = pytest.mark.slow
+
+# make run's order: models first, early warning reads their latest runs.
+ORDER = ["data_profile", "credit_scorecard", "credit_xgboost", "credit_scorecard_grid", "market_var",
+         "market_var_grid", "risk_register", "early_warning"]
+EXPERIMENT_FILES = sorted((REPO / "experiments").glob("*.yaml"), key=lambda p: (
+    ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.stem))
+# Notebooks of a family log the same metric names, so reviewers can compare them side by side.
+FAMILIES = {
+    "credit": ["credit-scorecard", "credit-xgboost", "credit-scorecard-grid"],
+    "market": ["market-var", "market-var-grid"],
+}
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    tmp = tmp_path_factory.mktemp("notebooks")
+    home = tmp / "home"
+    home.mkdir()
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}", "RISKKIT_HOME": str(home)}
+    outputs = {}
+    for path in EXPERIMENT_FILES:
+        outputs[path.stem] = run_cli("run", str(path), "--parallel", "2", env=env, timeout=1200)
+    return {"uri": env["MLFLOW_TRACKING_URI"], "home": home, "outputs": outputs}
+
+
+def _runs(uri: str, name: str) -> list:
+    client = MlflowClient(uri)
+    exp = client.get_experiment_by_name(name)
+    assert exp is not None, f"no experiment {name!r}"
+    return client.search_runs([exp.experiment_id])
+
+
+@pytest.mark.parametrize("path", EXPERIMENT_FILES, ids=lambda p: p.stem)
+def test_experiment_runs_finished(executed: dict, path: Path) -> None:
+    import yaml
+
+    result = executed["outputs"][path.stem]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    name = yaml.safe_load(path.read_text())["experiment"]
+    runs = _runs(executed["uri"], name)
+    assert runs and all(r.info.status == "FINISHED" for r in runs)
+    client = MlflowClient(executed["uri"])
+    for run in runs:
+        assert run.data.metrics, f"{path.stem}: a run logged no metric"
+        paths = {a.path for a in client.list_artifacts(run.info.run_id, "notebook")}
+        assert any(p.endswith(".html") for p in paths)
+        assert "report/validation_report.html" in {a.path for a in client.list_artifacts(run.info.run_id, "report")}
+        assert "riskkit.report_error" not in run.data.tags, run.data.tags.get("riskkit.report_error")
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_family_logs_the_same_metric_names(executed: dict, family: str) -> None:
+    names = {}
+    for experiment in FAMILIES[family]:
+        for run in _runs(executed["uri"], experiment):
+            names[f"{experiment}/{run.info.run_name}"] = frozenset(run.data.metrics)
+    reference_key, reference = next(iter(names.items()))
+    for key, metrics in names.items():
+        assert metrics == reference, (
+            f"{key} differs from {reference_key}: only in {key}: {sorted(metrics - reference)}, "
+            f"missing: {sorted(reference - metrics)}"
+        )
+
+
+def test_comparable_runs_record_provenance(executed: dict) -> None:
+    for experiment in ("credit-scorecard", "credit-xgboost", "market-var"):
+        for run in _runs(executed["uri"], experiment):
+            tags = run.data.tags
+            for tag in ("data_digest", "riskkit.git_commit", "riskkit.git_dirty", "riskkit.version"):
+                assert tags.get(tag), f"{experiment}: missing tag {tag}"
+            assert run.inputs.dataset_inputs, f"{experiment}: no mlflow.log_input dataset"
+
+
+def test_credit_models_are_registered(executed: dict) -> None:
+    client = MlflowClient(executed["uri"])
+    for experiment in ("credit-scorecard", "credit-xgboost"):
+        (run,) = _runs(executed["uri"], experiment)
+        assert run.data.tags.get("riskkit.model_version", "").startswith(experiment + "/"), run.data.tags
+    assert client.search_model_versions("name='credit-scorecard'")
