@@ -127,8 +127,9 @@ def woe_bars(binner: Any, features: str | Sequence[str] | None = None, *, top: i
     """Weight of evidence per bin, one panel per feature (default: the ``top`` features by IV).
 
     ``binner`` is a fitted :class:`~riskkit.credit.WoEBinner` (anything with ``iv_`` and
-    ``table(feature)`` returning ``bin`` and ``woe`` columns and a Totals row). Bars are
-    coloured by sign: positive WoE (riskier than average) in red.
+    ``table(feature)`` returning ``bin`` and ``woe`` columns and a Totals row). WoE is
+    ``ln(good share / bad share)``, so bars are coloured by sign: negative WoE (riskier than
+    average) in red, positive (safer) in blue.
     """
     check_positive_int(top, "top", hint="show e.g. the 6 strongest features")
     names = _woe_features(binner, features, top)
@@ -140,7 +141,7 @@ def woe_bars(binner: Any, features: str | Sequence[str] | None = None, *, top: i
         table = _bin_table(binner, name)
         woe = table["woe"].astype(float).to_numpy()
         labels = [str(b) for b in table["bin"]]
-        colours = [BAD_COLOUR if w > 0 else GOOD_COLOUR for w in woe]
+        colours = [BAD_COLOUR if w < 0 else GOOD_COLOUR for w in woe]
         ax.bar(np.arange(len(woe)), woe, color=colours)
         ax.axhline(0.0, color="black", linewidth=0.8)
         ax.set_xticks(np.arange(len(woe)), labels, rotation=35, ha="right", fontsize=7)

@@ -98,6 +98,9 @@ def test_woe_bars_show_binner_woe(binner: WoEBinner) -> None:
     woe = table.loc[table["bin"] != "Totals", "woe"].to_numpy()
     heights = np.array([r.get_height() for r in visible[0].patches])
     np.testing.assert_allclose(heights, woe, atol=1e-12)
+    # riskier-than-average bins (negative WoE = ln(good share / bad share)) are drawn red
+    red = np.array([r.get_facecolor()[:3] == matplotlib.colors.to_rgb(plots.BAD_COLOUR) for r in visible[0].patches])
+    np.testing.assert_array_equal(red, woe < 0)
     one = plots.woe_bars(binner, "age_in_years")
     assert [ax.get_title().split(" (IV")[0] for ax in one.axes if ax.get_visible()] == ["age_in_years"]
 
