@@ -41,9 +41,10 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _frame_html(frame: pd.DataFrame) -> str:
-    shown = frame.head(_MAX_ROWS)
-    note = f"<p class='sub'>first {_MAX_ROWS} of {len(frame)} rows</p>" if len(frame) > _MAX_ROWS else ""
+def _frame_html(frame: pd.DataFrame, max_rows: int = _MAX_ROWS) -> str:
+    frame = frame.rename(columns=lambda c: "" if str(c).startswith("Unnamed: ") else c)
+    shown = frame.head(max_rows)
+    note = f"<p class='sub'>first {max_rows} of {len(frame)} rows</p>" if len(frame) > max_rows else ""
     return shown.to_html(index=False, border=0, na_rep="", float_format=lambda x: f"{x:.4g}", escape=True) + note
 
 
@@ -109,7 +110,7 @@ def build_report(run_id: str, gates: Iterable[Any] = ()) -> str:
         "<div class='grid'>" + "".join(f"<b>{_esc(k)}</b><span>{_esc(v)}</span>" for k, v in facts.items()) + "</div>",
         "<h2>Gates</h2>", _gates_html(gates, metrics),
         "<h2>Metrics</h2>",
-        _frame_html(pd.DataFrame({"metric": list(metrics), "value": list(metrics.values())})),
+        _frame_html(pd.DataFrame({"metric": list(metrics), "value": list(metrics.values())}), max_rows=10_000),
     ]
     with tempfile.TemporaryDirectory() as tmp:
         tables = [p for p in _download(run_id, "tables", Path(tmp)) if p.suffix == ".csv"]
@@ -127,6 +128,6 @@ def build_report(run_id: str, gates: Iterable[Any] = ()) -> str:
                              f"<figcaption>{_esc(_title(path))}</figcaption></figure>")
     params = run.data.params
     parts.append("<h2>Parameters</h2>")
-    parts.append(_frame_html(pd.DataFrame({"parameter": list(params), "value": list(params.values())})))
+    parts.append(_frame_html(pd.DataFrame({"parameter": list(params), "value": list(params.values())}), max_rows=10_000))
     parts.append("</body></html>")
     return "\n".join(parts)

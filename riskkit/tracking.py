@@ -308,11 +308,17 @@ def log_figure(fig: Figure, artifact_file: str, *, close: bool = True) -> None:
         plt.close(fig)
 
 
-def log_table(frame: pd.DataFrame, artifact_file: str, *, index: bool = True) -> None:
-    """Log a DataFrame as CSV, with an HTML rendering beside it for the MLflow UI."""
+def log_table(frame: pd.DataFrame, artifact_file: str, *, index: bool | None = None) -> None:
+    """Log a DataFrame as CSV, with an HTML rendering beside it for the MLflow UI.
+
+    The index is written unless it is a plain 0..n-1 range (``index=None``, the default).
+    """
     import mlflow
+    import pandas as pd
 
     _active_run()
+    if index is None:
+        index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.name is None)
     stem = artifact_file.rsplit(".", 1)[0] if artifact_file.endswith(".csv") else artifact_file
     mlflow.log_text(frame.to_csv(index=index), f"{stem}.csv")
     mlflow.log_text(frame.to_html(index=index, border=0, float_format=lambda x: f"{x:.6g}"), f"{stem}.html")
