@@ -60,7 +60,11 @@ TABLE_COLUMNS: tuple[str, ...] = (
 MISSING_LABEL = "Missing"
 _SHAPES = ("ascending", "descending", "peak", "valley")
 _SUBSAMPLE = 200_000
-_TURN_PENALTY = lambda n: 0.5 * math.log(n)
+
+
+def _turn_penalty(n: float) -> float:
+    """Log-likelihood gain a turning point (peak/valley) must earn: BIC for one parameter."""
+    return 0.5 * math.log(n)
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,7 +215,7 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         trend). ``"peak"`` rises then falls; ``"valley"`` falls then rises (U-shaped risk, e.g.
         age). ``"auto"`` picks per feature: the better of ascending/descending by IV, replaced
         by the better of peak/valley when that raises the binned log-likelihood by more than
-        ``ln(n)`` (a BIC-style price for the turning point). ``None`` leaves bins unconstrained.
+        ``ln(n) / 2`` (the BIC price of one parameter, the turning point). ``None`` leaves bins unconstrained.
         A mapping gives a trend per feature name (others use "auto"). Categorical features
         are always ordered by bad rate, so their trend is ascending.
     special_values : sequence or mapping, optional
@@ -518,7 +522,7 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         gain = (partition_loglik(pb, pg, parts[turn].cuts)
                 - partition_loglik(pb, pg, parts[mono].cuts))
         n = self.total_bad_ + self.total_good_
-        chosen = turn if gain > _TURN_PENALTY(n) else mono
+        chosen = turn if gain > _turn_penalty(n) else mono
         logger.debug("feature %s: trend %s (log-likelihood gain of %s: %.2f)", name, chosen, turn, gain)
         return parts[chosen]
 
