@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import smtplib
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -121,6 +122,9 @@ class LogChannel(Channel):
 class EmailChannel(Channel):
     """One email per alert over SMTP; STARTTLS and login optional.
 
+    With ``starttls`` the server certificate is verified against the system trust store, or
+    against ``cafile`` (a PEM bundle) for a private certificate authority.
+
     The password is taken from ``password`` or, better, from the environment variable named by
     ``password_env`` so that configuration files hold no secret.
     """
@@ -136,6 +140,7 @@ class EmailChannel(Channel):
         recipients: Sequence[str],
         min_level: str = "orange",
         starttls: bool = False,
+        cafile: str | None = None,
         username: str | None = None,
         password: str | None = None,
         password_env: str | None = None,
@@ -150,6 +155,7 @@ class EmailChannel(Channel):
         self.sender = sender
         self.recipients = recipients
         self.starttls = starttls
+        self.cafile = cafile
         self.username = username
         self.password = password
         self.password_env = password_env
@@ -174,6 +180,8 @@ class EmailChannel(Channel):
                 raise ConfigError(
                     f"email channel {field} must be an email address (got {field}={short_repr(value)})"
                 )
+        if self.cafile is not None and not os.path.isfile(self.cafile):
+            raise ConfigError(f"email channel cafile must be a PEM file (got cafile={self.cafile!r}, not found)")
 
     def _recipients(self) -> list[Any]:
         if isinstance(self.recipients, str) or not self.recipients:
@@ -206,7 +214,7 @@ class EmailChannel(Channel):
     def _send_once(self, alert: Alert) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
-                smtp.starttls()
+                smtp.starttls(context=ssl.create_default_context(cafile=self.cafile))
             if self.username:
                 smtp.login(self.username, self._password() or "")
             smtp.send_message(self.message(alert))
@@ -260,7 +268,7 @@ _FACTORIES: dict[str, Callable[..., Channel]] = {
 }
 _ALLOWED: dict[str, set[str]] = {
     "log": {"min_level", "retries", "backoff"},
-    "email": {"host", "port", "sender", "recipients", "min_level", "starttls", "username", "password",
+    "email": {"host", "port", "sender", "recipients", "min_level", "starttls", "cafile", "username", "password",
               "password_env", "timeout", "subject_prefix", "retries", "backoff"},
     "webhook": {"url", "min_level", "headers", "timeout", "retries", "backoff"},
 }

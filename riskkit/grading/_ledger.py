@@ -160,7 +160,7 @@ class AlertLedger:
             raise ParameterError(
                 f"delivery must be one of {list(DELIVERY_STATES)} (got delivery={delivery!r})"
             )
-        query, args = "SELECT * FROM alerts WHERE 1=1", []
+        query, args = "SELECT * FROM alerts WHERE 1=1", list[str]()
         if status is not None:
             query, args = query + " AND status = ?", [*args, status]
         if delivery is not None:
@@ -174,7 +174,7 @@ class AlertLedger:
 
     def deliveries(self, alert_id: str | None = None) -> pd.DataFrame:
         """Delivery attempts per alert and channel."""
-        query, args = "SELECT * FROM deliveries", []
+        query, args = "SELECT * FROM deliveries", list[str]()
         if alert_id is not None:
             query, args = query + " WHERE alert_id = ?", [alert_id]
         with self._connect() as con:

@@ -203,15 +203,15 @@ class MasterScale:
 
     def rank(self, grades: Any) -> np.ndarray:
         """Position of each grade on the scale (0 = best, ``n_grades - 1`` = default)."""
-        order = {g: i for i, g in enumerate(self.grades)}
-        arr = np.atleast_1d(np.asarray(grades, dtype=object))
-        unknown = [g for g in pd.unique(arr) if str(g) not in order]
-        if unknown:
+        labels = np.atleast_1d(np.asarray(grades, dtype=object)).astype(str)
+        codes = pd.Index(self.grades).get_indexer(labels)
+        if (codes < 0).any():
+            unknown = sorted(set(labels[codes < 0].tolist()))
             raise ParameterError(
                 f"grades must be labels of the scale (got unknown grade(s) {short_repr(unknown)}); "
                 f"known grades: {self.grades}"
             )
-        return np.array([order[str(g)] for g in arr], dtype=int)
+        return np.asarray(codes, dtype=int)
 
     # -- grading --------------------------------------------------------------------------------
     def _check_pd(self, pd_values: Any, name: str = "pd") -> np.ndarray:

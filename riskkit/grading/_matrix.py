@@ -460,9 +460,10 @@ class RiskRegister:
         """Stable summary numbers: n_risks, n_<level>_inherent, n_<level>_residual, mean scores."""
         t, counts = self.table(), self.level_counts()
         out: dict[str, float] = {"n_risks": float(len(t))}
+        inherent, residual = counts["inherent"].to_dict(), counts["residual"].to_dict()
         for level in self._matrix().level_names:
-            out[f"n_{level}_inherent"] = float(counts.loc[level, "inherent"])
-            out[f"n_{level}_residual"] = float(counts.loc[level, "residual"])
+            out[f"n_{level}_inherent"] = float(inherent[level])
+            out[f"n_{level}_residual"] = float(residual[level])
         out["mean_inherent_score"] = float(t["inherent_score"].mean())
         out["mean_residual_score"] = float(t["residual_score"].mean())
         out["mean_score_reduction"] = out["mean_inherent_score"] - out["mean_residual_score"]

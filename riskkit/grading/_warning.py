@@ -247,6 +247,19 @@ class EarlyWarning:
             item.validate()
         return {i.name: i for i in items}
 
+    def indicator_table(self) -> pd.DataFrame:
+        """The validated indicators: direction, description and one threshold column per level."""
+        rows = [{"indicator": i.name, "direction": i.direction, "description": i.description,
+                 **{lvl: i.thresholds.get(lvl, np.nan) for lvl in LEVELS}} for i in self._indicators().values()]
+        return pd.DataFrame(rows).set_index("indicator")
+
+    def open_ledger(self) -> AlertLedger:
+        """The configured alert ledger (ConfigError when there is none)."""
+        ledger = self._ledger()
+        if ledger is None:
+            raise ConfigError("this EarlyWarning has no ledger (got ledger=None); pass ledger=path")
+        return ledger
+
     def _ledger(self) -> AlertLedger | None:
         if self.ledger is None or isinstance(self.ledger, AlertLedger):
             return self.ledger
@@ -315,9 +328,7 @@ class EarlyWarning:
 
     def redeliver(self) -> NotificationReport:
         """Retry the undelivered alerts of the ledger on the channels that failed them."""
-        ledger = self._ledger()
-        if ledger is None:
-            raise ConfigError("redeliver needs a ledger (got ledger=None); pass ledger=path")
+        ledger = self.open_ledger()
         by_name = {ch.name: ch for ch in self.channels}
         rows: list[dict[str, Any]] = []
         pending = ledger.undelivered()
@@ -385,7 +396,10 @@ def _parse_indicators(raw: Any) -> list[Indicator]:
         unknown = sorted(set(spec) - {"direction", "thresholds", "description"})
         if unknown:
             raise ConfigError(f"indicator {name!r} has unknown key(s) {unknown}; allowed: direction, thresholds, description")
-        ind = Indicator(name=str(name), direction=spec.get("direction"), thresholds=dict(spec.get("thresholds") or {}),
+        direction = spec.get("direction")
+        if direction not in DIRECTIONS:
+            raise ConfigError(f"indicator {name!r}: direction must be 'above' or 'below' (got direction={direction!r})")
+        ind = Indicator(name=str(name), direction=str(direction), thresholds=dict(spec.get("thresholds") or {}),
                         description=str(spec.get("description", "")))
         ind.validate()
         out.append(ind)
@@ -418,7 +432,7 @@ def _make_alert(ind: Indicator, value: float, level: str, threshold: float) -> A
                  direction=ind.direction, message=message)
 
 
-def _alert_from_row(rec: Mapping[str, Any]) -> Alert:
+def _alert_from_row(rec: Mapping[Any, Any]) -> Alert:
     return Alert(indicator=rec["indicator"], value=float(rec["value"]), level=rec["level"],
                  threshold=float(rec["threshold"]), direction=rec["direction"], message=rec["message"],
                  created_at=rec["created_at"], alert_id=rec["alert_id"])

@@ -125,7 +125,7 @@ def migration_heatmap(result: MigrationResult) -> Figure:
     ax.set_ylabel("grade at first snapshot")
     for r in range(len(labels)):
         for c in range(len(labels)):
-            v = rates.iat[r, c]
+            v = float(rates.to_numpy()[r, c])
             if v > 0:
                 ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=6,
                         color="white" if v > 0.5 else "black")

@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from riskkit.exceptions import DeliveryError
+from riskkit.exceptions import ConfigError, DeliveryError
 from riskkit.grading import AlertLedger, EarlyWarning, EmailChannel
 
 HOST = "127.0.0.1"
@@ -205,3 +205,66 @@ def test_unreachable_mail_host_error_names_host_and_port() -> None:
     alert = Alert(indicator="score_psi", value=0.3, level="red", threshold=0.25, direction="above", message="m")
     with pytest.raises(DeliveryError, match=rf"email channel \(host='127\.0\.0\.1', port={closed}\) could not deliver the red alert on 'score_psi' after 2 attempt\(s\): ConnectionRefusedError"):
         channel.send(alert)
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by itself (cryptography ships with the dev environment)."""
+    import datetime as dt
+    import ipaddress
+
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "riskkit test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_starttls_with_login(tmp_path: Path) -> None:
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert_file, key_file)
+    logins: list[bytes] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        logins.append(auth_data.login)
+        return AuthResult(success=auth_data.password == b"pw")
+
+    inbox = _Inbox()
+    # the server refuses mail and login before STARTTLS
+    controller = Controller(inbox, hostname=HOST, port=_free_port(), tls_context=server_ctx, require_starttls=True,
+                            authenticator=authenticator)
+    controller.start()
+    try:
+        base = {"type": "email", "host": HOST, "port": controller.port, "sender": "risk@example.com",
+                "recipients": ["cro@example.com"], "min_level": "red", "retries": 0}
+        plain = _warning([base], tmp_path / "l1.sqlite")
+        _, report = plain.run(VALUES)
+        assert report.n_failed == 1 and "STARTTLS" in report.failed["error"].iloc[0] and not inbox.messages
+        tls = _warning([base | {"starttls": True, "cafile": str(cert_file), "username": "risk", "password": "pw"}],
+                       tmp_path / "l2.sqlite")
+        _, report = tls.run(VALUES)
+        assert report.n_delivered == 1 and logins == [b"risk"] and len(inbox.messages) == 1
+        # without the private CA the server certificate is not trusted: undelivered, not raised
+        untrusted = _warning([base | {"starttls": True}], tmp_path / "l3.sqlite")
+        _, report = untrusted.run(VALUES)
+        assert "CERTIFICATE_VERIFY_FAILED" in report.failed["error"].iloc[0] and len(inbox.messages) == 1
+    finally:
+        controller.stop()
+    with pytest.raises(ConfigError, match=r"email channel cafile must be a PEM file \(got cafile='.*nope\.pem', not found\)"):
+        _warning([base | {"cafile": str(tmp_path / "nope.pem")}], tmp_path / "l4.sqlite")

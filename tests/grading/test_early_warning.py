@@ -139,7 +139,11 @@ def test_bad_channel_configuration(channel: dict, pattern: str) -> None:
 def test_yaml_loading_and_errors(tmp_path: Path) -> None:
     ew = EarlyWarning.from_yaml(REPO / "data" / "early_warning.yaml")
     assert [c.kind for c in ew.channels] == ["log"]  # the shipped default needs no mail server
-    assert {"score_psi", "auc_decay", "var_exceptions", "traffic_light_zone"} <= set(ew._indicators())
+    table = ew.indicator_table()
+    assert {"score_psi", "auc_decay", "var_exceptions", "traffic_light_zone"} <= set(table.index)
+    assert table.loc["score_psi", "red"] == 0.25 and np.isnan(table.loc["score_psi", "blue"])
+    with pytest.raises(ConfigError, match=r"this EarlyWarning has no ledger \(got ledger=None\)"):
+        ew.open_ledger()
     bad = tmp_path / "ew.yaml"
     bad.write_text("indicators:\n  psi: {direction: above, thresholds: {red: 0.25}\nchannels: []\n")
     with pytest.raises(ConfigError, match=r"ew\.yaml is not valid YAML \(.* at line \d+, column \d+\)"):

@@ -48,7 +48,7 @@ def test_indicator_dashboard_marks_values_and_missing() -> None:
 
     ew = EarlyWarning.from_yaml(REPO / "data" / "early_warning.yaml")
     fig = plots.indicator_dashboard(ew, {"score_psi": 0.3, "var_exceptions": 3.0})
-    n = len(ew._indicators())
+    n = len(ew.indicator_table())
     assert len(fig.axes) == n
     missing = [ax for ax in fig.axes if any(t.get_text() == "no value" for t in ax.texts)]
     assert len(missing) == n - 2

@@ -91,7 +91,7 @@ def test_example_register_covers_seed_categories() -> None:
                      "data_security", "software_delivery", "outsourced_technology"}
     assert set(table["subcategory"]) == seeds
     # sorted: most severe residual level first, then residual score
-    codes = [reg._matrix().code_of(x) for x in table["residual_level"]]
+    codes = [RiskMatrix().code_of(x) for x in table["residual_level"]]
     assert codes == sorted(codes, reverse=True)
     for _, grp in itertools.groupby(zip(codes, table["residual_score"], strict=True), key=lambda t: t[0]):
         scores = [s for _, s in grp]
