@@ -344,7 +344,8 @@ class MasterScale:
         ``reference="mean"`` tests against the average PD of the obligors in the grade (ECB
         instructions), ``"mid"`` against the grade's representative PD. Both p-values are
         one-sided (H1: the PD is too low): binomial ``P(X >= d | n, PD)`` and Jeffreys
-        ``P(PD_true <= PD)`` under the Beta(d + 1/2, n - d + 1/2) posterior.
+        ``P(PD_true <= PD)`` under the Beta(d + 1/2, n - d + 1/2) posterior. Obligors with a PD
+        of 1 (the default grade) are left out: their grade has nothing to test.
         """
         arr = self._check_pd(pd_values)
         flags = np.asarray(defaults)
