@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 
 from riskkit._validation import (
@@ -150,8 +151,11 @@ def _dmatrix(encoded: pd.DataFrame, features: list[Feature], label: Any = None, 
 
 
 # --------------------------------------------------------------------------- estimator
-class GradientBoostingPD:
+class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
     """XGBoost probability-of-default model with defaults tuned for credit data.
+
+    A scikit-learn classifier (``clone``, ``cross_val_score(..., scoring="roc_auc")`` work);
+    note that :meth:`score` returns points, not accuracy.
 
     Parameters
     ----------
@@ -228,17 +232,16 @@ class GradientBoostingPD:
         self.random_state = random_state
 
     # ------------------------------------------------------------------ parameters
-    def get_params(self) -> dict[str, Any]:
-        """Constructor parameters (JSON-friendly)."""
-        names = [
-            "n_estimators", "learning_rate", "max_depth", "min_child_weight", "subsample",
-            "colsample_bytree", "reg_lambda", "reg_alpha", "gamma", "max_bin",
-            "early_stopping_rounds", "validation_share", "monotone_constraints", "n_jobs",
-            "random_state",
-        ]
-        params = {name: getattr(self, name) for name in names}
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        return tags
+
+    def _document_params(self) -> dict[str, Any]:
+        """Constructor parameters, JSON-friendly (for the sidecar)."""
+        params = self.get_params(deep=False)
         if params["monotone_constraints"] is not None:
-            params["monotone_constraints"] = dict(params["monotone_constraints"])
+            params["monotone_constraints"] = {str(k): int(v) for k, v in params["monotone_constraints"].items()}
         return params
 
     def _xgb_params(self) -> dict[str, Any]:
@@ -377,6 +380,7 @@ class GradientBoostingPD:
         if constraints is not None:
             params["monotone_constraints"] = constraints
         booster, history = self._train(params, features, frame, target, weight, eval_set)
+        self.classes_ = np.array([0, 1])
         self.features_ = features
         self.feature_names_ = [f["name"] for f in features]
         self.n_features_in_ = len(features)
@@ -529,7 +533,7 @@ class GradientBoostingPD:
             "riskkit_version": __version__,
             "xgboost_version": xgb.__version__,
             "model_file": model_file,
-            "params": self.get_params(),
+            "params": self._document_params(),
             "features": self.features_,
             "dropped_features": self.dropped_features_,
             "best_iteration": int(self.best_iteration_),
@@ -571,6 +575,7 @@ class GradientBoostingPD:
             ) from None
         _check_booster_matches(booster, doc, source)
         model = cls(**doc["params"])
+        model.classes_ = np.array([0, 1])
         model.features_ = doc["features"]
         model.feature_names_ = [f["name"] for f in doc["features"]]
         model.n_features_in_ = len(model.feature_names_)

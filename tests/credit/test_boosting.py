@@ -87,6 +87,24 @@ def test_discriminates_on_german_credit() -> None:
     assert metrics.auc(y[test], model.predict_proba(X[test])[:, 1]) > 0.72
 
 
+def test_scikit_learn_cross_validation(data: tuple[pd.DataFrame, np.ndarray]) -> None:
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    X, y = data
+    model = GradientBoostingPD(50, learning_rate=0.1, early_stopping_rounds=None)
+    assert clone(model).get_params() == model.get_params()
+    folds = cross_val_score(model, X, y, cv=3, scoring="roc_auc")
+    # The same folds scored by hand with metrics.auc (an independent AUC implementation).
+    from sklearn.model_selection import StratifiedKFold
+
+    by_hand = [
+        metrics.auc(y[te], clone(model).fit(X.iloc[tr], y[tr]).predict_proba(X.iloc[te])[:, 1])
+        for tr, te in StratifiedKFold(3).split(X, y)
+    ]
+    np.testing.assert_allclose(folds, by_hand, atol=1e-12)
+
+
 def test_monotone_constraint_by_name(data: tuple[pd.DataFrame, np.ndarray]) -> None:
     X, y = data
     model = GradientBoostingPD(300, monotone_constraints={"age": 1}, early_stopping_rounds=None).fit(X, y)
