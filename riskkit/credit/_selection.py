@@ -164,7 +164,9 @@ def correlation_from_chunks(chunks: Any, columns: Sequence[str]) -> pd.DataFrame
     for chunk in chunks:
         block = np.asarray(chunk, dtype=float)
         total += block.sum(axis=0)
-        cross += block.T @ block
+        # einsum, not BLAS: OpenBLAS's threaded gemm on tall thin blocks stalls for seconds
+        # on a busy machine; this loop is predictable and fast enough (p is small)
+        cross += np.einsum("ij,ik->jk", block, block)
         n += block.shape[0]
     mean = total / n
     cov = cross / n - np.outer(mean, mean)
