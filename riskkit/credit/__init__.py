@@ -5,7 +5,7 @@ the probability of bad in column 1; scorecard points are higher = safer. Models 
 import MLflow (log them from the application layer, e.g. :mod:`riskkit.serving`).
 """
 
-from riskkit.credit import metrics, plots
+from riskkit.credit import decision, metrics, plots
 from riskkit.credit._binning import WoEBinner
 from riskkit.credit._boosting import GradientBoostingPD
 from riskkit.credit._scorecard import Scorecard
@@ -15,6 +15,7 @@ __all__ = [
     "GradientBoostingPD",
     "Scorecard",
     "WoEBinner",
+    "decision",
     "metrics",
     "plots",
     "select_features",
