@@ -336,6 +336,13 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         if self.early_stopping_rounds is None:
             return frame, target, weight, None, None
         rows = np.arange(len(frame))
+        n_minority = int(min(target.sum(), target.size - target.sum()))
+        if n_minority * self.validation_share < 1:
+            raise DataError(
+                f"y has too few rows of its rarer class for an early-stopping split (got "
+                f"{n_minority} with validation_share={self.validation_share}); pass eval_set, "
+                "or early_stopping_rounds=None and a fixed n_estimators"
+            )
         fit_rows, val_rows = train_test_split(
             rows, test_size=self.validation_share, stratify=target, random_state=self.random_state
         )

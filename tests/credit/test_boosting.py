@@ -226,6 +226,8 @@ def test_bad_data(fitted: GradientBoostingPD, data: tuple[pd.DataFrame, np.ndarr
         GradientBoostingPD().fit(X, y[:-1])
     with pytest.raises(DataError, match="single class"):
         GradientBoostingPD().fit(X, np.zeros(len(X)))
+    with pytest.raises(DataError, match=r"too few rows of its rarer class for an early-stopping split \(got 2"):
+        GradientBoostingPD().fit(X.iloc[:50], np.r_[1, 1, np.zeros(48, dtype=int)])
     with pytest.raises(DataError, match="binary 0/1"):
         GradientBoostingPD().fit(X, np.where(y == 1, 2, 0))
     with pytest.raises(DataError, match=r"column 'x' contains 1 infinite values"):
