@@ -8,8 +8,8 @@ Indicators, per experiment (``"<experiment>/<indicator>"``) and the worst over e
 
 - credit experiments: ``score_psi`` (metric ``psi_train_test``) and ``auc_decay``
   (``auc_train - auc_test``, or ``reference - auc_test`` when a reference AUC is given);
-- market experiments: ``var_exceptions`` (metric ``n_exceptions``, else
-  ``traffic_light_exceptions``) and ``traffic_light_zone`` (metric ``traffic_light_zone_code``:
+- market experiments: ``var_exceptions`` (metric ``traffic_light_exceptions``, the exceptions of
+  the last 250 days that the Basel zones are defined on; else ``n_exceptions``) and ``traffic_light_zone`` (metric ``traffic_light_zone_code``:
   0 green, 1 yellow, 2 red).
 
 A missing experiment, run or metric gives a :class:`MissingIndicatorWarning`, not an error.
@@ -63,7 +63,7 @@ def _credit(metrics: Mapping[str, Any], experiment: str, reference: float | None
 
 def _market(metrics: Mapping[str, Any], experiment: str) -> dict[str, float]:
     out: dict[str, float] = {}
-    exc = _metric(metrics, ("n_exceptions", "traffic_light_exceptions"), experiment, "var_exceptions")
+    exc = _metric(metrics, ("traffic_light_exceptions", "n_exceptions"), experiment, "var_exceptions")
     if exc is not None:
         out["var_exceptions"] = exc
     zone = _metric(metrics, ("traffic_light_zone_code",), experiment, "traffic_light_zone")

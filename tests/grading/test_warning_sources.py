@@ -29,6 +29,14 @@ def test_indicators_from_metrics_worst_over_models() -> None:
     assert ref["credit-xgboost/auc_decay"] == pytest.approx(0.02)
 
 
+def test_var_exceptions_prefer_the_250_day_count() -> None:
+    # The Basel zones (green 0-4, yellow 5-9, red >= 10) are defined on the last 250 days, not on
+    # the exceptions of a 16-year backtest.
+    out = indicators_from_metrics({"market-var": {"n_exceptions": 40.0, "traffic_light_exceptions": 3.0,
+                                                  "traffic_light_zone_code": 0.0}})
+    assert out["var_exceptions"] == 3.0
+
+
 def test_missing_experiment_and_metric_warn() -> None:
     partial = {"credit-scorecard": {"psi_train_test": 0.3, "auc_test": 0.7}, "market-var": {"traffic_light_exceptions": 11.0}}
     with pytest.warns(MissingIndicatorWarning) as record:
