@@ -184,10 +184,12 @@ def ensure_experiment(name: str, uri: str | None = None) -> str:
                 mlflow_client.restore_experiment(existing.experiment_id)
             return str(existing.experiment_id)
         location = None
-        if _is_local_sqlite(uri) and uri == f"sqlite:///{repo_root() / 'mlflow.db'}":
-            location = (artifact_root()).as_uri()
-        elif _is_local_sqlite(uri):
-            location = (Path(uri.removeprefix("sqlite:///")).parent / "mlartifacts").as_uri()
+        if _is_local_sqlite(uri):
+            # beside the store, one folder per experiment: <repo>/mlartifacts/<experiment>/<run id>
+            base = artifact_root() if uri == f"sqlite:///{repo_root() / 'mlflow.db'}" else (
+                Path(uri.removeprefix("sqlite:///")).parent / "mlartifacts")
+            slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in name.strip())
+            location = (base / slug).as_uri()
         try:
             return str(mlflow_client.create_experiment(name, artifact_location=location))
         except Exception:

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from riskkit._validation import check_choice
 
@@ -44,7 +45,9 @@ def _grid(fig: Figure, matrix: RiskMatrix) -> Any:
     ax.set_yticks(range(1, matrix._size() + 1))
     ax.set_xlabel("impact")
     ax.set_ylabel("probability")
-    handles = [ax.bar(0, 0, color=_LEVEL_COLOURS[i], label=name) for i, name in enumerate(levels)]
+    ax.set_xlim(0.5, matrix._size() + 0.5)
+    ax.set_ylim(0.5, matrix._size() + 0.5)
+    handles = [Patch(color=_LEVEL_COLOURS[i], label=name) for i, name in enumerate(levels)]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="level", frameon=False)
     return ax
 
