@@ -9,9 +9,10 @@ from riskkit.credit import decision, metrics, plots
 from riskkit.credit._binning import WoEBinner
 from riskkit.credit._boosting import GradientBoostingPD
 from riskkit.credit._scorecard import Scorecard
-from riskkit.credit._selection import select_features
+from riskkit.credit._selection import FeatureSelection, select_features
 
 __all__ = [
+    "FeatureSelection",
     "GradientBoostingPD",
     "Scorecard",
     "WoEBinner",
