@@ -4,13 +4,17 @@ A VaR model is composed of a mean, a volatility process (constant, EWMA, GARCH, 
 EGARCH), an innovation distribution (normal, Student-t, Hansen's skew-t) and a method
 (parametric quantile, filtered historical simulation, Monte Carlo). GARCH estimation is
 always arch's: :class:`ArchEngine` builds one arch model per series and re-estimates it on
-moving windows with arch's own likelihood, bounds and constraints, warm-started from the
-previous parameters (no new model object, no starting-value grid search, no covariance
-computation per window), and forecasts with arch's own volatility recursion.
+moving windows with arch's own likelihood, bounds and constraints, and forecasts with arch's
+own volatility recursion. Its cold fit retraces ``ARCHModel.fit`` step for step (same starting
+values, same SLSQP call, same finite-difference gradients), so it returns arch's parameters bit
+for bit, without the per-fit model object, result object, model deep copy and scipy's
+finite-difference bookkeeping; its optional warm fit starts from the previous window's
+parameters instead (faster, but may settle in a different local optimum than arch's).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import warnings
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ import numpy as np
 import pandas as pd
 from arch import arch_model
 from arch.univariate.base import ARCHModel
+from arch.univariate.volatility import GARCH
 from scipy import optimize, special, stats
 
 from riskkit._validation import check_choice, check_in_range
@@ -104,6 +109,210 @@ def ewma_variance(returns: np.ndarray, lam: float = 0.94, *, init: float | None 
     return s2
 
 
+#: scipy's SLSQP default finite-difference step (``eps`` option), which arch's fit keeps
+_FD_STEP = float(np.sqrt(np.finfo(float).eps))
+
+
+def _fd_steps(x0: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
+    """Forward-difference steps exactly as ``scipy.optimize.approx_derivative(method="2-point",
+    abs_step=eps, bounds=(lb, ub))`` chooses them (``_numdiff._adjust_scheme_to_bounds``)."""
+    sign_x0 = (x0 >= 0).astype(float) * 2 - 1
+    dx = (x0 + _FD_STEP) - x0
+    h = np.where(dx == 0, _FD_STEP * sign_x0 * np.maximum(1.0, np.abs(x0)), _FD_STEP)
+    if np.all((lb == -np.inf) & (ub == np.inf)):
+        return h
+    adjusted = h.copy()
+    lower_dist = x0 - lb
+    upper_dist = ub - x0
+    x = x0 + h
+    violated = (x < lb) | (x > ub)
+    fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
+    adjusted[violated & fitting] *= -1
+    forward = (upper_dist >= lower_dist) & ~fitting
+    adjusted[forward] = upper_dist[forward]
+    backward = (upper_dist < lower_dist) & ~fitting
+    adjusted[backward] = -lower_dist[backward]
+    return adjusted
+
+
+class _ArchObjective:
+    """arch's negative log-likelihood on one window with the gradient and constraint normals
+    scipy's SLSQP would compute for ``ARCHModel.fit`` by finite differences, value for value.
+
+    Supplying them as ``jac`` callables keeps the optimiser's path identical while skipping
+    scipy's per-call finite-difference machinery (its bound checks, array-API dispatch and one
+    wrapper per constraint row), which costs more than arch's likelihood itself.
+    """
+
+    def __init__(self, engine: "ArchEngine", sigma2: np.ndarray, backcast: Any, var_bounds: np.ndarray,
+                 lb: np.ndarray, ub: np.ndarray) -> None:
+        self.engine = engine
+        self.sigma2 = sigma2
+        self.backcast = backcast
+        self.var_bounds = var_bounds
+        self.lb, self.ub = lb, ub
+        a, b = engine._constraints
+        self.rows = [(a[i], float(b[i]), np.flatnonzero(a[i])) for i in range(a.shape[0])]
+        # rows with one non-zero coefficient: a_i . x is that product exactly (the other terms
+        # are zeros), so their differences can be taken for all such rows at once
+        single = [r for r, (_, _, nz) in enumerate(self.rows) if nz.size == 1]
+        self._single = np.array(single, dtype=int)
+        self._single_col = np.array([self.rows[r][2][0] for r in single], dtype=int)
+        self._single_coef = np.array([self.rows[r][0][self.rows[r][2][0]] for r in single])
+        self._single_b = np.array([self.rows[r][1] for r in single])
+        self._multi = [r for r in range(len(self.rows)) if r not in set(single)]
+        self._last_x: np.ndarray | None = None
+        self._last_f = 0.0
+        self._steps_x: np.ndarray | None = None
+        self._steps = np.empty(0)
+
+    def nll(self, x: np.ndarray) -> float:
+        """``ARCHModel._loglikelihood`` without its parameter re-validation."""
+        am = self.engine.am
+        mp, vp, dp = self.engine.split(x)
+        resids = am.resids(mp)
+        sigma2 = am.volatility.compute_variance(vp, resids, self.sigma2, self.backcast, self.var_bounds)
+        return -float(am.distribution.loglikelihood(dp, resids, sigma2, False))
+
+    def fun(self, x: np.ndarray) -> float:
+        f = self.nll(x)
+        self._last_x, self._last_f = x.copy(), f
+        return f
+
+    def steps(self, x: np.ndarray) -> np.ndarray:
+        if self._steps_x is None or not np.array_equal(self._steps_x, x):
+            self._steps_x, self._steps = x.copy(), _fd_steps(x, self.lb, self.ub)
+        return self._steps
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """scipy's 2-point gradient at ``x`` from the cached ``f(x)`` (as ScalarFunction does)."""
+        if self._last_x is not None and np.array_equal(self._last_x, x):
+            f0 = self._last_f
+        else:
+            f0 = self.nll(x)
+        h = self.steps(x)
+        g = np.empty(x.size)
+        for i in range(x.size):
+            x1 = x.copy()
+            x1[i] = x[i] + h[i]
+            g[i] = (self.nll(x1) - f0) / ((x[i] + h[i]) - x[i])
+        return g
+
+    def cons(self, x: np.ndarray) -> np.ndarray:
+        """arch's constraint rows ``a_i . x - b_i`` (arch evaluates them one row at a time)."""
+        return np.array([np.dot(ai, x) - bi for ai, bi, _ in self.rows])
+
+    def cons_jac(self, x: np.ndarray) -> np.ndarray:
+        """scipy's 2-point Jacobian of each constraint row (x clipped into the bounds first, as
+        scipy does); columns where the row's coefficient is zero have a zero difference."""
+        if np.any(x < self.lb) or np.any(x > self.ub):
+            x = np.clip(x, self.lb, self.ub)
+        h = self.steps(x)
+        jac = np.zeros((len(self.rows), x.size))
+        if self._single.size:
+            cols = self._single_col
+            xj, hj = x[cols], h[cols]
+            f0s = self._single_coef * xj - self._single_b
+            f1s = self._single_coef * (xj + hj) - self._single_b
+            jac[self._single, cols] = (f1s - f0s) / ((xj + hj) - xj)
+        for r in self._multi:
+            ai, bi, nonzero = self.rows[r]
+            f0 = np.dot(ai, x) - bi
+            for j in nonzero:
+                x1 = x.copy()
+                x1[j] = x[j] + h[j]
+                jac[r, j] = ((np.dot(ai, x1) - bi) - f0) / ((x[j] + h[j]) - x[j])
+        return jac
+
+
+def _slsqp(obj: _ArchObjective, x0: np.ndarray, bounds: list[tuple[float, float]]) -> tuple[np.ndarray, int]:
+    """SLSQP from ``x0``: the iterates of ``scipy.optimize.minimize(method="SLSQP")`` with its
+    default ``ftol`` (1e-6) and ``maxiter`` (100), returning the solution and exit mode.
+
+    Drives scipy's own SLSQP kernel with the loop of ``scipy.optimize._slsqp_py`` (scipy >= 1.16)
+    minus its per-call wrappers; with an older scipy it calls ``minimize`` itself (same path,
+    slower).
+    """
+    try:
+        from scipy.optimize._slsqplib import slsqp
+    except ImportError:  # pragma: no cover - scipy < 1.16 (Fortran SLSQP)
+        return _slsqp_minimize(obj, x0, bounds)
+    lb, ub = obj.lb, obj.ub
+    n, m = x0.size, len(obj.rows)
+    x = np.clip(np.asarray(x0, dtype=float), lb, ub)
+    xl = np.where(np.isfinite(lb), lb, np.nan)
+    xu = np.where(np.isfinite(ub), ub, np.nan)
+    state: dict[str, Any] = {
+        "acc": 1e-6, "alpha": 0.0, "f0": 0.0, "gs": 0.0, "h1": 0.0, "h2": 0.0, "h3": 0.0, "h4": 0.0,
+        "t": 0.0, "t0": 0.0, "tol": 1e-5, "exact": 0, "inconsistent": 0, "reset": 0, "iter": 0,
+        "itermax": 100, "line": 0, "m": m, "meq": 0, "mode": 0, "n": n,
+    }
+    size = n * (n + 1) // 2 + 3 * m * n + 9 * m + 8 * n * n + 35 * n + 28 + (2 * n * (n + 1) if m == 0 else 0)
+    buffer = np.zeros(size)
+    indices = np.zeros(max(m + 2 * n + 2, 1), dtype=np.int32)
+    mult = np.zeros(max(1, m + 2 * n + 2))
+    c_mat = np.zeros((max(1, m), n), order="F")
+    d_vec = np.zeros(max(1, m))
+    fx = obj.fun(x.copy())
+    g = obj.grad(x.copy())
+    if m:
+        c_mat[:m] = obj.cons_jac(x)
+        d_vec[:m] = obj.cons(x)
+    while True:
+        slsqp(state, fx, g, c_mat, d_vec, x, mult, xl, xu, buffer, indices)
+        if state["mode"] == 1:
+            fx = obj.fun(x.copy())
+            if m:
+                d_vec[:m] = obj.cons(x)
+        if state["mode"] == -1:
+            g = obj.grad(x.copy())
+            if m:
+                c_mat[:m] = obj.cons_jac(x)
+        if abs(state["mode"]) != 1:
+            break
+    return x, int(state["mode"])
+
+
+def _slsqp_minimize(obj: _ArchObjective, x0: np.ndarray, bounds: list[tuple[float, float]]) -> tuple[np.ndarray, int]:
+    constraints = [{"type": "ineq", "fun": obj.cons, "jac": obj.cons_jac}] if obj.rows else []
+    opt = optimize.minimize(obj.fun, x0, method="SLSQP", jac=obj.grad, bounds=bounds,
+                            constraints=constraints, options={"disp": False})
+    return np.asarray(opt.x, dtype=float), int(opt.status)
+
+
+def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var_bounds: np.ndarray) -> np.ndarray:
+    """``vol.starting_values(resids)``; for arch's GARCH/GJR the same grid search with each
+    distinct grid point's Gaussian likelihood evaluated once (a GARCH(1,1) grid repeats each
+    point for the four unused gamma values), which leaves the arg-max unchanged."""
+    if type(vol) is not GARCH:
+        return np.asarray(vol.starting_values(resids), dtype=float)
+    p, o, q, power = vol.p, vol.o, vol.q, vol.power
+    alphas = [0.01, 0.05, 0.1, 0.2]
+    target = np.mean(np.absolute(resids) ** power)
+    scale = np.mean(resids**2) / (target ** (2.0 / power))
+    target *= scale ** (power / 2)
+    svs: list[np.ndarray] = []
+    for alpha, gamma, agb in itertools.product(alphas, alphas, [0.5, 0.7, 0.9, 0.98]):
+        sv = (1.0 - agb) * target * np.ones(p + o + q + 1, dtype=float)
+        if p > 0:
+            sv[1 : 1 + p] = alpha / p
+            agb -= alpha
+        if o > 0:
+            sv[1 + p : 1 + p + o] = gamma / o
+            agb -= gamma / 2.0
+        if q > 0:
+            sv[1 + p + o : 1 + p + o + q] = agb / q
+        svs.append(sv)
+    seen: dict[bytes, float] = {}
+    llfs = np.zeros(len(svs))
+    for i, sv in enumerate(svs):
+        key = sv.tobytes()
+        if key not in seen:
+            seen[key] = vol._gaussian_loglikelihood(sv, resids, backcast, var_bounds)
+        llfs[i] = seen[key]
+    return svs[int(np.argmax(llfs))]
+
+
 def _whitener(f: Any, x: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
     """``W`` with ``W.T H W = I`` for the finite-difference Hessian ``H`` of ``f`` at ``x``
     (eigenvalues floored so that a flat or boundary direction stays usable)."""
@@ -149,6 +358,8 @@ class ArchEngine:
         self._k_mean = int(self.am.num_params)
         self._k_vol = int(self.am.volatility.num_params)
         self._constraints = self._stack_constraints()
+        self._state: tuple[int, int, np.ndarray, Any, np.ndarray] | None = None
+        self._filtered: tuple[tuple[int, int, bytes], tuple[float, float, np.ndarray]] | None = None
         self.hessian_every = 50
         self._whitener: np.ndarray | None = None
         self._age = 0
@@ -170,11 +381,16 @@ class ArchEngine:
         return a, b
 
     def _window_state(self, first: int, last: int) -> tuple[np.ndarray, Any, np.ndarray]:
-        """Backcast and variance bounds as arch's ``fit`` computes them for this window."""
+        """Residuals at the starting mean, backcast and variance bounds as arch's ``fit``
+        computes them for this window (cached for the last window)."""
         am = self.am
         am._adjust_sample(first, last)
-        resids0 = am.resids(am.starting_values())
-        return resids0, am.volatility.backcast(resids0), am.volatility.variance_bounds(resids0)
+        if self._state is not None and self._state[:2] == (first, last):
+            return self._state[2:]
+        resids0 = np.asarray(am.resids(am.starting_values()), dtype=float)
+        state = (resids0, am.volatility.backcast(resids0), np.asarray(am.volatility.variance_bounds(resids0)))
+        self._state = (first, last, *state)
+        return state
 
     def split(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mean, volatility and distribution parameters."""
@@ -249,25 +465,57 @@ class ArchEngine:
         return Fit(np.clip(x, lo, hi), True)
 
     def _fit_cold(self, first: int, last: int) -> Fit:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = self.am.fit(disp="off", first_obs=first, last_obs=last, show_warning=False)
-        converged = int(res.convergence_flag) == 0 and bool(np.all(np.isfinite(res.params)))
-        return Fit(np.asarray(res.params, dtype=float), converged)
+        """``self.am.fit(first_obs=first, last_obs=last)``'s estimate, retraced step for step.
+
+        Same starting values (the mean's least squares, the volatility grid search, the
+        distribution's moment estimate), bounds, constraints and SLSQP call (default ``ftol``,
+        ``maxiter`` and ``eps``) as arch 8's ``ARCHModel.fit``; the gradient and constraint
+        normals are scipy's own forward differences computed without its wrappers, so every
+        iterate and the result equal arch's to the last bit (pinned in the tests). Left out,
+        because the VaR does not need them: the result object, its residual and volatility
+        series, the deep copy of the model and the re-validation of the data.
+        """
+        am = self.am
+        vol, dist = am.volatility, am.distribution
+        resids, backcast, var_bounds = self._window_state(first, last)
+        sigma2 = np.zeros(resids.shape[0])
+        sv_vol = _volatility_starting_values(vol, resids, backcast, var_bounds)
+        vol.compute_variance(sv_vol, resids, sigma2, backcast, var_bounds)
+        std_resids = resids / np.sqrt(sigma2)
+        bounds = am.bounds() + vol.bounds(resids) + dist.bounds(std_resids)
+        lb = np.array([-np.inf if lo is None else float(lo) for lo, _ in bounds])
+        ub = np.array([np.inf if hi is None else float(hi) for _, hi in bounds])
+        sv = np.hstack([am.starting_values(), sv_vol, dist.starting_values(std_resids)]).astype(float)
+        obj = _ArchObjective(self, sigma2, backcast, var_bounds, lb, ub)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            params, mode = _slsqp(obj, sv, bounds)
+        return Fit(params, mode == 0 and bool(np.all(np.isfinite(params))))
 
     # -- filtering and forecasting ---------------------------------------------------------
     def filter(self, params: np.ndarray, first: int, last: int) -> tuple[float, float, np.ndarray]:
-        """Fixed-parameter pass over ``y[first:last]``.
+        """Fixed-parameter pass over ``y[first:last]``, as arch's ``forecast`` does it.
 
         Returns the mean and variance forecast for observation ``last`` (made with data up to
-        ``last - 1``) and the window's standardised residuals.
+        ``last - 1``) and the window's standardised residuals. Like ``ARCHModel.forecast``, the
+        backcast and variance bounds come from the residuals at the given mean parameters
+        (``fit`` uses those at the starting mean), so a forecast from a fit equals arch's
+        ``arch_model(window).fit().forecast(horizon=1)``. The last call is cached.
         """
+        key = (first, last, np.asarray(params, dtype=float).tobytes())
+        if self._filtered is not None and self._filtered[0] == key:
+            return self._filtered[1]
         am = self.am
-        _, backcast, bounds_var = self._window_state(first, last)
-        mp, vp, _ = self.split(params)
-        resids = am.resids(mp)
+        vol = am.volatility
+        am._adjust_sample(first, last)
+        mp, vp, _ = self.split(np.asarray(params, dtype=float))
+        resids = np.asarray(am.resids(mp), dtype=float)
+        backcast = vol.backcast(resids)
+        var_bounds = vol.variance_bounds(resids, 2.0)
         sigma2 = np.zeros(resids.shape[0])
-        am.volatility.compute_variance(vp, resids, sigma2, backcast, bounds_var)
-        fc = am.volatility.forecast(vp, resids, backcast, bounds_var, start=resids.shape[0] - 1, horizon=1)
+        vol.compute_variance(vp, resids, sigma2, backcast, var_bounds)
+        fc = vol.forecast(vp, resids, backcast, var_bounds, start=resids.shape[0] - 1, horizon=1)
         var_next = float(np.asarray(fc.forecasts)[-1, 0])
-        return float(mp[0]), var_next, resids / np.sqrt(sigma2)
+        out = (float(mp[0]), var_next, resids / np.sqrt(sigma2))
+        self._filtered = (key, out)
+        return out
