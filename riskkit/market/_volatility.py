@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from arch import arch_model
 from arch.univariate.base import ARCHModel
+from arch.univariate import volatility as _arch_volatility
+from arch.univariate.distribution import SkewStudent, StudentsT
 from arch.univariate.volatility import GARCH
 from scipy import optimize, special, stats
 
@@ -115,24 +117,27 @@ _FD_STEP = float(np.sqrt(np.finfo(float).eps))
 
 def _fd_steps(x0: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
     """Forward-difference steps exactly as ``scipy.optimize.approx_derivative(method="2-point",
-    abs_step=eps, bounds=(lb, ub))`` chooses them (``_numdiff._adjust_scheme_to_bounds``)."""
-    sign_x0 = (x0 >= 0).astype(float) * 2 - 1
-    dx = (x0 + _FD_STEP) - x0
-    h = np.where(dx == 0, _FD_STEP * sign_x0 * np.maximum(1.0, np.abs(x0)), _FD_STEP)
-    if np.all((lb == -np.inf) & (ub == np.inf)):
-        return h
-    adjusted = h.copy()
-    lower_dist = x0 - lb
-    upper_dist = ub - x0
-    x = x0 + h
-    violated = (x < lb) | (x > ub)
-    fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
-    adjusted[violated & fitting] *= -1
-    forward = (upper_dist >= lower_dist) & ~fitting
-    adjusted[forward] = upper_dist[forward]
-    backward = (upper_dist < lower_dist) & ~fitting
-    adjusted[backward] = -lower_dist[backward]
-    return adjusted
+    abs_step=eps, bounds=(lb, ub))`` chooses them (``_numdiff._adjust_scheme_to_bounds``),
+    element by element in Python floats (the same IEEE operations, without numpy's per-call
+    overhead on a handful of parameters)."""
+    unbounded = all(lo == -np.inf and hi == np.inf for lo, hi in zip(lb.tolist(), ub.tolist()))
+    steps = []
+    for x, lo, hi in zip(x0.tolist(), lb.tolist(), ub.tolist()):
+        h = _FD_STEP
+        if (x + h) - x == 0:
+            h = _FD_STEP * (1.0 if x >= 0 else -1.0) * max(1.0, abs(x))
+        if not unbounded:
+            lower_dist, upper_dist = x - lo, hi - x
+            fitting = abs(h) <= max(lower_dist, upper_dist)
+            if fitting:
+                if x + h < lo or x + h > hi:
+                    h = -h
+            elif upper_dist >= lower_dist:
+                h = upper_dist
+            else:
+                h = -lower_dist
+        steps.append(h)
+    return np.array(steps)
 
 
 class _ArchObjective:
@@ -165,14 +170,53 @@ class _ArchObjective:
         self._last_f = 0.0
         self._steps_x: np.ndarray | None = None
         self._steps = np.empty(0)
+        vol = engine.am.volatility
+        # arch's GARCH/GJR variance: |e|^power and sign(e) depend on the mean parameters only,
+        # so finite-difference steps in the other parameters reuse them (same recursion call)
+        self._garch = type(vol) is GARCH
+        self._mean_key = b""
+        self._resids = np.empty(0)
+        self._fres = np.empty(0)
+        self._sres = np.empty(0)
+        self._var_key = b""
+        self._sigma2 = np.empty(0)
+
+    def _residuals(self, mp: np.ndarray) -> np.ndarray:
+        key = mp.tobytes()
+        if key != self._mean_key:
+            self._resids = np.asarray(self.engine.am.resids(mp), dtype=float)
+            if self._garch:
+                power = self.engine.am.volatility.power
+                self._fres = np.absolute(self._resids) ** power
+                self._sres = np.sign(self._resids)
+            self._mean_key, self._var_key = key, b""
+        return self._resids
+
+    def _variance(self, vp: np.ndarray, resids: np.ndarray) -> np.ndarray:
+        """``volatility.compute_variance(vp, resids, ...)`` (the last result is reused when
+        only distribution parameters changed)."""
+        key = vp.tobytes()
+        if key == self._var_key:
+            return self._sigma2
+        vol = self.engine.am.volatility
+        if self._garch:
+            sigma2 = self.sigma2
+            _arch_volatility.rec.garch_recursion(vp, self._fres, self._sres, sigma2, vol.p, vol.o, vol.q,
+                                                 resids.shape[0], self.backcast, self.var_bounds)
+            if vol.power != 2.0:
+                sigma2 **= 2.0 / vol.power
+        else:
+            sigma2 = vol.compute_variance(vp, resids, self.sigma2, self.backcast, self.var_bounds)
+        self._sigma2 = sigma2.copy()
+        self._var_key = key
+        return self._sigma2
 
     def nll(self, x: np.ndarray) -> float:
         """``ARCHModel._loglikelihood`` without its parameter re-validation."""
-        am = self.engine.am
         mp, vp, dp = self.engine.split(x)
-        resids = am.resids(mp)
-        sigma2 = am.volatility.compute_variance(vp, resids, self.sigma2, self.backcast, self.var_bounds)
-        return -float(am.distribution.loglikelihood(dp, resids, sigma2, False))
+        resids = self._residuals(mp)
+        sigma2 = self._variance(vp, resids)
+        return -float(self.engine.am.distribution.loglikelihood(dp, resids, sigma2, False))
 
     def fun(self, x: np.ndarray) -> float:
         f = self.nll(x)
@@ -192,7 +236,19 @@ class _ArchObjective:
             f0 = self.nll(x)
         h = self.steps(x)
         g = np.empty(x.size)
-        for i in range(x.size):
+        k_mean = self.engine._k_mean
+        k_dist = k_mean + self.engine._k_vol
+        # distribution steps first: they reuse x's residuals and variance path as they are
+        mp, vp, dp = self.engine.split(x)
+        resids = self._residuals(mp)
+        sigma2 = self._variance(vp, resids)
+        dist = self.engine.am.distribution
+        for i in range(k_dist, x.size):
+            dp1 = dp.copy()
+            dp1[i - k_dist] = x[i] + h[i]
+            g[i] = (-float(dist.loglikelihood(dp1, resids, sigma2, False)) - f0) / ((x[i] + h[i]) - x[i])
+        # then volatility steps (same residuals), then mean steps
+        for i in [*range(k_mean, k_dist), *range(k_mean)]:
             x1 = x.copy()
             x1[i] = x[i] + h[i]
             g[i] = (self.nll(x1) - f0) / ((x[i] + h[i]) - x[i])
@@ -200,7 +256,13 @@ class _ArchObjective:
 
     def cons(self, x: np.ndarray) -> np.ndarray:
         """arch's constraint rows ``a_i . x - b_i`` (arch evaluates them one row at a time)."""
-        return np.array([np.dot(ai, x) - bi for ai, bi, _ in self.rows])
+        out = np.empty(len(self.rows))
+        if self._single.size:
+            out[self._single] = self._single_coef * x[self._single_col] - self._single_b
+        for r in self._multi:
+            ai, bi, _ = self.rows[r]
+            out[r] = np.dot(ai, x) - bi
+        return out
 
     def cons_jac(self, x: np.ndarray) -> np.ndarray:
         """scipy's 2-point Jacobian of each constraint row (x clipped into the bounds first, as
@@ -311,6 +373,17 @@ def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var
             seen[key] = vol._gaussian_loglikelihood(sv, resids, backcast, var_bounds)
         llfs[i] = seen[key]
     return svs[int(np.argmax(llfs))]
+
+
+def _distribution_starting_values(dist: Any, std_resids: np.ndarray) -> np.ndarray:
+    """``dist.starting_values(std_resids)``; for arch's t and skew-t the same moment estimate of
+    the degrees of freedom from scipy's kurtosis, called without scipy's nan/axis wrapper."""
+    if type(dist) not in (StudentsT, SkewStudent):
+        return np.asarray(dist.starting_values(std_resids), dtype=float)
+    kurtosis = getattr(stats.kurtosis, "__wrapped__", stats.kurtosis)
+    k = float(kurtosis(std_resids, fisher=False))
+    nu = max((4.0 * k - 6.0) / (k - 3.0) if k > 3.75 else 12.0, 4.0)
+    return np.array([nu] if type(dist) is StudentsT else [nu, 0.0])
 
 
 def _whitener(f: Any, x: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
@@ -485,7 +558,7 @@ class ArchEngine:
         bounds = am.bounds() + vol.bounds(resids) + dist.bounds(std_resids)
         lb = np.array([-np.inf if lo is None else float(lo) for lo, _ in bounds])
         ub = np.array([np.inf if hi is None else float(hi) for _, hi in bounds])
-        sv = np.hstack([am.starting_values(), sv_vol, dist.starting_values(std_resids)]).astype(float)
+        sv = np.hstack([am.starting_values(), sv_vol, _distribution_starting_values(dist, std_resids)]).astype(float)
         obj = _ArchObjective(self, sigma2, backcast, var_bounds, lb, ub)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
