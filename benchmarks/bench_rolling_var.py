@@ -3,10 +3,12 @@
 The task: S&P 500 (arch.data.sp500, daily log returns in percent, 1999-2018), GARCH(1,1) with
 Student-t innovations, 99% VaR, window 1000, one forecast per day from 2003 on (about 4,000
 refits). The reference is a fresh ``arch_model(...).fit()`` and ``forecast`` every day. Both run
-side by side in this process; the script prints the wall times, the speed ratios, the share of
-VaRs within 1% of the loop's and the largest relative difference, for daily refits (riskkit's
-default: arch's cold fit retraced, on all cores), for ``refit_every=5``, and for the opt-in
-``warm_start=True``.
+side by side in this process; the script prints wall and CPU times (worker processes
+included), the speed ratios, the share of VaRs within 1% of the loop's and the largest relative
+difference, for daily refits (riskkit's default: arch's cold fit retraced, on all cores), for
+``refit_every=5``, and for the opt-in ``warm_start=True``. The machine may be shared: the daily
+default runs three times (before, between the halves of, and after the loop) and its mean wall
+time is the one compared with the loop's; the 1-minute load average is printed next to each run.
 
     .venv/bin/python benchmarks/bench_rolling_var.py            # full span (the loop takes minutes)
     .venv/bin/python benchmarks/bench_rolling_var.py --quick    # the last 400 forecasts only
@@ -37,12 +39,14 @@ def load_returns() -> pd.Series:
     return (100 * np.log(prices).diff()).dropna().rename("sp500")
 
 
-def naive_loop(r: pd.Series, first: int) -> pd.Series:
-    """What a quant writes: a new arch model and a cold fit for every forecast day."""
+def naive_loop(r: pd.Series, first: int, stop: int | None = None) -> pd.Series:
+    """What a quant writes: a new arch model and a cold fit for every forecast day
+    (forecast positions ``first`` to ``stop``)."""
     y = r.to_numpy()
-    out = np.empty(len(r) - first)
+    stop = len(r) if stop is None else stop
+    out = np.empty(stop - first)
     dist = None
-    for i, t in enumerate(range(first, len(r))):
+    for i, t in enumerate(range(first, stop)):
         am = arch_model(y[t - WINDOW : t], mean="Constant", vol="GARCH", p=1, q=1, dist="t")
         res = am.fit(disp="off", show_warning=False)
         fc = res.forecast(horizon=1, reindex=False)
@@ -53,13 +57,21 @@ def naive_loop(r: pd.Series, first: int) -> pd.Series:
         out[i] = -(mu + sigma * q)
         if i % 500 == 0:
             print(f"  naive loop: {i}/{len(out)}", file=sys.stderr, flush=True)
-    return pd.Series(out, index=r.index[first:], name="var")
+    return pd.Series(out, index=r.index[first:stop], name="var")
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished worker processes."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Result, wall seconds and CPU seconds (worker processes included) of one call."""
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
+    return out, time.perf_counter() - t0, cpu_seconds() - c0
 
 
 def agreement(v: pd.Series, loop: pd.Series) -> tuple[float, float, pd.Timestamp]:
@@ -77,32 +89,44 @@ def speed(quick: bool) -> None:
           f"({r.index[first].date()} to {r.index[-1].date()}), {os.cpu_count()} cores")
     kw = dict(model="garch", dist="t", method="parametric", alpha=ALPHA, window=WINDOW, n_jobs=-1)
     daily = "riskkit refit_every=1"
-    runs: dict[str, tuple[pd.Series, float]] = {}
+    runs: dict[str, list[tuple[pd.Series, float, float]]] = {}
 
     def run(name: str, **extra: object) -> None:
-        out, sec = timed(rolling_var, r, **kw, **extra)
-        runs[name] = (out["var"], sec)
-        print(f"{name:38s} {sec:8.2f} s", flush=True)
+        out, sec, cpu = timed(rolling_var, r, **kw, **extra)
+        runs.setdefault(name, []).append((out["var"], sec, cpu))
+        print(f"{name:38s} {sec:8.2f} s wall {cpu:8.2f} s CPU   (load {os.getloadavg()[0]:.2f})", flush=True)
 
-    # the default (daily refits) runs before and after the loop, so that a change in the load
-    # of this shared machine during the loop shows up instead of biasing the ratio
-    run(f"{daily} (before loop)", refit_every=1)
+    # The machine is shared: the default (daily refits) runs before, between the two halves of,
+    # and after the loop, and its mean time is compared with the loop's total, so that a change
+    # in the load from other processes during the loop is sampled by both sides.
+    half = first + (len(r) - first) // 2
+    loops: list[tuple[pd.Series, float, float]] = []
+    run(daily, refit_every=1)
     run("riskkit refit_every=5", refit_every=5)
     run("riskkit refit_every=1 warm_start=True", refit_every=1, warm_start=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        loop, t_loop = timed(naive_loop, r, first)
-    print(f"{'arch loop (fresh model + fit daily)':38s} {t_loop:8.2f} s", flush=True)
-    run(f"{daily} (after loop)", refit_every=1)
-    before, after = runs[f"{daily} (before loop)"], runs[f"{daily} (after loop)"]
-    assert before[0].equals(after[0])
-    runs = {f"{daily} (mean of both)": (before[0], (before[1] + after[1]) / 2), **runs}
+    for a, b in ((first, half), (half, len(r))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loops.append(timed(naive_loop, r, a, b))
+        print(f"{'arch loop, days %d-%d' % (a - first, b - first):38s} {loops[-1][1]:8.2f} s wall "
+              f"{loops[-1][2]:8.2f} s CPU   (load {os.getloadavg()[0]:.2f})", flush=True)
+        run(daily, refit_every=1)
+    loop = pd.concat([part[0] for part in loops])
+    t_loop, c_loop = sum(part[1] for part in loops), sum(part[2] for part in loops)
+    assert all(v.equals(runs[daily][0][0]) for v, _, _ in runs[daily])
     print()
-    print(f"{'run':38s} {'seconds':>8s} {'speed-up':>9s} {'within 1%':>10s} {'max |VaR/loop-1|':>17s}  at")
-    print(f"{'arch loop':38s} {t_loop:8.2f} {1.0:8.2f}x")
-    for name, (v, sec) in runs.items():
+    print(f"{'run':38s} {'wall s':>8s} {'speed-up':>9s} {'CPU s':>8s} {'CPU ratio':>9s} {'within 1%':>10s} "
+          f"{'max |VaR/loop-1|':>17s}  at")
+    print(f"{'arch loop (fresh model + fit daily)':38s} {t_loop:8.2f} {1.0:8.2f}x {c_loop:8.2f} {1.0:8.2f}x")
+    for name, parts in runs.items():
+        v = parts[0][0]
+        sec = float(np.mean([p[1] for p in parts]))
+        cpu = float(np.mean([p[2] for p in parts]))
+        label = f"{name} (mean of {len(parts)})" if len(parts) > 1 else name
         share, worst, at = agreement(v, loop)
-        print(f"{name:38s} {sec:8.2f} {t_loop / sec:8.2f}x {share:10.4%} {worst:17.2e}  {at.date()}")
+        print(f"{label:38s} {sec:8.2f} {t_loop / sec:8.2f}x {cpu:8.2f} {c_loop / cpu:8.2f}x {share:10.4%} "
+              f"{worst:17.2e}  {at.date()}")
+    before = runs[daily][0]
     for name, v in (("loop", loop), ("riskkit", before[0])):
         hits = -r.loc[v.index] > v
         print(f"hit rate {name:8s}: {hits.mean():.4%}")

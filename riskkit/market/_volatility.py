@@ -25,7 +25,7 @@ import pandas as pd
 from arch import arch_model
 from arch.univariate.base import ARCHModel
 from arch.univariate import volatility as _arch_volatility
-from arch.univariate.distribution import SkewStudent, StudentsT
+from arch.univariate.distribution import Normal, SkewStudent, StudentsT
 from arch.univariate.volatility import GARCH
 from scipy import optimize, special, stats
 
@@ -180,13 +180,16 @@ class _ArchObjective:
         self._sres = np.empty(0)
         self._var_key = b""
         self._sigma2 = np.empty(0)
+        # arch's normal, t and skew-t log-likelihoods are elementwise before their final sum, so
+        # the volatility steps of a gradient can share one call on stacked variance paths
+        self._batch = type(engine.am.distribution) in (Normal, StudentsT, SkewStudent)
 
     def _residuals(self, mp: np.ndarray) -> np.ndarray:
         key = mp.tobytes()
         if key != self._mean_key:
             self._resids = np.asarray(self.engine.am.resids(mp), dtype=float)
             if self._garch:
-                power = self.engine.am.volatility.power
+                power = float(getattr(self.engine.am.volatility, "power"))
                 self._fres = np.absolute(self._resids) ** power
                 self._sres = np.sign(self._resids)
             self._mean_key, self._var_key = key, b""
@@ -198,7 +201,7 @@ class _ArchObjective:
         key = vp.tobytes()
         if key == self._var_key:
             return self._sigma2
-        vol = self.engine.am.volatility
+        vol: Any = self.engine.am.volatility
         if self._garch:
             sigma2 = self.sigma2
             _arch_volatility.rec.garch_recursion(vp, self._fres, self._sres, sigma2, vol.p, vol.o, vol.q,
@@ -248,11 +251,34 @@ class _ArchObjective:
             dp1[i - k_dist] = x[i] + h[i]
             g[i] = (-float(dist.loglikelihood(dp1, resids, sigma2, False)) - f0) / ((x[i] + h[i]) - x[i])
         # then volatility steps (same residuals), then mean steps
-        for i in [*range(k_mean, k_dist), *range(k_mean)]:
+        steps = list(range(k_mean))
+        if self._batch and k_dist > k_mean:
+            paths = np.empty((k_dist - k_mean, resids.shape[0]))
+            for row, i in enumerate(range(k_mean, k_dist)):
+                vp1 = vp.copy()
+                vp1[row] = x[i] + h[i]
+                paths[row] = self._variance_path(vp1, resids, paths[row])
+            lls = dist.loglikelihood(dp, resids, paths, True)
+            for row, i in enumerate(range(k_mean, k_dist)):
+                g[i] = (-float(np.sum(lls[row])) - f0) / ((x[i] + h[i]) - x[i])
+        else:
+            steps = [*range(k_mean, k_dist), *steps]
+        for i in steps:
             x1 = x.copy()
             x1[i] = x[i] + h[i]
             g[i] = (self.nll(x1) - f0) / ((x[i] + h[i]) - x[i])
         return g
+
+    def _variance_path(self, vp: np.ndarray, resids: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The variance path for ``vp`` written into ``out`` (residuals of the current mean)."""
+        vol: Any = self.engine.am.volatility
+        if self._garch:
+            _arch_volatility.rec.garch_recursion(vp, self._fres, self._sres, out, vol.p, vol.o, vol.q,
+                                                 resids.shape[0], self.backcast, self.var_bounds)
+            if vol.power != 2.0:
+                out **= 2.0 / vol.power
+            return out
+        return np.asarray(vol.compute_variance(vp, resids, out, self.backcast, self.var_bounds))
 
     def cons(self, x: np.ndarray) -> np.ndarray:
         """arch's constraint rows ``a_i . x - b_i`` (arch evaluates them one row at a time)."""
@@ -365,13 +391,23 @@ def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var
         if q > 0:
             sv[1 + p + o : 1 + p + o + q] = agb / q
         svs.append(sv)
-    seen: dict[bytes, float] = {}
-    llfs = np.zeros(len(svs))
-    for i, sv in enumerate(svs):
-        key = sv.tobytes()
-        if key not in seen:
-            seen[key] = vol._gaussian_loglikelihood(sv, resids, backcast, var_bounds)
-        llfs[i] = seen[key]
+    # vol._gaussian_loglikelihood(sv, ...) for each distinct grid point: arch's variance
+    # recursion per point, then arch's normal log-likelihood (elementwise) on the stacked paths
+    first: dict[bytes, int] = {}
+    for sv in svs:
+        first.setdefault(sv.tobytes(), len(first))
+    unique = [np.frombuffer(key, dtype=float).copy() for key in first]
+    fres = np.absolute(resids) ** power
+    sres = np.sign(resids)
+    paths = np.empty((len(unique), resids.shape[0]))
+    for row, sv in enumerate(unique):
+        _arch_volatility.rec.garch_recursion(sv, fres, sres, paths[row], p, o, q, resids.shape[0],
+                                             backcast, var_bounds)
+    if power != 2.0:
+        paths **= 2.0 / power
+    lls = vol._normal.loglikelihood([], resids, paths, True)
+    by_key = [float(np.sum(lls[row])) for row in range(len(unique))]
+    llfs = np.array([by_key[first[sv.tobytes()]] for sv in svs])
     return svs[int(np.argmax(llfs))]
 
 
