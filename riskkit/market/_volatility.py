@@ -158,17 +158,19 @@ class _ArchObjective:
         self.lb, self.ub = lb, ub
         a, b = engine._constraints
         self.rows = [(a[i], float(b[i]), np.flatnonzero(a[i])) for i in range(a.shape[0])]
-        # rows with one non-zero coefficient: a_i . x is that product exactly (the other terms
-        # are zeros), so their differences can be taken for all such rows at once
-        single = [r for r, (_, _, nz) in enumerate(self.rows) if nz.size == 1]
-        self._single = np.array(single, dtype=int)
-        self._single_col = np.array([self.rows[r][2][0] for r in single], dtype=int)
-        self._single_coef = np.array([self.rows[r][0][self.rows[r][2][0]] for r in single])
-        self._single_b = np.array([self.rows[r][1] for r in single])
-        self._multi = [r for r in range(len(self.rows)) if r not in set(single)]
-        self._last_x: np.ndarray | None = None
+        # arch evaluates np.dot(a_i, x) - b_i. With at most two non-zero coefficients, each a
+        # power of two (arch's rows: +-1, +-0.5), the products are exact and the dot product is
+        # one rounding of their sum whatever the order, so plain float arithmetic on those terms
+        # gives the same value; other rows keep np.dot.
+        self._terms: list[tuple[list[tuple[int, float]], float] | None] = []
+        for ai, bi, nz in self.rows:
+            coefs = [(int(j), float(ai[j])) for j in nz]
+            exact = len(coefs) <= 2 and all(abs(np.frexp(c)[0]) == 0.5 for _, c in coefs)
+            self._terms.append((coefs, bi) if exact else None)
+        self._lb, self._ub = lb.tolist(), ub.tolist()
+        self._last_x = b""
         self._last_f = 0.0
-        self._steps_x: np.ndarray | None = None
+        self._steps_x = b""
         self._steps = np.empty(0)
         vol = engine.am.volatility
         # arch's GARCH/GJR variance: |e|^power and sign(e) depend on the mean parameters only,
@@ -223,17 +225,18 @@ class _ArchObjective:
 
     def fun(self, x: np.ndarray) -> float:
         f = self.nll(x)
-        self._last_x, self._last_f = x.copy(), f
+        self._last_x, self._last_f = x.tobytes(), f
         return f
 
     def steps(self, x: np.ndarray) -> np.ndarray:
-        if self._steps_x is None or not np.array_equal(self._steps_x, x):
-            self._steps_x, self._steps = x.copy(), _fd_steps(x, self.lb, self.ub)
+        key = x.tobytes()
+        if key != self._steps_x:
+            self._steps_x, self._steps = key, _fd_steps(x, self.lb, self.ub)
         return self._steps
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         """scipy's 2-point gradient at ``x`` from the cached ``f(x)`` (as ScalarFunction does)."""
-        if self._last_x is not None and np.array_equal(self._last_x, x):
+        if self._last_x == x.tobytes():
             f0 = self._last_f
         else:
             f0 = self.nll(x)
@@ -258,7 +261,7 @@ class _ArchObjective:
                 vp1 = vp.copy()
                 vp1[row] = x[i] + h[i]
                 paths[row] = self._variance_path(vp1, resids, paths[row])
-            lls = dist.loglikelihood(dp, resids, paths, True)
+            lls = np.asarray(dist.loglikelihood(dp, resids, paths, True))
             for row, i in enumerate(range(k_mean, k_dist)):
                 g[i] = (-float(np.sum(lls[row])) - f0) / ((x[i] + h[i]) - x[i])
         else:
@@ -280,36 +283,40 @@ class _ArchObjective:
             return out
         return np.asarray(vol.compute_variance(vp, resids, out, self.backcast, self.var_bounds))
 
+    def _row(self, r: int, x: np.ndarray, xs: list[float]) -> float:
+        terms = self._terms[r]
+        if terms is None:
+            ai, bi, _ = self.rows[r]
+            return float(np.dot(ai, x) - bi)
+        coefs, bi = terms
+        if len(coefs) == 1:
+            return coefs[0][1] * xs[coefs[0][0]] - bi
+        if not coefs:
+            return 0.0 - bi
+        return (coefs[0][1] * xs[coefs[0][0]] + coefs[1][1] * xs[coefs[1][0]]) - bi
+
     def cons(self, x: np.ndarray) -> np.ndarray:
         """arch's constraint rows ``a_i . x - b_i`` (arch evaluates them one row at a time)."""
-        out = np.empty(len(self.rows))
-        if self._single.size:
-            out[self._single] = self._single_coef * x[self._single_col] - self._single_b
-        for r in self._multi:
-            ai, bi, _ = self.rows[r]
-            out[r] = np.dot(ai, x) - bi
-        return out
+        xs = x.tolist()
+        return np.array([self._row(r, x, xs) for r in range(len(self.rows))])
 
     def cons_jac(self, x: np.ndarray) -> np.ndarray:
         """scipy's 2-point Jacobian of each constraint row (x clipped into the bounds first, as
         scipy does); columns where the row's coefficient is zero have a zero difference."""
-        if np.any(x < self.lb) or np.any(x > self.ub):
+        xs = x.tolist()
+        if any(v < lo or v > hi for v, lo, hi in zip(xs, self._lb, self._ub)):
             x = np.clip(x, self.lb, self.ub)
-        h = self.steps(x)
+            xs = x.tolist()
+        hs = self.steps(x).tolist()
         jac = np.zeros((len(self.rows), x.size))
-        if self._single.size:
-            cols = self._single_col
-            xj, hj = x[cols], h[cols]
-            f0s = self._single_coef * xj - self._single_b
-            f1s = self._single_coef * (xj + hj) - self._single_b
-            jac[self._single, cols] = (f1s - f0s) / ((xj + hj) - xj)
-        for r in self._multi:
-            ai, bi, nonzero = self.rows[r]
-            f0 = np.dot(ai, x) - bi
-            for j in nonzero:
+        for r, (_, _, nonzero) in enumerate(self.rows):
+            f0 = self._row(r, x, xs)
+            for j in nonzero.tolist():
                 x1 = x.copy()
-                x1[j] = x[j] + h[j]
-                jac[r, j] = ((np.dot(ai, x1) - bi) - f0) / ((x[j] + h[j]) - x[j])
+                x1[j] = xs[j] + hs[j]
+                x1s = list(xs)
+                x1s[j] = xs[j] + hs[j]
+                jac[r, j] = (self._row(r, x1, x1s) - f0) / ((xs[j] + hs[j]) - xs[j])
         return jac
 
 
@@ -405,7 +412,7 @@ def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var
                                              backcast, var_bounds)
     if power != 2.0:
         paths **= 2.0 / power
-    lls = vol._normal.loglikelihood([], resids, paths, True)
+    lls = np.asarray(vol._normal.loglikelihood([], resids, paths, True))
     by_key = [float(np.sum(lls[row])) for row in range(len(unique))]
     llfs = np.array([by_key[first[sv.tobytes()]] for sv in svs])
     return svs[int(np.argmax(llfs))]
