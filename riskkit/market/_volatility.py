@@ -386,36 +386,37 @@ def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var
     target = np.mean(np.absolute(resids) ** power)
     scale = np.mean(resids**2) / (target ** (2.0 / power))
     target *= scale ** (power / 2)
-    svs: list[np.ndarray] = []
+    # the grid as arch builds it, in Python floats (the same IEEE operations as arch's numpy
+    # scalars); each distinct point's Gaussian likelihood is evaluated once
+    target_f = float(target)
+    grid: list[tuple[float, ...]] = []
     for alpha, gamma, agb in itertools.product(alphas, alphas, [0.5, 0.7, 0.9, 0.98]):
-        sv = (1.0 - agb) * target * np.ones(p + o + q + 1, dtype=float)
+        sv = [(1.0 - agb) * target_f] * (p + o + q + 1)
         if p > 0:
-            sv[1 : 1 + p] = alpha / p
+            sv[1 : 1 + p] = [alpha / p] * p
             agb -= alpha
         if o > 0:
-            sv[1 + p : 1 + p + o] = gamma / o
+            sv[1 + p : 1 + p + o] = [gamma / o] * o
             agb -= gamma / 2.0
         if q > 0:
-            sv[1 + p + o : 1 + p + o + q] = agb / q
-        svs.append(sv)
-    # vol._gaussian_loglikelihood(sv, ...) for each distinct grid point: arch's variance
-    # recursion per point, then arch's normal log-likelihood (elementwise) on the stacked paths
-    first: dict[bytes, int] = {}
-    for sv in svs:
-        first.setdefault(sv.tobytes(), len(first))
-    unique = [np.frombuffer(key, dtype=float).copy() for key in first]
+            sv[1 + p + o : 1 + p + o + q] = [agb / q] * q
+        grid.append(tuple(sv))
+    first: dict[tuple[float, ...], int] = {}
+    for point in grid:
+        first.setdefault(point, len(first))
+    unique = [np.array(point) for point in first]
     fres = np.absolute(resids) ** power
     sres = np.sign(resids)
     paths = np.empty((len(unique), resids.shape[0]))
-    for row, sv in enumerate(unique):
-        _arch_volatility.rec.garch_recursion(sv, fres, sres, paths[row], p, o, q, resids.shape[0],
+    for row, sv_arr in enumerate(unique):
+        _arch_volatility.rec.garch_recursion(sv_arr, fres, sres, paths[row], p, o, q, resids.shape[0],
                                              backcast, var_bounds)
     if power != 2.0:
         paths **= 2.0 / power
     lls = np.asarray(vol._normal.loglikelihood([], resids, paths, True))
-    by_key = [float(np.sum(lls[row])) for row in range(len(unique))]
-    llfs = np.array([by_key[first[sv.tobytes()]] for sv in svs])
-    return svs[int(np.argmax(llfs))]
+    by_point = [float(np.sum(lls[row])) for row in range(len(unique))]
+    llfs = np.array([by_point[first[point]] for point in grid])
+    return np.array(grid[int(np.argmax(llfs))])
 
 
 def _distribution_starting_values(dist: Any, std_resids: np.ndarray) -> np.ndarray:
