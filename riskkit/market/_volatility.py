@@ -464,7 +464,8 @@ class ArchEngine:
     The arch model is built once on the whole series; ``fit(first, last, start)`` estimates
     it on observations ``first:last`` with arch's negative log-likelihood, parameter bounds
     and constraints (SLSQP, as ``arch_model(...).fit``), starting from ``start``. Without a
-    start, or when the warm start fails, it calls arch's own ``fit`` (cold start).
+    start, or when the warm start fails, it runs arch's own cold-start fit (``_fit_cold``,
+    which retraces ``ARCHModel.fit`` and returns its parameters bit for bit).
     """
 
     def __init__(self, y: np.ndarray, model: str = "garch", dist: str = "t") -> None:
