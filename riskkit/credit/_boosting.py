@@ -160,21 +160,24 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
     Parameters
     ----------
     n_estimators
-        Upper bound on boosting rounds; early stopping picks the number actually kept.
+        Upper bound on boosting rounds (5000); early stopping picks the number actually used.
+        Interaction-rich data at learning rate 0.05 can need close to 3000 rounds.
     learning_rate
         Shrinkage, 0.05: small steps with early stopping beat large steps on noisy default
         labels (xgboost's 0.3 overfits within a few dozen rounds).
     max_depth
-        4: credit risk is mostly main effects plus low-order interactions; deep trees chase
-        noise in the minority (bad) class.
+        5: credit risk is mostly main effects plus low-order interactions (xgboost's 6 chases
+        noise in the minority class); with the regularisation below, depth 5 lost nothing to
+        depths 3-4 on additive data and gained on interaction-rich data in our selection runs.
     min_child_weight
-        Minimum hessian per leaf, 5. For a logistic loss the hessian is p(1 - p) (about 0.05-0.2
-        at typical bad rates), so xgboost's 1 allows leaves of a handful of applicants; 5 asks
-        for a few dozen.
+        Minimum hessian per leaf, 10. For a logistic loss the hessian is p(1 - p) (about
+        0.05-0.2 at typical bad rates), so xgboost's 1 allows leaves of a handful of applicants;
+        10 asks for roughly 50-200.
     subsample, colsample_bytree
-        0.8 and 0.8: row and column subsampling (stochastic boosting) lowers variance.
+        0.8 and 0.6: row and column subsampling (stochastic boosting) lowers variance; sampling
+        columns harder decorrelates trees when risk drivers are correlated.
     reg_lambda, reg_alpha
-        L2 (5.0) and L1 (0.0) penalties on leaf weights; the stronger L2 shrinks leaves that
+        L2 (10.0) and L1 (0.0) penalties on leaf weights; the strong L2 shrinks leaves that
         rest on few bads.
     gamma
         Minimum loss reduction to split (0.0).
@@ -185,6 +188,12 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
     validation_share
         Share of the training rows (stratified by target) held out for early stopping (0.2),
         unless ``fit`` receives an ``eval_set``.
+    refit
+        True (default): once early stopping has chosen the number of rounds on the validation
+        split, train again on *all* rows with that number scaled by ``1 / (1 - validation_share)``
+        (more data supports more rounds), so the held-out rows are not lost to the final model.
+        Costs a second fit; measured +0.0006 AUC on 200,000 rows (benchmarks/bench_xgboost.py).
+        False keeps the early-stopped booster. Ignored with ``eval_set`` or without early stopping.
     monotone_constraints
         Optional ``{feature: +1 | -1 | 0}``: +1 forces PD to rise with the feature, -1 to fall.
         Numeric features only.
@@ -194,23 +203,30 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         a busy machine slows OpenMP many-fold) and all cores otherwise.
     random_state
         Seed of the validation split and of XGBoost's subsampling.
+
+    Fitted attributes: ``booster_`` (``xgboost.Booster``), ``best_iteration_`` (index of the last
+    tree of the final booster), ``n_rounds_validated_`` (rounds chosen by early stopping, before
+    any refit), ``evals_result_`` (log loss per round of the early-stopping fit),
+    ``feature_names_``, ``features_`` (schema with the categories), ``dropped_features_``,
+    ``classes_``.
     """
 
     def __init__(
         self,
-        n_estimators: int = 2000,
+        n_estimators: int = 5000,
         *,
         learning_rate: float = 0.05,
-        max_depth: int = 4,
-        min_child_weight: float = 5.0,
+        max_depth: int = 5,
+        min_child_weight: float = 10.0,
         subsample: float = 0.8,
-        colsample_bytree: float = 0.8,
-        reg_lambda: float = 5.0,
+        colsample_bytree: float = 0.6,
+        reg_lambda: float = 10.0,
         reg_alpha: float = 0.0,
         gamma: float = 0.0,
         max_bin: int = 256,
         early_stopping_rounds: int | None = 50,
         validation_share: float = 0.2,
+        refit: bool = True,
         monotone_constraints: Mapping[str, int] | None = None,
         n_jobs: int | None = None,
         random_state: int = 0,
@@ -227,6 +243,7 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         self.max_bin = max_bin
         self.early_stopping_rounds = early_stopping_rounds
         self.validation_share = validation_share
+        self.refit = refit
         self.monotone_constraints = monotone_constraints
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -272,6 +289,11 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
             "seed": int(self.random_state),
             "verbosity": 0,
         }
+        if not isinstance(self.refit, (bool, np.bool_)):
+            raise ParameterError(
+                f"refit must be True or False (got refit={short_repr(self.refit)}); "
+                "True retrains on all rows after early stopping"
+            )
         check_in_range(
             self.validation_share, "validation_share", 0, 0.5, low_open=True,
             hint="hold out e.g. 0.2 of the rows for early stopping",
@@ -387,6 +409,11 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         if constraints is not None:
             params["monotone_constraints"] = constraints
         booster, history = self._train(params, features, frame, target, weight, eval_set)
+        self.n_rounds_validated_ = booster.num_boosted_rounds()
+        if self.refit and eval_set is None and self.early_stopping_rounds is not None:
+            rounds = max(1, round(self.n_rounds_validated_ / (1.0 - self.validation_share)))
+            dall = _dmatrix(_encode(frame, features), features, label=target, weight=weight)
+            booster = xgb.train(params, dall, num_boost_round=rounds, verbose_eval=False)
         self.classes_ = np.array([0, 1])
         self.features_ = features
         self.feature_names_ = [f["name"] for f in features]
@@ -544,6 +571,7 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
             "features": self.features_,
             "dropped_features": self.dropped_features_,
             "best_iteration": int(self.best_iteration_),
+            "n_rounds_validated": int(self.n_rounds_validated_),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -588,6 +616,7 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         model.n_features_in_ = len(model.feature_names_)
         model.dropped_features_ = list(doc.get("dropped_features", []))
         model.best_iteration_ = int(doc["best_iteration"])
+        model.n_rounds_validated_ = int(doc.get("n_rounds_validated", model.best_iteration_ + 1))
         model.evals_result_ = None
         model.booster_ = booster
         return model

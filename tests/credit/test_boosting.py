@@ -58,23 +58,41 @@ def test_matches_plain_xgboost_train(data: tuple[pd.DataFrame, np.ndarray]) -> N
     codes = X.assign(region=X["region"].cat.codes.astype(float))
     dtrain = xgb.DMatrix(codes, label=y, feature_types=["q", "q", "c"], enable_categorical=True)
     params = {
-        "objective": "binary:logistic", "tree_method": "hist", "eta": 0.05, "max_depth": 4,
-        "min_child_weight": 5.0, "lambda": 5.0, "seed": 0, "nthread": 1,
+        "objective": "binary:logistic", "tree_method": "hist", "eta": 0.05, "max_depth": 5,
+        "min_child_weight": 10.0, "lambda": 10.0, "seed": 0, "nthread": 1,
     }
     reference = xgb.train(params, dtrain, num_boost_round=60).predict(dtrain)
     np.testing.assert_allclose(model.predict_proba(X)[:, 1], reference, atol=1e-6)
 
 
-def test_predict_proba_shape_and_early_stopping(fitted: GradientBoostingPD, data: tuple[pd.DataFrame, np.ndarray]) -> None:
+def test_predict_proba_shape_and_early_stopping(data: tuple[pd.DataFrame, np.ndarray]) -> None:
     X, y = data
-    proba = fitted.predict_proba(X)
+    model = GradientBoostingPD(refit=False, random_state=1).fit(X, y)
+    proba = model.predict_proba(X)
     assert proba.shape == (len(X), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
     # early stopping kept the rounds up to the best validation loss, far fewer than the cap
-    history = fitted.evals_result_
-    assert fitted.best_iteration_ == int(history["valid_logloss"].idxmin())
-    assert fitted.booster_.num_boosted_rounds() == fitted.best_iteration_ + 1 < 2000
-    np.testing.assert_array_equal(fitted.predict(X), (proba[:, 1] >= 0.5).astype(int))
+    history = model.evals_result_
+    assert model.best_iteration_ == int(history["valid_logloss"].idxmin())
+    assert model.booster_.num_boosted_rounds() == model.best_iteration_ + 1 < 5000
+    np.testing.assert_array_equal(model.predict(X), (proba[:, 1] >= 0.5).astype(int))
+
+
+def test_refit_trains_on_all_rows(fitted: GradientBoostingPD, data: tuple[pd.DataFrame, np.ndarray]) -> None:
+    X, y = data
+    rounds = round(fitted.n_rounds_validated_ / 0.8)
+    assert fitted.n_rounds_validated_ == int(fitted.evals_result_["valid_logloss"].idxmin()) + 1
+    assert fitted.booster_.num_boosted_rounds() == rounds == fitted.best_iteration_ + 1
+    # Reference: plain xgboost.train on every row for that many rounds, same parameters.
+    codes = X.assign(region=X["region"].cat.codes.astype(float))
+    dall = xgb.DMatrix(codes, label=y, feature_types=["q", "q", "c"], enable_categorical=True)
+    params = {
+        "objective": "binary:logistic", "eval_metric": "logloss", "tree_method": "hist", "eta": 0.05,
+        "max_depth": 5, "min_child_weight": 10.0, "subsample": 0.8, "colsample_bytree": 0.6,
+        "lambda": 10.0, "seed": 1, "nthread": 1,
+    }
+    reference = xgb.train(params, dall, num_boost_round=rounds).predict(dall)
+    np.testing.assert_allclose(fitted.predict_proba(X)[:, 1], reference, atol=1e-6)
 
 
 def test_discriminates_on_german_credit() -> None:
@@ -253,6 +271,7 @@ def test_bad_data(fitted: GradientBoostingPD, data: tuple[pd.DataFrame, np.ndarr
         ({"n_estimators": 2.5}, r"n_estimators must be an integer"),
         ({"validation_share": 0.9}, r"validation_share must be in \(0, 0.5\]"),
         ({"reg_lambda": -1}, r"reg_lambda must be in \[0, inf\]"),
+        ({"refit": "yes"}, r"refit must be True or False \(got refit='yes'\)"),
         ({"monotone_constraints": {"nope": 1}}, r"unknown feature \(got 'nope'"),
         ({"monotone_constraints": {"region": 1}}, r"cannot constrain categorical feature 'region'"),
         ({"monotone_constraints": {"x": 2}}, r"values must be -1, 0 or \+1 \(got 'x': 2\)"),
