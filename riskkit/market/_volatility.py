@@ -253,30 +253,42 @@ class _ArchObjective:
             dp1 = dp.copy()
             dp1[i - k_dist] = x[i] + h[i]
             g[i] = (-float(dist.loglikelihood(dp1, resids, sigma2, False)) - f0) / ((x[i] + h[i]) - x[i])
-        # then volatility steps (same residuals), then mean steps
-        steps = list(range(k_mean))
-        if self._batch and k_dist > k_mean:
-            paths = np.empty((k_dist - k_mean, resids.shape[0]))
-            for row, i in enumerate(range(k_mean, k_dist)):
+        # then the volatility and mean steps
+        if not self._batch:
+            for i in [*range(k_mean, k_dist), *range(k_mean)]:
+                x1 = x.copy()
+                x1[i] = x[i] + h[i]
+                g[i] = (self.nll(x1) - f0) / ((x[i] + h[i]) - x[i])
+            return g
+        # arch's likelihood is elementwise before its sum: one call on the stacked residual and
+        # variance paths of all these steps, then one row sum per step
+        stepped = [*range(k_mean, k_dist), *range(k_mean)]
+        res_rows = np.empty((len(stepped), resids.shape[0]))
+        var_rows = np.empty((len(stepped), resids.shape[0]))
+        for row, i in enumerate(stepped):
+            if i >= k_mean:
                 vp1 = vp.copy()
-                vp1[row] = x[i] + h[i]
-                paths[row] = self._variance_path(vp1, resids, paths[row])
-            lls = np.asarray(dist.loglikelihood(dp, resids, paths, True))
-            for row, i in enumerate(range(k_mean, k_dist)):
-                g[i] = (-float(np.sum(lls[row])) - f0) / ((x[i] + h[i]) - x[i])
-        else:
-            steps = [*range(k_mean, k_dist), *steps]
-        for i in steps:
-            x1 = x.copy()
-            x1[i] = x[i] + h[i]
-            g[i] = (self.nll(x1) - f0) / ((x[i] + h[i]) - x[i])
+                vp1[i - k_mean] = x[i] + h[i]
+                res_rows[row] = resids
+                var_rows[row] = self._variance_path(vp1, resids, var_rows[row])
+            else:
+                mp1 = mp.copy()
+                mp1[i] = x[i] + h[i]
+                res_rows[row] = self.engine.am.resids(mp1)
+                var_rows[row] = self._variance_path(vp, res_rows[row], var_rows[row], own=True)
+        llfs = np.add.reduce(np.asarray(dist.loglikelihood(dp, res_rows, var_rows, True)), axis=1)
+        for row, i in enumerate(stepped):
+            g[i] = (-float(llfs[row]) - f0) / ((x[i] + h[i]) - x[i])
         return g
 
-    def _variance_path(self, vp: np.ndarray, resids: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """The variance path for ``vp`` written into ``out`` (residuals of the current mean)."""
+    def _variance_path(self, vp: np.ndarray, resids: np.ndarray, out: np.ndarray, own: bool = False) -> np.ndarray:
+        """``volatility.compute_variance(vp, resids, out, ...)``; ``own=False`` means ``resids``
+        are the current mean's, whose |e|^power and sign are cached."""
         vol: Any = self.engine.am.volatility
         if self._garch:
-            _arch_volatility.rec.garch_recursion(vp, self._fres, self._sres, out, vol.p, vol.o, vol.q,
+            fres = np.absolute(resids) ** vol.power if own else self._fres
+            sres = np.sign(resids) if own else self._sres
+            _arch_volatility.rec.garch_recursion(vp, fres, sres, out, vol.p, vol.o, vol.q,
                                                  resids.shape[0], self.backcast, self.var_bounds)
             if vol.power != 2.0:
                 out **= 2.0 / vol.power
@@ -312,8 +324,10 @@ class _ArchObjective:
         for r, (_, _, nonzero) in enumerate(self.rows):
             f0 = self._row(r, x, xs)
             for j in nonzero.tolist():
-                x1 = x.copy()
-                x1[j] = xs[j] + hs[j]
+                x1 = x
+                if self._terms[r] is None:
+                    x1 = x.copy()
+                    x1[j] = xs[j] + hs[j]
                 x1s = list(xs)
                 x1s[j] = xs[j] + hs[j]
                 jac[r, j] = (self._row(r, x1, x1s) - f0) / ((xs[j] + hs[j]) - xs[j])
@@ -414,7 +428,7 @@ def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var
     if power != 2.0:
         paths **= 2.0 / power
     lls = np.asarray(vol._normal.loglikelihood([], resids, paths, True))
-    by_point = [float(np.sum(lls[row])) for row in range(len(unique))]
+    by_point = np.add.reduce(lls, axis=1).tolist()
     llfs = np.array([by_point[first[point]] for point in grid])
     return np.array(grid[int(np.argmax(llfs))])
 
