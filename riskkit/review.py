@@ -237,7 +237,7 @@ def _experiment_file_of(run: Any) -> Path | None:
     if not rel:
         return None
     path = Path(rel)
-    return path if path.is_absolute() else tracking.repo_root() / path
+    return path if path.is_absolute() else tracking.project_root() / path
 
 
 def promote(run_id: str, alias: str = "champion", *, experiment_file: str | Path | None = None,

@@ -58,6 +58,7 @@ __all__ = [
     "log_params",
     "log_table",
     "log_text",
+    "project_root",
     "repo_root",
     "set_tags",
     "tracking_uri",
@@ -70,16 +71,22 @@ _HTTP_TIMEOUT_S = 5.0
 
 
 # --------------------------------------------------------------------------- where runs go
-def repo_root() -> Path:
-    """The repository root: ``RISKKIT_HOME`` when set, else the folder holding ``pyproject.toml``
-    above this package, else the current directory."""
-    env = os.environ.get("RISKKIT_HOME")
-    if env:
-        return Path(env).resolve()
+def project_root() -> Path:
+    """The checkout holding riskkit's code, notebooks and data: the folder with ``pyproject.toml``
+    above this package, else the current directory. Notebooks run with it as working directory."""
     here = Path(__file__).resolve().parent.parent
     if (here / "pyproject.toml").is_file():
         return here
     return Path.cwd().resolve()
+
+
+def repo_root() -> Path:
+    """Where runs go (``mlflow.db``, ``mlartifacts/``, ``runs/``): ``RISKKIT_HOME`` when set,
+    else :func:`project_root`."""
+    env = os.environ.get("RISKKIT_HOME")
+    if env:
+        return Path(env).resolve()
+    return project_root()
 
 
 def tracking_uri() -> str:
@@ -202,7 +209,7 @@ def ensure_experiment(name: str, uri: str | None = None) -> str:
 
 def git_state(path: Path | None = None) -> dict[str, str]:
     """The git commit of the repository and whether its tree is dirty ('true'/'false')."""
-    root = path or repo_root()
+    root = path or project_root()
 
     def _git(*args: str) -> str:
         out = subprocess.run(

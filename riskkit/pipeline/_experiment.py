@@ -128,11 +128,13 @@ def _gates(file: Path, value: Any) -> dict[str, str] | list[str]:
 
 
 def _resolve_notebook(file: Path, notebook: str, root: Path | None) -> Path:
-    from riskkit.tracking import repo_root
+    from riskkit.tracking import project_root
 
     candidate = Path(notebook)
     if not candidate.is_absolute():
-        candidate = (root or repo_root()) / candidate
+        # relative to the repo root: the given root, the checkout, or the folder above experiments/
+        bases = [root] if root is not None else [project_root(), file.resolve().parent.parent, Path.cwd()]
+        candidate = next((b / notebook for b in bases if (b / notebook).is_file()), bases[0] / notebook)
     if not candidate.is_file():
         raise _fail(file, f"notebook not found (got notebook={notebook!r}, looked at {str(candidate)!r})")
     if candidate.suffix != ".ipynb":

@@ -110,7 +110,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 # --------------------------------------------------------------------------- one run
 def _relative(path: Path) -> str:
-    root = tracking.repo_root()
+    root = tracking.project_root()
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
@@ -182,7 +182,7 @@ def execute_run(
                 str(output),
                 parameters=spec.parameters,
                 kernel_name=KERNEL_NAME,
-                cwd=str(tracking.repo_root()),
+                cwd=str(tracking.project_root()),
                 progress_bar=False,
                 log_output=False,
                 request_save_on_cell_execute=True,
