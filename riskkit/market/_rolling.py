@@ -100,7 +100,7 @@ def rolling_var(
         near 0.02 with beta near 0.97, fit almost equally well). Measured on the daily-refit
         GARCH(1,1)-t 99% S&P 500 backtest (``benchmarks/bench_rolling_var.py``, 4,030 days):
         the default's VaRs all equal the naive arch loop's (largest relative difference
-        4e-16) for about a quarter of its CPU time; warm starts put 98.9%
+        4e-16) for about a fifth of its CPU time; warm starts put 98.9%
         within 1% and the worst 17% off. The default is the one that reproduces arch.
 
     Returns
