@@ -94,7 +94,7 @@ def rolling_var(
         overhead, so each forecast equals the one a fresh arch model fitted and forecast on
         that window gives, to rounding (returns are rescaled only where arch's
         ``rescale=True`` would: variance outside [0.1, 10^4), e.g. decimal returns).
-        ``True``: each refit starts from the previous window's parameters, about three times
+        ``True``: each refit starts from the previous window's parameters, two to three times
         faster again, but on flat likelihoods it can stay in a different local optimum than a
         cold fit (S&P 500 windows ending in 2006: alpha near 0 with beta near 0.99, or alpha
         near 0.02 with beta near 0.97, fit almost equally well). Measured on the daily-refit
