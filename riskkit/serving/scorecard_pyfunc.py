@@ -10,8 +10,10 @@ JSON document (:meth:`riskkit.credit.Scorecard.to_json`) as the artifact ``score
         signature=..., input_example=...,
     )
 
-or simply :func:`riskkit.serving.log_scorecard`. ``predict`` returns a DataFrame with columns
-``pd`` (probability of bad) and ``score`` (points, higher = safer), one row per applicant.
+or simply :func:`riskkit.serving.log_scorecard`. ``predict`` takes raw applicant frames
+(category, object or string columns as loaded; see :func:`riskkit.serving.applicant_signature`)
+and returns a DataFrame with columns ``pd`` (probability of bad) and ``score`` (points,
+higher = safer), one row per applicant.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import pandas as pd
 from mlflow.pyfunc import PythonModel, PythonModelContext
 
 from riskkit.credit import Scorecard
-from riskkit.exceptions import ConfigError, DataError
+from riskkit.exceptions import ConfigError
+from riskkit.serving._predict import as_frame, scorecard_output
 
 __all__ = ["OUTPUT_COLUMNS", "ScorecardPyfunc"]
 
@@ -47,17 +50,6 @@ class ScorecardPyfunc(PythonModel):  # type: ignore[misc]
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
-        if not isinstance(model_input, pd.DataFrame):
-            try:
-                model_input = pd.DataFrame(model_input)
-            except (TypeError, ValueError):
-                raise DataError(
-                    f"model_input must be a table of applicants (got {type(model_input).__name__}); "
-                    "pass a pandas DataFrame with the scorecard's feature columns"
-                ) from None
-        proba = self.scorecard.predict_proba(model_input)[:, 1]
-        points = self.scorecard.score(model_input).to_numpy()
-        return pd.DataFrame({"pd": proba, "score": points}, index=model_input.index)
-
+        return scorecard_output(self.scorecard, as_frame(model_input, "scorecard"))
 
 mlflow.models.set_model(ScorecardPyfunc())
