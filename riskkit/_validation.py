@@ -24,6 +24,7 @@ __all__ = [
     "check_in_range",
     "check_positive_int",
     "check_probability",
+    "is_text_column",
     "check_same_length",
     "short_repr",
 ]
@@ -224,3 +225,13 @@ def check_fitted(estimator: Any, attribute: str) -> None:
         raise NotFittedError(
             f"{name} is not fitted yet (no {attribute}); call {name}.fit(X, y) first"
         )
+
+
+def is_text_column(column: pd.Series) -> bool:
+    """Whether a column holds categories or text (pandas category, object or string dtype)."""
+    dtype = column.dtype
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )

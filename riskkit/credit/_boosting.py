@@ -34,6 +34,7 @@ from riskkit._validation import (
     check_in_range,
     check_positive_int,
     check_same_length,
+    is_text_column,
     short_repr,
 )
 from riskkit.exceptions import ConfigError, DataError, DroppedFeatureWarning, ParameterError
@@ -56,18 +57,11 @@ def _sidecar_path(path: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- encoding
-def _is_categorical(column: pd.Series) -> bool:
-    dtype = column.dtype
-    return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(dtype)
-        or pd.api.types.is_string_dtype(dtype)
-    )
 
 
 def _check_column_dtype(column: pd.Series) -> None:
     dtype = column.dtype
-    if _is_categorical(column) or pd.api.types.is_bool_dtype(dtype):
+    if is_text_column(column) or pd.api.types.is_bool_dtype(dtype):
         return
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
         return
@@ -93,7 +87,7 @@ def _encode_categorical(column: pd.Series, categories: list[Any]) -> np.ndarray:
 
 
 def _encode_numeric(column: pd.Series) -> np.ndarray:
-    if _is_categorical(column):
+    if is_text_column(column):
         raise DataError(
             f"X column {column.name!r} was numeric in fit but has dtype {column.dtype} now; "
             "pass the same dtypes as in fit"
@@ -117,7 +111,7 @@ def _describe_features(X: pd.DataFrame) -> tuple[list[Feature], list[str]]:
         if column.nunique(dropna=False) <= 1:
             dropped.append(str(name))
             continue
-        if _is_categorical(column):
+        if is_text_column(column):
             features.append({"name": str(name), "kind": "categorical", "categories": _categories_of(column)})
         else:
             _encode_numeric(column)  # rejects infinities

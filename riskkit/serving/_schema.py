@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from riskkit._validation import check_frame
+from riskkit._validation import check_frame, is_text_column
 
 __all__ = ["applicant_signature", "plain_dtypes"]
 
@@ -31,13 +31,6 @@ def plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _is_text(column: pd.Series) -> bool:
-    dtype = column.dtype
-    return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(dtype)
-        or pd.api.types.is_string_dtype(dtype)
-    )
 
 
 def applicant_signature(
@@ -61,7 +54,7 @@ def applicant_signature(
     frame = check_frame(input_example, "input_example")
     inferred = infer_signature(plain_dtypes(frame), check_frame(output, "output"), params=params)
     specs = [
-        ColSpec(AnyType(), spec.name) if _is_text(frame[spec.name]) else spec
+        ColSpec(AnyType(), spec.name) if is_text_column(frame[spec.name]) else spec
         for spec in inferred.inputs.inputs
     ]
     optional = set(optional_outputs)
