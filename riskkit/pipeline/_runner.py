@@ -80,7 +80,9 @@ def _kernel_dir() -> Path:
     spec_dir = base / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # log_level ERROR: ipykernel warns on every start that loopback TCP is unencrypted, which
+        # is noise in scheduled run logs (the kernel listens on 127.0.0.1 only).
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
         "display_name": "riskkit",
         "language": "python",
         "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
