@@ -6,7 +6,7 @@ received and a hint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sized
 from typing import Any
 
 import numpy as np
@@ -169,7 +169,7 @@ def check_binary_target(y: Any, name: str = "y") -> np.ndarray:
     return arr.astype(np.int8)
 
 
-def check_same_length(a: Sequence[Any] | np.ndarray, b: Sequence[Any] | np.ndarray, name_a: str, name_b: str) -> None:
+def check_same_length(a: Sized, b: Sized, name_a: str, name_b: str) -> None:
     """Two inputs must have the same number of rows."""
     if len(a) != len(b):
         raise DataError(
@@ -200,7 +200,7 @@ def check_finite_series(values: Any, name: str = "returns") -> pd.Series:
     arr = s.to_numpy()
     bad = ~np.isfinite(arr)
     if bad.any():
-        first = s.index[np.argmax(bad)]
+        first = s.index[int(np.argmax(bad))]
         raise DataError(
             f"{name} contains {int(bad.sum())} NaN or infinite values (first at {first!r}, "
             f"value {arr[np.argmax(bad)]}); drop or fill them before use"

@@ -367,10 +367,13 @@ def log_dataset_digest(frame: pd.DataFrame, name: str, *, context: str = "traini
     Returns the digest."""
     import mlflow
     import pandas as pd
+    # mlflow.data.from_pandas is attached at import time by setattr; this is the same function
+    from mlflow.data.pandas_dataset import from_pandas
 
     _active_run()
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).values.tobytes()).hexdigest()[:16]
-    dataset = mlflow.data.from_pandas(frame, name=name, digest=digest, source=source)
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()[:16]
+    # mlflow annotates source as str | DatasetSource but defaults it to None and handles None
+    dataset = from_pandas(frame, name=name, digest=digest, source=source)  # type: ignore[arg-type]
     mlflow.log_input(dataset, context=context)
     mlflow.set_tags({"data_digest": digest, "data_name": name})
     return digest

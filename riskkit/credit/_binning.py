@@ -512,8 +512,8 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
 
     def _best_partition(self, name: str, pb: np.ndarray, pg: np.ndarray, *, numeric: bool) -> Any:
         trend = self._trend_for(name) if numeric else "ascending"
-        common = dict(total_bad=self.total_bad_, total_good=self.total_good_,
-                      min_count=self._min_count(), max_bins=self.max_bins)
+        common: dict[str, Any] = dict(total_bad=self.total_bad_, total_good=self.total_good_,
+                                      min_count=self._min_count(), max_bins=self.max_bins)
         if trend != "auto":
             return optimal_partition(pb, pg, trend=trend, **common)
         parts = {t: optimal_partition(pb, pg, trend=t, **common) for t in _SHAPES}
@@ -606,7 +606,8 @@ def _category_keys(column: pd.Series) -> pd.Categorical:
     cat = pd.Categorical(column)
     keys = [str(c) for c in cat.categories]
     if len(set(keys)) == len(keys):
-        return cat.rename_categories(keys) if list(cat.categories) != keys else cat
+        # pandas accepts a list of new names; pandas-stubs only allows a mapping or a callable
+        return cat.rename_categories(keys) if list(cat.categories) != keys else cat  # type: ignore[arg-type]
     return pd.Categorical(column.astype(object).where(column.notna(), None).map(
         lambda v: None if v is None else str(v)))
 

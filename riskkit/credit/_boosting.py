@@ -19,7 +19,7 @@ import math
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -75,8 +75,8 @@ def _categories_of(column: pd.Series) -> list[Any]:
     if isinstance(column.dtype, pd.CategoricalDtype):
         values = column.cat.remove_unused_categories().cat.categories
         return [v.item() if isinstance(v, np.generic) else v for v in values]
-    values = pd.unique(column.dropna())
-    return sorted((v.item() if isinstance(v, np.generic) else v for v in values), key=str)
+    uniques = pd.unique(column.dropna())
+    return sorted((v.item() if isinstance(v, np.generic) else v for v in uniques), key=str)
 
 
 def _encode_categorical(column: pd.Series, categories: list[Any]) -> np.ndarray:
@@ -129,7 +129,8 @@ def _encode(X: pd.DataFrame, features: list[Feature]) -> pd.DataFrame:
         )
     data = {}
     for feature in features:
-        column = X[feature["name"]]
+        name: str = feature["name"]
+        column = X[name]
         if feature["kind"] == "categorical":
             data[feature["name"]] = _encode_categorical(column, feature["categories"])
         else:
@@ -416,7 +417,7 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = len(features)
         self.booster_ = booster
         self.best_iteration_ = booster.num_boosted_rounds() - 1
-        self.evals_result_ = history
+        self.evals_result_: pd.DataFrame | None = history
         logger.debug("GradientBoostingPD kept %d rounds", self.best_iteration_ + 1)
         return self
 
@@ -550,7 +551,8 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         if kind not in kinds:
             raise ParameterError(f"kind must be one of {list(kinds)} (got kind={short_repr(kind)})")
         scores = self.booster_.get_score(importance_type=kind)
-        series = pd.Series({n: float(scores.get(n, 0.0)) for n in self.feature_names_}, name=kind)
+        # get_score gives one float per feature for scalar-leaf trees (lists only for vector leaves)
+        series = pd.Series({n: float(cast(float, scores.get(n, 0.0))) for n in self.feature_names_}, name=kind)
         return series.sort_values(ascending=False)
 
     # ------------------------------------------------------------------ persistence

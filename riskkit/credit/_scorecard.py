@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -283,7 +283,8 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
             raise ConfigError(f"document field 'params' has an unknown parameter ({exc})") from None
         except ParameterError as exc:
             raise ConfigError(f"document field 'params' is invalid: {exc}") from None
-        card.binner_ = WoEBinner.from_dict(doc.get("binner"), "binner")
+        binner_doc: Any = doc.get("binner")  # unchecked JSON: from_dict validates it
+        card.binner_ = WoEBinner.from_dict(binner_doc, "binner")
         features, coef, intercept = _model_fields(doc, card.binner_.features_)
         card.selection_ = None
         card._set_model(features, coef, intercept)
@@ -336,7 +337,7 @@ def _model_fields(doc: Mapping[str, Any], known: list[str]) -> tuple[list[str], 
     return features, np.asarray(coef, dtype=float), float(intercept)
 
 
-def _finite_number(v: Any) -> bool:
+def _finite_number(v: Any) -> TypeGuard[float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 

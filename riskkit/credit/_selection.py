@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -99,7 +99,7 @@ def select_features(
     iv_min, max_corr = check_thresholds(iv_min, max_corr)
     values = _finite_matrix(X_woe)
     return select_from_iv(iv_series, lambda cols: correlation_from_chunks(
-        (values[a:a + _CHUNK, [X_woe.columns.get_loc(c) for c in cols]]
+        (values[a:a + _CHUNK, _positions(X_woe, cols)]
          for a in range(0, values.shape[0], _CHUNK)), cols), iv_min=iv_min, max_corr=max_corr)
 
 
@@ -149,7 +149,7 @@ def _worst_partner(corr: pd.DataFrame, feature: str, kept: list[str]) -> tuple[s
         return None, 0.0
     r = corr.loc[feature, kept].abs().fillna(0.0)
     partner = str(r.idxmax())
-    return partner, float(r[partner])
+    return partner, float(cast(float, r[partner]))  # one label -> one value
 
 
 def correlation_from_chunks(chunks: Any, columns: Sequence[str]) -> pd.DataFrame:
@@ -202,6 +202,11 @@ def _iv_series(iv: Any, columns: list[str]) -> pd.Series:
             "use the information values from a fitted WoEBinner"
         )
     return out
+
+
+def _positions(X_woe: pd.DataFrame, cols: list[str]) -> list[int]:
+    # get_loc gives an int for a unique column label (a slice or mask only for duplicates)
+    return [cast(int, X_woe.columns.get_loc(c)) for c in cols]
 
 
 def _finite_matrix(X_woe: pd.DataFrame) -> np.ndarray:

@@ -28,8 +28,9 @@ def _tidy(frame: pd.DataFrame, columns: dict[str, str], source: str) -> pd.DataF
         if "Date" in df.columns:
             df = df.set_index("Date")
         df.index = pd.to_datetime(df.index.astype(str), errors="coerce")
-    if df.index.isna().any():
-        raise DataError(f"{source}: {int(df.index.isna().sum())} dates could not be parsed; check the file")
+    unparsed = np.asarray(df.index.isna())
+    if unparsed.any():
+        raise DataError(f"{source}: {int(unparsed.sum())} dates could not be parsed; check the file")
     if df.index.tz is not None:
         df.index = df.index.tz_localize(None)
     df.index = df.index.astype("datetime64[ns]")

@@ -204,7 +204,7 @@ class MasterScale:
     def rank(self, grades: Any) -> np.ndarray:
         """Position of each grade on the scale (0 = best, ``n_grades - 1`` = default)."""
         labels = np.atleast_1d(np.asarray(grades, dtype=object)).astype(str)
-        codes = pd.Index(self.grades).get_indexer(labels)
+        codes = pd.Index(self.grades).get_indexer(pd.Index(labels))
         if (codes < 0).any():
             unknown = sorted(set(labels[codes < 0].tolist()))
             raise ParameterError(

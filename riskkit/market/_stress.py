@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ def worst_windows(returns: Any, window: int = 10, n: int = 3, *, year: int | Non
     log_cum = np.log1p(r.to_numpy())
     sums = np.convolve(log_cum, np.ones(w), mode="valid")
     taken = np.zeros(sums.size, dtype=bool)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i in np.argsort(sums):
         if len(rows) == k:
             break
@@ -110,7 +110,9 @@ def apply_shocks(position: Any, shocks: Any) -> pd.DataFrame:
     assets; assets missing from a scenario are not shocked). Returns one row per scenario with
     ``pnl``, ``pnl_pct`` and the P&L by asset.
     """
-    pos = pd.Series({"asset": float(position)}) if np.isscalar(position) else pd.Series(position, dtype=float)
+    # np.isscalar narrows to numpy's scalar union, which float() does not accept in the stubs
+    pos: pd.Series = (pd.Series({"asset": float(cast(SupportsFloat, position))}) if np.isscalar(position)
+                      else pd.Series(position, dtype=float))
     if pos.empty or not np.all(np.isfinite(pos.to_numpy())):
         raise DataError(f"position must hold finite values by asset (got position={short_repr(position)})")
     if isinstance(shocks, pd.DataFrame):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -164,6 +164,7 @@ class VaRModel:
             self.mu_, self.sigma_ = 0.0, float(np.sqrt(s2[-1]))
             self.std_resids_ = ys / np.sqrt(s2[:-1])
         self.dist_params_ = _fit_t(self.std_resids_) if self.dist == "t" else np.empty(0)
+        assert self.scale_ is not None  # set by fit() before this call
         self.params_ = pd.Series({"mu": self.mu_, "sigma": self.sigma_}) / self.scale_
 
     def _fit_garch(self, ys: np.ndarray, index: pd.Index) -> None:
@@ -175,7 +176,8 @@ class VaRModel:
         self.sigma_ = float(np.sqrt(fc.variance.to_numpy()[-1, 0]))
         k = int(am.distribution.num_params)
         self.dist_params_ = res.params.to_numpy()[len(res.params) - k :]
-        self.std_resids_ = np.asarray(res.std_resid.dropna(), dtype=float)
+        # arch returns std_resid as a Series when the model was built on a Series (as here)
+        self.std_resids_ = np.asarray(cast(pd.Series, res.std_resid).dropna(), dtype=float)
         self.params_ = res.params.copy()
 
     def forecast(
@@ -250,8 +252,12 @@ class VaRModel:
         else:
             rng = np.random.default_rng(self.random_state)
             dist, dp = self.dist, self.dist_params_
+
+            def draw(size: int | tuple[int, ...]) -> np.ndarray:
+                return _dist_ppf(dist, dp, rng.random(size))
+
             fc = res.forecast(horizon=h, method="simulation", simulations=self.n_sims,
-                              rng=lambda size: _dist_ppf(dist, dp, rng.random(size)), reindex=False)
+                              rng=draw, reindex=False)
         return np.asarray(fc.simulations.values)[-1]
 
 

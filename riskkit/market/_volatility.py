@@ -18,7 +18,7 @@ import itertools
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -57,9 +57,11 @@ def build_arch_model(y: np.ndarray | pd.Series, model: str = "garch", dist: str 
     """An arch model with a constant mean: GARCH(1,1), GJR-GARCH(1,1,1) or EGARCH(1,1,1)."""
     check_choice(model, "model", GARCH_MODELS)
     check_choice(dist, "dist", DISTRIBUTIONS)
-    vol = "EGARCH" if model == "egarch" else "GARCH"
+    vol: Literal["EGARCH", "GARCH"] = "EGARCH" if model == "egarch" else "GARCH"
     o = 0 if model == "garch" else 1
-    return arch_model(y, mean="Constant", vol=vol, p=1, o=o, q=1, dist=dist, rescale=False)
+    # check_choice above restricts dist to DISTRIBUTIONS, all names arch accepts
+    arch_dist = cast(Literal["normal", "t", "skewt"], dist)
+    return arch_model(y, mean="Constant", vol=vol, p=1, o=o, q=1, dist=arch_dist, rescale=False)
 
 
 def std_tail(dist: str, dist_params: np.ndarray | None, alpha: float) -> tuple[float, float]:

@@ -385,7 +385,7 @@ class VaRBacktestReport:
 
     def table(self) -> pd.DataFrame:
         """One row per test: statistic, p-value (or critical value) and the 5% verdict."""
-        rows = [
+        rows: list[tuple[str, float, float, float, str]] = [
             (t.name, t.statistic, t.pvalue, t.df, "reject" if t.reject() else "accept")
             for t in (self.kupiec, self.christoffersen, self.conditional_coverage, self.duration,
                       self.dynamic_quantile)
