@@ -25,7 +25,6 @@ import logging
 import os
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -56,6 +55,7 @@ __all__ = [
     "log_figure",
     "log_metrics",
     "log_params",
+    "log_run_params",
     "log_table",
     "log_text",
     "project_root",
@@ -192,9 +192,9 @@ def ensure_experiment(name: str, uri: str | None = None) -> str:
             return str(existing.experiment_id)
         location = None
         if _is_local_sqlite(uri):
-            # beside the store, one folder per experiment: <repo>/mlartifacts/<experiment>/<run id>
-            base = artifact_root() if uri == f"sqlite:///{repo_root() / 'mlflow.db'}" else (
-                Path(uri.removeprefix("sqlite:///")).parent / "mlartifacts")
+            # beside the store, one folder per experiment: <store folder>/mlartifacts/<experiment>/;
+            # for the embedded store that is artifact_root()
+            base = Path(uri.removeprefix("sqlite:///")).parent / "mlartifacts"
             slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in name.strip())
             location = (base / slug).as_uri()
         try:
@@ -268,14 +268,32 @@ def _param_value(value: Any) -> str:
     return str(value)[:6000]
 
 
-def log_params(params: Mapping[str, Any]) -> None:
-    """Log parameters as strings and their Python types as ``params.json`` (name -> value, type)."""
-    import mlflow
+def _existing_typed_params(mlflow_client: MlflowClient, run_id: str) -> dict[str, Any]:
+    if "params.json" not in {a.path for a in mlflow_client.list_artifacts(run_id)}:
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = mlflow_client.download_artifacts(run_id, "params.json", tmp)
+        loaded: dict[str, Any] = json.loads(Path(path).read_text())
+    return loaded
 
-    _active_run()
-    mlflow.log_params({k: _param_value(v) for k, v in params.items()})
-    typed = {k: {"value": v, "type": type(v).__name__} for k, v in params.items()}
-    mlflow.log_dict(json.loads(json.dumps(typed, default=str)), "params.json")
+
+def log_run_params(run_id: str, params: Mapping[str, Any], uri: str | None = None) -> None:
+    """Log a run's parameters as strings, and their values and Python types in ``params.json``
+    (name -> {value, type}), merged with what the run already recorded there."""
+    from mlflow.entities import Param
+
+    mlflow_client = client(uri)
+    if params:
+        mlflow_client.log_batch(run_id, params=[Param(k, _param_value(v)) for k, v in params.items()])
+    typed = _existing_typed_params(mlflow_client, run_id)
+    typed.update(json.loads(json.dumps({k: {"value": v, "type": type(v).__name__} for k, v in params.items()},
+                                       default=str)))
+    mlflow_client.log_dict(run_id, typed, "params.json")
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    """Log parameters into the current run (see :func:`log_run_params`)."""
+    log_run_params(current_run_id(), params)
 
 
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
@@ -377,17 +395,3 @@ def log_dataset_digest(frame: pd.DataFrame, name: str, *, context: str = "traini
     mlflow.log_input(dataset, context=context)
     mlflow.set_tags({"data_digest": digest, "data_name": name})
     return digest
-
-
-def wait_for_server(uri: str, timeout: float = 120.0) -> None:
-    """Poll an MLflow server's health endpoint until it answers or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            check_reachable(uri, timeout=2.0)
-            return
-        except TrackingError as exc:
-            last = exc
-            time.sleep(1.0)
-    raise TrackingError(f"tracking server did not become healthy within {timeout:.0f} s ({last})")

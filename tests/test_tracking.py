@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def test_concurrent_init_and_experiment_creation(tmp_path: Path) -> None:
     assert client.get_experiment(ids[0]).artifact_location.startswith("file://")
 
 
-def test_helpers_log_into_given_run(store: dict[str, str]) -> None:
+def test_helpers_log_into_given_run(store: dict[str, str], tmp_path: Path) -> None:
     import os
 
     import matplotlib
@@ -72,6 +73,7 @@ def test_helpers_log_into_given_run(store: dict[str, str]) -> None:
     tracking.init_store()
     exp_id = tracking.ensure_experiment("helpers")
     run = MlflowClient(store["uri"]).create_run(exp_id)
+    tracking.log_run_params(run.info.run_id, {"window": 250, "grid": [1, 2]})  # as the runner does
     os.environ["MLFLOW_RUN_ID"] = run.info.run_id
     try:
         tracking.log_params({"a": 1, "b": "x"})
@@ -88,7 +90,12 @@ def test_helpers_log_into_given_run(store: dict[str, str]) -> None:
         os.environ.pop("MLFLOW_RUN_ID", None)
     got = MlflowClient(store["uri"]).get_run(run.info.run_id)
     assert got.data.metrics == {"m": 0.5}
-    assert got.data.params == {"a": "1", "b": "x"}
+    assert got.data.params == {"a": "1", "b": "x", "window": "250", "grid": "[1, 2]"}
+    typed = json.loads(Path(MlflowClient(store["uri"]).download_artifacts(run.info.run_id, "params.json", str(tmp_path)))
+                       .read_text())
+    # the notebook's parameters are merged into the runner's record, not written over it
+    assert typed == {"window": {"value": 250, "type": "int"}, "grid": {"value": [1, 2], "type": "list"},
+                     "a": {"value": 1, "type": "int"}, "b": {"value": "x", "type": "str"}}
     assert got.data.tags["data_digest"] == digest
     paths = {a.path for a in MlflowClient(store["uri"]).list_artifacts(run.info.run_id, "tables")}
     assert paths == {"tables/t.csv", "tables/t.html"}

@@ -170,7 +170,7 @@ def execute_run(
     run_id = run.info.run_id
     if events is not None:
         events.put(("RUNNING", spec.name, run_id, 0.0))
-    _log_parameters(mlflow_client, run_id, spec.parameters)
+    tracking.log_run_params(run_id, spec.parameters, uri)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out_dir = tracking.repo_root() / "runs" / _slug(experiment.experiment)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -199,16 +199,6 @@ def execute_run(
         _after_success(mlflow_client, run_id, experiment)
     _finish(mlflow_client, run_id, output, status, error, failed_cell)
     return RunResult(spec.name, run_id, status, time.monotonic() - started, str(output), error, failed_cell)
-
-
-def _log_parameters(mlflow_client: Any, run_id: str, parameters: dict[str, Any]) -> None:
-    from mlflow.entities import Param
-
-    params = [Param(k, json.dumps(v) if isinstance(v, (dict, list)) else str(v)) for k, v in parameters.items()]
-    if params:
-        mlflow_client.log_batch(run_id, params=params)
-    typed = {k: {"value": v, "type": type(v).__name__} for k, v in parameters.items()}
-    mlflow_client.log_dict(run_id, json.loads(json.dumps(typed, default=str)), "params.json")
 
 
 def _after_success(mlflow_client: Any, run_id: str, experiment: Experiment) -> None:
