@@ -90,10 +90,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from riskkit.pipeline import load_experiment
     from riskkit.report import build_report
-    from riskkit.review import _experiment_file_of, get_run, parse_gates
+    from riskkit.review import experiment_file_of, get_run, parse_gates
 
     run = get_run(args.run_id)
-    path = args.experiment_file or _experiment_file_of(run)
+    path = experiment_file_of(run, args.experiment_file)
     gates = parse_gates(load_experiment(path).gates) if path and Path(path).is_file() else []
     out = Path(args.output or f"report_{args.run_id[:8]}.html")
     out.write_text(build_report(args.run_id, gates), encoding="utf-8")

@@ -25,6 +25,7 @@ __all__ = [
     "PromotionResult",
     "check_gates",
     "compare_runs",
+    "experiment_file_of",
     "format_table",
     "get_run",
     "parse_gates",
@@ -232,7 +233,11 @@ class PromotionResult:
     gates: list[GateResult]
 
 
-def _experiment_file_of(run: Any) -> Path | None:
+def experiment_file_of(run: Any, experiment_file: str | Path | None = None) -> Path | None:
+    """The experiment file a run came from (its ``riskkit.experiment_path`` tag), unless
+    ``experiment_file`` overrides it; ``None`` when neither is known."""
+    if experiment_file:
+        return Path(experiment_file)
     rel = run.data.tags.get("riskkit.experiment_path")
     if not rel:
         return None
@@ -250,7 +255,7 @@ def promote(run_id: str, alias: str = "champion", *, experiment_file: str | Path
     from riskkit.pipeline import load_experiment
 
     run = get_run(run_id)
-    path = Path(experiment_file) if experiment_file else _experiment_file_of(run)
+    path = experiment_file_of(run, experiment_file)
     gates: list[Gate] = []
     experiment_name = tracking.client().get_experiment(run.info.experiment_id).name
     registered = None
