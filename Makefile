@@ -43,7 +43,7 @@ ui: $(STAMP)
 	  --default-artifact-root $(CURDIR)/mlartifacts --host 127.0.0.1 --port $(PORT)
 
 server: $(STAMP)
-	$(BIN)/python -m riskkit.server --host 127.0.0.1 --port $(PORT)
+	$(BIN)/python -m riskkit.app.server --host 127.0.0.1 --port $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -49,7 +49,7 @@ def test_notebook_has_one_declared_parameters_cell(path: Path) -> None:
 
 @pytest.mark.parametrize("path", sorted((REPO / "experiments").glob("*.yaml")), ids=lambda p: p.name)
 def test_experiment_files_are_valid(path: Path) -> None:
-    from riskkit.pipeline import check_parameters, load_experiment
+    from riskkit.app.pipeline import check_parameters, load_experiment
 
     exp = load_experiment(path)
     for spec in exp.runs():

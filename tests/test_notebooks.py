@@ -6,7 +6,6 @@ early-warning notebook finds the model runs), then each test inspects the result
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -2,7 +2,7 @@
 
 Conventions: a binary target has 1 = bad (default); ``predict_proba`` returns shape (n, 2) with
 the probability of bad in column 1; scorecard points are higher = safer. Models here never
-import MLflow (log them from the application layer, e.g. :mod:`riskkit.serving`).
+import MLflow (log them from the application layer, e.g. :mod:`riskkit.app.serving`).
 """
 
 from riskkit.credit import decision, metrics, plots

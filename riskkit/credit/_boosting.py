@@ -19,14 +19,15 @@ import math
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 
+from riskkit import __version__
 from riskkit._validation import (
     check_binary_target,
     check_fitted,
@@ -38,6 +39,16 @@ from riskkit._validation import (
     short_repr,
 )
 from riskkit.exceptions import ConfigError, DataError, DroppedFeatureWarning, ParameterError
+
+if TYPE_CHECKING:
+    import xgboost as xgb
+
+
+def _xgb() -> ModuleType:
+    """The xgboost module, imported on first use."""
+    import xgboost  # lazy: native library, ~0.5 s; `import riskkit.credit` must stay light
+
+    return xgboost
 
 __all__ = ["GradientBoostingPD"]
 
@@ -140,7 +151,7 @@ def _encode(X: pd.DataFrame, features: list[Feature]) -> pd.DataFrame:
 
 def _dmatrix(encoded: pd.DataFrame, features: list[Feature], label: Any = None, weight: Any = None) -> xgb.DMatrix:
     types = ["c" if f["kind"] == "categorical" else "q" for f in features]
-    return xgb.DMatrix(
+    return _xgb().DMatrix(
         encoded, label=label, weight=weight, feature_types=types, enable_categorical=True, missing=np.nan
     )
 
@@ -410,7 +421,7 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         if self.refit and eval_set is None and self.early_stopping_rounds is not None:
             rounds = max(1, round(self.n_rounds_validated_ / (1.0 - self.validation_share)))
             dall = _dmatrix(_encode(frame, features), features, label=target, weight=weight)
-            booster = xgb.train(params, dall, num_boost_round=rounds, verbose_eval=False)
+            booster = _xgb().train(params, dall, num_boost_round=rounds, verbose_eval=False)
         self.classes_ = np.array([0, 1])
         self.features_ = features
         self.feature_names_ = [f["name"] for f in features]
@@ -447,7 +458,7 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         if val_x is not None:
             evals.append((_dmatrix(_encode(val_x, features), features, label=val_y), "valid"))
         record: dict[str, dict[str, list[float]]] = {}
-        booster = xgb.train(
+        booster = _xgb().train(
             params,
             dtrain,
             num_boost_round=int(self.n_estimators),
@@ -557,13 +568,12 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ persistence
     def _sidecar(self, model_file: str) -> dict[str, Any]:
-        from riskkit import __version__
 
         return {
             "format": SIDECAR_FORMAT,
             "format_version": SIDECAR_VERSION,
             "riskkit_version": __version__,
-            "xgboost_version": xgb.__version__,
+            "xgboost_version": _xgb().__version__,
             "model_file": model_file,
             "params": self._document_params(),
             "features": self.features_,
@@ -599,10 +609,10 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
                 f"expected {source.name} and {side.name}); save it with GradientBoostingPD.save"
             )
         doc = _read_sidecar(side)
-        booster = xgb.Booster()
+        booster = _xgb().Booster()
         try:
             booster.load_model(str(source))
-        except xgb.core.XGBoostError as err:
+        except _xgb().core.XGBoostError as err:
             raise ConfigError(
                 f"path does not hold an XGBoost model (got path={str(source)!r}): {err}"
             ) from None

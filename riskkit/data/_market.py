@@ -44,14 +44,14 @@ def _tidy(frame: pd.DataFrame, columns: dict[str, str], source: str) -> pd.DataF
 
 def sp500() -> pd.DataFrame:
     """S&P 500 daily OHLC, adjusted close and volume, 1999-01-04 to 2018-12-31 (arch.data)."""
-    from arch.data import sp500 as src
+    from arch.data import sp500 as src  # lazy: arch's bundled data set is read only when asked for
 
     return _tidy(src.load(), _OHLCV, "arch.data.sp500")
 
 
 def nasdaq() -> pd.DataFrame:
     """NASDAQ Composite daily OHLC, adjusted close and volume, 1999-2018 (arch.data)."""
-    from arch.data import nasdaq as src
+    from arch.data import nasdaq as src  # lazy: arch's bundled data set is read only when asked for
 
     return _tidy(src.load(), _OHLCV, "arch.data.nasdaq")
 
@@ -59,14 +59,14 @@ def nasdaq() -> pd.DataFrame:
 def wti() -> pd.DataFrame:
     """West Texas Intermediate spot price (FRED DCOILWTICO, daily from 1986; arch.data), column
     ``price``; holidays without a quote are dropped."""
-    from arch.data import wti as src
+    from arch.data import wti as src  # lazy: arch's bundled data set is read only when asked for
 
     return _tidy(src.load(), {"DCOILWTICO": "price"}, "arch.data.wti")
 
 
 def vix() -> pd.DataFrame:
     """CBOE VIX close, 2014-2019 (arch.data), column ``vix``; days without a value are dropped."""
-    from arch.data import vix as src
+    from arch.data import vix as src  # lazy: arch's bundled data set is read only when asked for
 
     return _tidy(src.load(), {"vix": "vix"}, "arch.data.vix")
 

@@ -1,7 +1,7 @@
 """Risk grading: master scale, risk matrix and register, graded early warning with delivery.
 
 Models only: nothing here imports MLflow. :func:`indicators_from_mlflow` imports
-``riskkit.tracking`` lazily when called (application layer).
+``riskkit.app.tracking`` lazily when called (application layer).
 """
 
 from riskkit.grading._channels import LEVELS, Channel, EmailChannel, LogChannel, WebhookChannel, level_code

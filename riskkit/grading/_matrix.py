@@ -482,7 +482,7 @@ class RiskRegister:
 
     def heatmap(self, *, which: str = "residual") -> Figure:
         """Heat map of the matrix with the number of risks (and their ids) in each cell."""
-        from riskkit.grading.plots import risk_heatmap
+        from riskkit.grading.plots import risk_heatmap  # lazy: breaks the _matrix <-> plots cycle until plots moves (temporary)
 
         return risk_heatmap(self, which=which)
 

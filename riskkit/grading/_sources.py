@@ -2,7 +2,7 @@
 
 Application layer. :func:`indicators_from_metrics` is pure (it takes already-fetched metrics per
 experiment); :func:`indicators_from_mlflow` fetches the latest finished run of each experiment
-through ``riskkit.tracking`` (imported lazily, so the models never depend on MLflow).
+through ``riskkit.app.tracking`` (imported lazily, so the models never depend on MLflow).
 
 Indicators, per experiment (``"<experiment>/<indicator>"``) and the worst over experiments:
 
@@ -126,7 +126,7 @@ def indicators_from_mlflow(
     :data:`DEFAULT_EXPERIMENTS`). An experiment without a run, or a store that cannot be read,
     gives a MissingIndicatorWarning.
     """
-    from riskkit import tracking  # application layer: imported only here
+    from riskkit.app import tracking  # lazy: application layer; temporary until sources move to riskkit.app.alerts
 
     kinds = DEFAULT_EXPERIMENTS if experiments is None else experiments
     _check_kinds(kinds)

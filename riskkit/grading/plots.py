@@ -145,7 +145,7 @@ def indicator_dashboard(early_warning: EarlyWarning, values: dict[str, float]) -
 
     Indicators without a value are drawn empty with "no value".
     """
-    from riskkit.grading._channels import LEVELS
+    from riskkit.grading._channels import LEVELS  # lazy: temporary, channels move to riskkit.app.alerts
 
     indicators = early_warning._indicators()
     fig = _figure(7.0, 1.1 * len(indicators) + 0.8)

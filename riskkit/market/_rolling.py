@@ -321,7 +321,7 @@ def _execute(ys: np.ndarray, blocks: list[np.ndarray], spec: _Spec, workers: int
 def _progress_bar(progress: bool, total: int, desc: str) -> Any:
     if not progress:
         return None
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # lazy: tqdm.auto probes for Jupyter widgets; only when a bar is shown
 
     return tqdm(total=total, desc=desc, unit="day")
 

@@ -274,7 +274,7 @@ def _dist_ppf(dist: str, params: np.ndarray | None, u: np.ndarray) -> np.ndarray
     if dist == "t":
         nu = float(np.asarray(params)[0])
         return stats.t.ppf(u, nu) * np.sqrt((nu - 2.0) / nu)
-    from arch.univariate import SkewStudent
+    from arch.univariate import SkewStudent  # lazy: arch.univariate pulls in statsmodels-sized modules; only for skew-t
 
     return np.asarray(SkewStudent().ppf(u, np.asarray(params, dtype=float)))
 

@@ -1,20 +1,18 @@
 """Figures for market risk: returns against VaR/ES with exceptions, rolling exception counts
-against the Basel traffic-light bands. Functions return a matplotlib Figure (Agg backend)."""
+against the Basel traffic-light bands. Functions return a matplotlib Figure; the backend is left
+to the user (nothing is switched at import)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from riskkit.market import backtest  # noqa: E402
-from riskkit.market._checks import check_aligned, check_returns  # noqa: E402
+from riskkit.market import backtest
+from riskkit.market._checks import check_aligned, check_returns
 
 __all__ = ["plot_exception_count", "plot_var_backtest"]
 

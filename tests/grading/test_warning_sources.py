@@ -52,11 +52,11 @@ def test_missing_experiment_and_metric_warn() -> None:
 
 
 def test_indicators_from_real_mlflow_runs(store: dict[str, str]) -> None:
-    """Runs written to a real (temporary SQLite) MLflow store are read back through riskkit.tracking."""
+    """Runs written to a real (temporary SQLite) MLflow store are read back through riskkit.app.tracking."""
     import mlflow
     from mlflow import MlflowClient
 
-    from riskkit import tracking
+    from riskkit.app import tracking
 
     client = MlflowClient(tracking.init_store())
     for name in ("credit-scorecard", "market-var"):

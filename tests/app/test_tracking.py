@@ -1,4 +1,4 @@
-"""riskkit.tracking: URI resolution, store initialisation under concurrency, experiments by id."""
+"""riskkit.app.tracking: URI resolution, store initialisation under concurrency, experiments by id."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from riskkit import tracking
+from riskkit.app import tracking
 from riskkit.exceptions import TrackingError
 
 

@@ -1,7 +1,7 @@
 """A scoring job loads ``models:/<name>@champion`` and scores raw applicant frames.
 
 Each credit model is logged the way its notebook logs it, registered by
-``riskkit.review.register_run_model`` (the same call ``riskkit run`` makes), given the
+``riskkit.app.review.register_run_model`` (the same call ``riskkit run`` makes), given the
 ``champion`` alias, loaded by alias and fed ``german_credit()`` exactly as loaded (pandas
 ``category`` columns). Reference: the in-memory model's own ``predict_proba`` / ``score`` (and,
 for XGBoost, the logged native booster read back by XGBoost itself).
@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 import xgboost as xgb
 
-from riskkit.review import register_run_model
-from riskkit.serving import log_gradient_boosting, log_scorecard
+from riskkit.app.review import register_run_model
+from riskkit.app.serving import log_gradient_boosting, log_scorecard
 
 LOGGERS = {"credit-scorecard": log_scorecard, "credit-xgboost": log_gradient_boosting}
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".cloudpickle")

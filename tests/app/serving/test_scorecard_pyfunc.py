@@ -13,7 +13,7 @@ import pytest
 from riskkit.credit import Scorecard
 from riskkit.data import german_credit
 from riskkit.exceptions import NotFittedError, ParameterError
-from riskkit.serving import SCORECARD_PYFUNC_PATH, log_scorecard
+from riskkit.app.serving import SCORECARD_PYFUNC_PATH, log_scorecard
 
 
 def test_logged_pyfunc_matches_scorecard(store: dict[str, str]) -> None:

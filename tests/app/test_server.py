@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from riskkit.server import start_server, stop_server
+from riskkit.app.server import start_server, stop_server
 from tests.conftest import REPO, run_cli, write_experiment
 
 pytestmark = pytest.mark.slow

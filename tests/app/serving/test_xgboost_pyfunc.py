@@ -14,7 +14,7 @@ from mlflow.pyfunc import PythonModelContext
 
 from riskkit.credit import GradientBoostingPD
 from riskkit.exceptions import ConfigError, NotFittedError, ParameterError
-from riskkit.serving import XGBOOST_PYFUNC_PATH, log_gradient_boosting
+from riskkit.app.serving import XGBOOST_PYFUNC_PATH, log_gradient_boosting
 
 
 def test_ubj_model_reason_codes_and_scaling(

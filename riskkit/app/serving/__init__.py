@@ -6,7 +6,7 @@ pyfunc "model from code": the code is :data:`SCORECARD_PYFUNC_PATH` or
 :data:`XGBOOST_PYFUNC_PATH`, the model is the scorecard's JSON document or XGBoost's native file
 with the riskkit sidecar. A scoring job needs only MLflow and the registry alias::
 
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
     from riskkit.data import german_credit
 
     X, y = german_credit()                      # raw applicants, category dtypes included
@@ -20,7 +20,7 @@ columns keep their enforced types (an integer column must arrive as integers).
 
 from __future__ import annotations
 
-from riskkit.serving._log import (
+from riskkit.app.serving._log import (
     SCORECARD_PYFUNC_PATH,
     XGBOOST_PYFUNC_PATH,
     gradient_boosting_requirements,
@@ -28,7 +28,7 @@ from riskkit.serving._log import (
     log_scorecard,
     scorecard_requirements,
 )
-from riskkit.serving._schema import applicant_signature, plain_dtypes
+from riskkit.app.serving._schema import applicant_signature, plain_dtypes
 
 __all__ = [
     "SCORECARD_PYFUNC_PATH",

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
-from riskkit import report, tracking
+from riskkit.app import report, tracking
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -51,7 +51,7 @@ def _make_run(uri: str) -> str:
 
 def test_report_renders_in_chromium(store: dict[str, str], tmp_path: Path) -> None:
     assert CHROMIUM is not None, "CI must install chromium (see .ci/run)"
-    from riskkit.review import parse_gates
+    from riskkit.app.review import parse_gates
 
     run_id = _make_run(store["uri"])
     page = tmp_path / "report.html"

@@ -12,7 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from riskkit.exceptions import ConfigError
-from riskkit.review import Gate, check_gates, format_table, parse_gates
+from riskkit.app.review import Gate, check_gates, format_table, parse_gates
 from tests.conftest import REPO, run_cli, write_experiment
 
 MODEL_NB = str(REPO / "tests" / "notebooks" / "model.ipynb")

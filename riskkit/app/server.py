@@ -1,4 +1,4 @@
-"""A real MLflow tracking server for a team: ``make server`` / ``python -m riskkit.server``.
+"""A real MLflow tracking server for a team: ``make server`` / ``python -m riskkit.app.server``.
 
 Starts ``mlflow server`` on 127.0.0.1 with a SQLite backend and an artifact root under the repo
 (``server/mlflow.db``, ``server/artifacts``), waits for its health endpoint, and prints the
@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from riskkit import tracking
+from riskkit.app import tracking
 
 __all__ = ["main", "server_command", "start_server"]
 
@@ -83,7 +83,7 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m riskkit.server", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m riskkit.app.server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--backend-store-uri", help="default: sqlite:///<repo>/server/mlflow.db")

@@ -9,7 +9,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature, validate_schema
 
 from riskkit.exceptions import DataError
-from riskkit.serving import applicant_signature, plain_dtypes
+from riskkit.app.serving import applicant_signature, plain_dtypes
 
 
 def _frame() -> pd.DataFrame:

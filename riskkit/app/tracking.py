@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import math
 import os
 import subprocess
 import tempfile
@@ -31,11 +32,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from riskkit.exceptions import TrackingError
 
 if TYPE_CHECKING:  # pragma: no cover
     import mlflow.entities
-    import pandas as pd
     from matplotlib.figure import Figure
     from mlflow.tracking import MlflowClient
 
@@ -74,7 +76,7 @@ _HTTP_TIMEOUT_S = 5.0
 def project_root() -> Path:
     """The checkout holding riskkit's code, notebooks and data: the folder with ``pyproject.toml``
     above this package, else the current directory. Notebooks run with it as working directory."""
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]
     if (here / "pyproject.toml").is_file():
         return here
     return Path.cwd().resolve()
@@ -148,7 +150,7 @@ def _file_lock(name: str) -> Iterator[None]:
 
 def client(uri: str | None = None) -> MlflowClient:
     """An ``MlflowClient`` on the resolved tracking URI."""
-    from mlflow.tracking import MlflowClient
+    from mlflow.tracking import MlflowClient  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     return MlflowClient(tracking_uri=uri or tracking_uri())
 
@@ -243,7 +245,7 @@ def latest_run(experiment_name: str, *, status: str = "FINISHED") -> mlflow.enti
 # --------------------------------------------------------------------------- notebook helpers
 def _active_run() -> mlflow.ActiveRun:
     """The run to log into: the active one, the runner's (``MLFLOW_RUN_ID``), or a new one."""
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     run = mlflow.active_run()
     if run is not None:
@@ -280,7 +282,7 @@ def _existing_typed_params(mlflow_client: MlflowClient, run_id: str) -> dict[str
 def log_run_params(run_id: str, params: Mapping[str, Any], uri: str | None = None) -> None:
     """Log a run's parameters as strings, and their values and Python types in ``params.json``
     (name -> {value, type}), merged with what the run already recorded there."""
-    from mlflow.entities import Param
+    from mlflow.entities import Param  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     mlflow_client = client(uri)
     if params:
@@ -298,9 +300,8 @@ def log_params(params: Mapping[str, Any]) -> None:
 
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
     """Log numeric metrics; ``None`` and NaN values are skipped (MLflow cannot compare them)."""
-    import math
 
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
     clean: dict[str, float] = {}
@@ -317,7 +318,7 @@ def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
 
 def set_tags(tags: Mapping[str, Any]) -> None:
     """Set run tags (values converted to strings)."""
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
     mlflow.set_tags({k: str(v) for k, v in tags.items()})
@@ -325,12 +326,12 @@ def set_tags(tags: Mapping[str, Any]) -> None:
 
 def log_figure(fig: Figure, artifact_file: str, *, close: bool = True) -> None:
     """Log a matplotlib figure as an image artifact (and close it unless ``close=False``)."""
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
     mlflow.log_figure(fig, artifact_file)
     if close:
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # lazy: pyplot is needed only to close a figure after logging it
 
         plt.close(fig)
 
@@ -340,8 +341,7 @@ def log_table(frame: pd.DataFrame, artifact_file: str, *, index: bool | None = N
 
     The index is written unless it is a plain 0..n-1 range (``index=None``, the default).
     """
-    import mlflow
-    import pandas as pd
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
     if index is None:
@@ -353,7 +353,7 @@ def log_table(frame: pd.DataFrame, artifact_file: str, *, index: bool | None = N
 
 def log_dict(obj: Any, artifact_file: str) -> None:
     """Log a dict or list as a JSON (or YAML, by extension) artifact."""
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
     mlflow.log_dict(obj, artifact_file)
@@ -361,7 +361,7 @@ def log_dict(obj: Any, artifact_file: str) -> None:
 
 def log_text(text: str, artifact_file: str) -> None:
     """Log a text artifact."""
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
     mlflow.log_text(text, artifact_file)
@@ -369,7 +369,7 @@ def log_text(text: str, artifact_file: str) -> None:
 
 def log_artifact(local_path: str | Path, artifact_path: str | None = None) -> None:
     """Log a local file (or folder) as an artifact."""
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
     path = Path(local_path)
@@ -383,10 +383,9 @@ def log_dataset_digest(frame: pd.DataFrame, name: str, *, context: str = "traini
     """Record the data a run used: ``mlflow.log_input`` with a pandas dataset and a
     ``data_digest`` tag (so reviewers see at a glance whether two runs saw the same data).
     Returns the digest."""
-    import mlflow
-    import pandas as pd
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
     # mlflow.data.from_pandas is attached at import time by setattr; this is the same function
-    from mlflow.data.pandas_dataset import from_pandas
+    from mlflow.data.pandas_dataset import from_pandas  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
     digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()[:16]

@@ -1,22 +1,23 @@
 """The reviewers' workflow: tables of runs, side-by-side comparison, gates, registry aliases.
 
-Application layer (talks to MLflow through :mod:`riskkit.tracking`). Used by ``riskkit runs``,
+Application layer (talks to MLflow through :mod:`riskkit.app.tracking`). Used by ``riskkit runs``,
 ``riskkit compare`` and ``riskkit promote``.
 """
 
 from __future__ import annotations
 
 import math
-import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from riskkit import tracking
+from riskkit.app import tracking
+from riskkit.app.experiments import load_experiment
+from riskkit.app.gates import Gate, GateResult, check_gates, parse_gates
 from riskkit.exceptions import ConfigError, TrackingError
 
 __all__ = [
@@ -33,69 +34,6 @@ __all__ = [
     "register_run_model",
     "runs_table",
 ]
-
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne,
-}
-_GATE = re.compile(r"^\s*([A-Za-z_][\w.\-]*)?\s*(>=|<=|==|!=|>|<)\s*([-+0-9.eE]+)\s*$")
-
-
-@dataclass(frozen=True)
-class Gate:
-    """A condition a run's metric must meet before promotion, e.g. ``auc_test >= 0.75``."""
-
-    metric: str
-    op: str
-    threshold: float
-
-    def __str__(self) -> str:
-        return f"{self.metric} {self.op} {self.threshold:g}"
-
-
-@dataclass(frozen=True)
-class GateResult:
-    gate: Gate
-    value: float
-    passed: bool
-
-
-def parse_gates(spec: Mapping[str, Any] | Iterable[str] | None) -> list[Gate]:
-    """Gates from an experiment file: a mapping ``{auc_test: ">= 0.75"}`` or a list of
-    expressions ``["auc_test >= 0.75", ...]``."""
-    if not spec:
-        return []
-    items: list[tuple[str | None, str]]
-    if isinstance(spec, Mapping):
-        items = [(str(k), str(v)) for k, v in spec.items()]
-    else:
-        items = [(None, str(v)) for v in spec]
-    gates = []
-    for metric, text in items:
-        match = _GATE.match(text)
-        if not match or (metric is None and not match.group(1)):
-            raise ConfigError(
-                f"gate {text!r} is not understood; write it as 'auc_test >= 0.75' "
-                "(or auc_test: '>= 0.75' in a mapping)"
-            )
-        name = match.group(1) if metric is None else metric
-        gates.append(Gate(name, match.group(2), float(match.group(3))))
-    return gates
-
-
-def check_gates(metrics: Mapping[str, float], gates: Iterable[Gate]) -> list[GateResult]:
-    """Evaluate gates; a gate naming a metric the run does not have is a :class:`ConfigError`."""
-    results = []
-    for gate in gates:
-        if gate.metric not in metrics:
-            raise ConfigError(
-                f"gate '{gate}' names metric {gate.metric!r} that the run does not have; "
-                f"the run has {sorted(metrics)[:12]}"
-            )
-        value = float(metrics[gate.metric])
-        passed = (not math.isnan(value)) and _OPS[gate.op](value, gate.threshold)
-        results.append(GateResult(gate, value, passed))
-    return results
-
 
 # --------------------------------------------------------------------------- runs
 def get_run(run_id: str) -> Any:
@@ -206,7 +144,7 @@ def _cell(value: Any) -> str:
 # --------------------------------------------------------------------------- registry
 def register_run_model(run_id: str, name: str) -> str | None:
     """Register the model a run logged under ``name``; returns the version, or None without a model."""
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     mlflow.set_tracking_uri(tracking.tracking_uri())
     existing = tracking.client().search_model_versions(f"run_id='{run_id}'")
@@ -252,8 +190,6 @@ def promote(run_id: str, alias: str = "champion", *, experiment_file: str | Path
     The gates come from the run's experiment file (``gates:``); the previous holder of the alias
     keeps ``previous-<alias>``. Refuses, naming the failed gate, when one does not pass.
     """
-    from riskkit.pipeline import load_experiment
-
     run = get_run(run_id)
     path = experiment_file_of(run, experiment_file)
     gates: list[Gate] = []

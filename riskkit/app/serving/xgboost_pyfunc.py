@@ -8,13 +8,13 @@ codes::
 
     mlflow.pyfunc.log_model(
         name="model",
-        python_model=riskkit.serving.XGBOOST_PYFUNC_PATH,   # path of this file
+        python_model=riskkit.app.serving.XGBOOST_PYFUNC_PATH,   # path of this file
         artifacts={"booster": "m.json", "sidecar": "m.riskkit.json"},
         model_config={"pdo": 20.0, "base_score": 600.0, "base_odds": 50.0, "reason_codes": 3},
         signature=..., input_example=...,
     )
 
-or simply :func:`riskkit.serving.log_gradient_boosting`. ``predict`` takes raw applicant
+or simply :func:`riskkit.app.serving.log_gradient_boosting`. ``predict`` takes raw applicant
 frames (category, object or string columns as loaded; the model encodes them) and returns a
 DataFrame with ``pd`` (probability of bad), ``score`` (points, higher = safer) and
 ``reason_1 .. reason_k`` (features raising the PD most, None where fewer than k do), one row
@@ -35,7 +35,7 @@ from mlflow.pyfunc import PythonModel, PythonModelContext
 from riskkit._validation import check_positive_int
 from riskkit.credit import GradientBoostingPD
 from riskkit.exceptions import ConfigError
-from riskkit.serving._predict import as_frame, boosting_output
+from riskkit.app.serving._predict import as_frame, boosting_output
 
 __all__ = ["DEFAULT_SCALING", "GradientBoostingPyfunc"]
 

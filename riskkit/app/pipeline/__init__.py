@@ -1,7 +1,7 @@
 """Experiment files -> papermill runs -> MLflow runs."""
 
-from riskkit.pipeline._experiment import Experiment, RunSpec, load_experiment, parse_overrides
-from riskkit.pipeline._runner import (
+from riskkit.app.experiments import Experiment, RunSpec, load_experiment, parse_overrides
+from riskkit.app.pipeline._runner import (
     ExperimentLockedError,
     RunResult,
     check_parameters,

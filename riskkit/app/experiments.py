@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 
 from riskkit._validation import short_repr
+from riskkit.app.gates import parse_gates
+from riskkit.app.tracking import project_root
 from riskkit.exceptions import ConfigError
 
 __all__ = ["Experiment", "RunSpec", "load_experiment", "parse_overrides"]
@@ -110,8 +112,6 @@ def _mapping(file: Path, doc: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _gates(file: Path, value: Any) -> dict[str, str] | list[str]:
-    from riskkit.review import parse_gates
-
     if value is None:
         return {}
     if isinstance(value, dict):
@@ -128,8 +128,6 @@ def _gates(file: Path, value: Any) -> dict[str, str] | list[str]:
 
 
 def _resolve_notebook(file: Path, notebook: str, root: Path | None) -> Path:
-    from riskkit.tracking import project_root
-
     candidate = Path(notebook)
     if not candidate.is_absolute():
         # relative to the repo root: the given root, the checkout, or the folder above experiments/

@@ -5,13 +5,13 @@ JSON document (:meth:`riskkit.credit.Scorecard.to_json`) as the artifact ``score
 
     mlflow.pyfunc.log_model(
         name="model",
-        python_model=riskkit.serving.SCORECARD_PYFUNC_PATH,   # path of this file
+        python_model=riskkit.app.serving.SCORECARD_PYFUNC_PATH,   # path of this file
         artifacts={"scorecard": "scorecard.json"},
         signature=..., input_example=...,
     )
 
-or simply :func:`riskkit.serving.log_scorecard`. ``predict`` takes raw applicant frames
-(category, object or string columns as loaded; see :func:`riskkit.serving.applicant_signature`)
+or simply :func:`riskkit.app.serving.log_scorecard`. ``predict`` takes raw applicant frames
+(category, object or string columns as loaded; see :func:`riskkit.app.serving.applicant_signature`)
 and returns a DataFrame with columns ``pd`` (probability of bad) and ``score`` (points,
 higher = safer), one row per applicant.
 """
@@ -27,7 +27,7 @@ from mlflow.pyfunc import PythonModel, PythonModelContext
 
 from riskkit.credit import Scorecard
 from riskkit.exceptions import ConfigError
-from riskkit.serving._predict import as_frame, scorecard_output
+from riskkit.app.serving._predict import as_frame, scorecard_output
 
 __all__ = ["OUTPUT_COLUMNS", "ScorecardPyfunc"]
 

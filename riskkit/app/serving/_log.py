@@ -23,9 +23,10 @@ from riskkit._validation import (
     check_positive_int,
     short_repr,
 )
+from riskkit.credit import GradientBoostingPD, Scorecard
 from riskkit.exceptions import NotFittedError, ParameterError
-from riskkit.serving._predict import boosting_output, scorecard_output
-from riskkit.serving._schema import applicant_signature, plain_dtypes
+from riskkit.app.serving._predict import boosting_output, scorecard_output
+from riskkit.app.serving._schema import applicant_signature, plain_dtypes
 
 __all__ = [
     "SCORECARD_PYFUNC_PATH",
@@ -68,9 +69,8 @@ def log_scorecard(scorecard: Any, input_example: pd.DataFrame, *, name: str = "m
     loaded model accepts raw applicant frames. Extra keyword arguments go to
     ``mlflow.pyfunc.log_model`` (e.g. ``registered_model_name``). Returns MLflow's ``ModelInfo``.
     """
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
-    from riskkit.credit import Scorecard
 
     if not isinstance(scorecard, Scorecard):
         raise ParameterError(
@@ -130,9 +130,8 @@ def log_gradient_boosting(
     ``input_example`` is a few applicant rows as loaded. Extra keyword arguments go to
     ``mlflow.pyfunc.log_model``. Returns MLflow's ``ModelInfo``.
     """
-    import mlflow
+    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
-    from riskkit.credit import GradientBoostingPD
 
     if not isinstance(model, GradientBoostingPD):
         raise ParameterError(

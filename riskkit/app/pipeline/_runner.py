@@ -27,9 +27,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from riskkit import __version__, tracking
+from riskkit import __version__
+from riskkit.app import report, review, tracking
 from riskkit.exceptions import ConfigError, RiskkitError
-from riskkit.pipeline._experiment import Experiment, RunSpec, load_experiment
+from riskkit.app.experiments import Experiment, RunSpec, load_experiment
 
 __all__ = ["ExperimentLockedError", "RunResult", "check_parameters", "run_experiment", "run_experiment_file"]
 
@@ -56,7 +57,7 @@ class RunResult:
 # --------------------------------------------------------------------------- parameters
 def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
     """Refuse parameters the notebook's ``parameters`` cell does not declare (papermill only warns)."""
-    import papermill
+    import papermill  # lazy: papermill is heavy; imported only in the worker that runs a notebook
 
     declared = papermill.inspect_notebook(str(notebook))
     if not declared and parameters:
@@ -85,7 +86,7 @@ def _kernel_dir() -> Path:
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
         "display_name": "riskkit",
         "language": "python",
-        "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+        "env": {"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
     }
     target = spec_dir / "kernel.json"
     text = json.dumps(spec, indent=1)
@@ -121,7 +122,7 @@ def _slug(text: str) -> str:
 
 
 def _failure_details(exc: BaseException) -> tuple[str, int | None]:
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillExecutionError  # lazy: papermill is heavy; imported only in the worker that runs a notebook
 
     if isinstance(exc, PapermillExecutionError):
         return f"{exc.ename}: {exc.evalue}", int(exc.cell_index)
@@ -133,8 +134,8 @@ def _failure_details(exc: BaseException) -> tuple[str, int | None]:
 
 def _to_html(notebook_path: Path) -> Path | None:
     try:
-        import nbformat
-        from nbconvert import HTMLExporter
+        import nbformat  # lazy: notebook tooling is heavy; needed only after a run
+        from nbconvert import HTMLExporter  # lazy: notebook tooling is heavy; needed only after a run
 
         body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook_path, as_version=4))
     except Exception:  # a broken notebook still keeps its .ipynb
@@ -148,7 +149,7 @@ def execute_run(
     uri: str, experiment_id: str, experiment: Experiment, spec: RunSpec, events: Any = None
 ) -> RunResult:
     """Create the MLflow run, execute the notebook into it, attach it, and end the run."""
-    import papermill
+    import papermill  # lazy: papermill is heavy; imported only in the worker that runs a notebook
 
     started = time.monotonic()
     mlflow_client = tracking.client(uri)
@@ -176,7 +177,7 @@ def execute_run(
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / f"{stamp}_{_slug(spec.name)}_{run_id[:8]}.ipynb"
     error, failed_cell = "", None
-    env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_RUN_ID": run_id, "JUPYTER_PATH": str(_kernel_dir()), "MPLBACKEND": "Agg"}
+    env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_RUN_ID": run_id, "JUPYTER_PATH": str(_kernel_dir())}
     try:
         with _environment(env):
             papermill.execute_notebook(
@@ -206,8 +207,6 @@ def _after_success(mlflow_client: Any, run_id: str, experiment: Experiment) -> N
 
     Neither may turn a good run into a failed one: problems are recorded as tags.
     """
-    from riskkit import report, review
-
     if experiment.register_model:
         try:
             version = review.register_run_model(run_id, experiment.register_model)

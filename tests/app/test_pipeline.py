@@ -10,7 +10,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from riskkit.exceptions import ConfigError
-from riskkit.pipeline import load_experiment, parse_overrides
+from riskkit.app.pipeline import load_experiment, parse_overrides
 from tests.conftest import REPO, run_cli, write_experiment
 
 PROBE = str(REPO / "tests" / "notebooks" / "probe.ipynb")

@@ -48,8 +48,8 @@ def applicant_signature(
     types; ``params`` (name -> default) become the signature's inference parameters and the
     ``optional_outputs`` columns may hold missing values (e.g. reason codes).
     """
-    from mlflow.models import ModelSignature, infer_signature
-    from mlflow.types.schema import AnyType, ColSpec, Schema
+    from mlflow.models import ModelSignature, infer_signature  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    from mlflow.types.schema import AnyType, ColSpec, Schema  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     frame = check_frame(input_example, "input_example")
     inferred = infer_signature(plain_dtypes(frame), check_frame(output, "output"), params=params)

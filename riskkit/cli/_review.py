@@ -1,0 +1,92 @@
+"""``riskkit runs | compare | promote | report``: the reviewers' commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from riskkit.app.experiments import load_experiment
+from riskkit.app.report import build_report
+from riskkit.app.review import (
+    compare_runs,
+    experiment_file_of,
+    format_table,
+    get_run,
+    parse_gates,
+    promote,
+    runs_table,
+)
+from riskkit.cli._common import EXIT_OK, guarded
+
+__all__ = ["register"]
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
+    frame = runs_table(args.experiment, sort_by=args.sort, ascending=args.ascending, max_results=args.limit,
+                       metrics=metrics)
+    if args.format == "text":
+        frame = frame.assign(run_id=frame["run_id"].str[:12])
+    print(format_table(frame, args.format), end="")
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    frame = compare_runs(args.run_a, args.run_b)
+    if args.only_differences:
+        frame = frame[frame["differs"] == "*"]
+    frame = frame.rename(columns={"run_a": args.run_a[:12], "run_b": args.run_b[:12]})
+    print(format_table(frame, args.format), end="")
+    return EXIT_OK
+
+
+def _cmd_promote(args: argparse.Namespace) -> int:
+    result = promote(args.run_id, args.alias, experiment_file=args.experiment_file, model_name=args.model_name)
+    for gate in result.gates:
+        print(f"gate {gate.gate}: {gate.value:.6g} PASS")
+    moved = f" (previous version {result.previous_version} is now @previous-{result.alias})" if result.previous_version else ""
+    print(f"models:/{result.model_name}@{result.alias} -> version {result.version}{moved}")
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    run = get_run(args.run_id)
+    path = experiment_file_of(run, args.experiment_file)
+    gates = parse_gates(load_experiment(path).gates) if path and Path(path).is_file() else []
+    out = Path(args.output or f"report_{args.run_id[:8]}.html")
+    out.write_text(build_report(args.run_id, gates), encoding="utf-8")
+    print(f"wrote {out.resolve()}")
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add ``runs``, ``compare``, ``promote`` and ``report`` to the ``riskkit`` subcommands."""
+    runs = sub.add_parser("runs", help="table of the latest runs of an experiment with their metrics")
+    runs.add_argument("experiment", help="MLflow experiment name, e.g. credit-scorecard")
+    runs.add_argument("--sort", metavar="METRIC", help="sort by this metric (descending unless --ascending)")
+    runs.add_argument("--ascending", action="store_true")
+    runs.add_argument("--metrics", metavar="A,B,...", help="only these metric columns")
+    runs.add_argument("--limit", type=int, default=20, help="latest N runs (default 20)")
+    runs.add_argument("--format", choices=["text", "csv", "markdown"], default="text")
+    runs.set_defaults(func=guarded("runs", _cmd_runs))
+
+    compare = sub.add_parser("compare", help="parameters and metrics of two runs side by side")
+    compare.add_argument("run_a")
+    compare.add_argument("run_b")
+    compare.add_argument("--only-differences", action="store_true")
+    compare.add_argument("--format", choices=["text", "csv", "markdown"], default="text")
+    compare.set_defaults(func=guarded("compare", _cmd_compare))
+
+    prom = sub.add_parser("promote", help="point a registry alias at a run's model after its gates pass")
+    prom.add_argument("run_id")
+    prom.add_argument("--alias", default="champion")
+    prom.add_argument("--experiment-file", help="gates from this file (default: the run's own)")
+    prom.add_argument("--model-name", help="registered model name (default: the experiment file's register_model)")
+    prom.set_defaults(func=guarded("promote", _cmd_promote))
+
+    report = sub.add_parser("report", help="write a run's self-contained HTML validation report")
+    report.add_argument("run_id")
+    report.add_argument("-o", "--output", help="file to write (default report_<run>.html)")
+    report.add_argument("--experiment-file", help="gates from this file (default: the run's own)")
+    report.set_defaults(func=guarded("report", _cmd_report))
