@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Timing", "cpu_seconds", "measure", "speed_verdict", "verdict"]
+__all__ = ["Timing", "cpu_seconds", "markdown", "measure", "processes", "speed_verdict", "verdict"]
 
 
 def cpu_seconds() -> float:
@@ -85,3 +85,12 @@ def processes(n_jobs: int | None) -> int:
     if n_jobs is None or n_jobs < 0:
         return os.cpu_count() or 1
     return max(1, n_jobs)
+
+
+def markdown(frame: Any) -> str:
+    """A pandas DataFrame as a GitHub markdown table (no tabulate dependency)."""
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
+    for _, row in frame.iterrows():
+        lines.append("| " + " | ".join(str(v) for v in row.tolist()) + " |")
+    return "\n".join(lines)
