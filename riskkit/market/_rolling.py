@@ -26,7 +26,16 @@ from numpy.lib.stride_tricks import sliding_window_view
 from riskkit._validation import check_alpha, check_choice, check_positive_int
 from riskkit.exceptions import ConvergenceWarning, FastPathWarning, ParameterError
 from riskkit.market._checks import check_returns, check_window
-from riskkit.market._var import METHODS, VOLATILITY_MODELS, _dist_ppf, _fit_t, empirical_tail, scale_factor
+from riskkit.market._var import (
+    DEFAULT_CONFIG,
+    METHODS,
+    VOLATILITY_MODELS,
+    _dist_ppf,
+    _fit_t,
+    empirical_tail,
+    gpd_tail,
+    scale_factor,
+)
 from riskkit.market._volatility import DISTRIBUTIONS, GARCH_MODELS, ArchEngine, ewma_variance, std_tail
 
 __all__ = ["rolling_var"]
@@ -55,12 +64,12 @@ class _Spec:
 
 def rolling_var(
     returns: Any,
-    model: str = "gjr",
-    dist: str = "skewt",
+    model: str = DEFAULT_CONFIG.model,
+    dist: str = DEFAULT_CONFIG.dist,
     alpha: float = 0.01,
     window: int = 1000,
     refit_every: int = 1,
-    method: str = "parametric",
+    method: str = DEFAULT_CONFIG.method,
     *,
     es_alpha: float | None = None,
     lam: float = 0.94,
@@ -169,6 +178,10 @@ def _validate(returns: Any, model: str, dist: str, alpha: float, window: int, re
     w = check_window(window, len(r), minimum=30 if model != "hs" else 2)
     k = check_positive_int(refit_every, "refit_every", hint="1 refits every day, 5 once a week")
     check_positive_int(n_sims, "n_sims", minimum=100, hint="use at least a few thousand draws")
+    if method == "evt" and model not in GARCH_MODELS:
+        raise ParameterError(
+            f"method='evt' needs a GARCH-family model (got model={model!r}); use model='gjr' or method='fhs'"
+        )
     if model in ("normal", "ewma") and dist == "skewt":
         raise ParameterError(
             f"dist='skewt' needs a GARCH-family model (got model={model!r}); use dist='t' or model='gjr'"
@@ -223,7 +236,11 @@ def _tail(spec: _Spec, params: np.ndarray, engine: ArchEngine, z: np.ndarray,
     if cache.get("params") is params:
         return cache["tail"]
     _, _, dp = engine.split(params)
-    if spec.method == "parametric":
+    if spec.method == "evt":
+        # the GPD tail is re-estimated with the model (on refit days), on that day's window
+        qa, ma = gpd_tail(z, spec.alpha)
+        qe, me = gpd_tail(z, spec.es_alpha) if spec.es_alpha != spec.alpha else (qa, ma)
+    elif spec.method == "parametric":
         qa, ma = std_tail(spec.dist, dp, spec.alpha)
         qe, me = std_tail(spec.dist, dp, spec.es_alpha)
     else:
