@@ -194,8 +194,8 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
     >>> r = pd.Series(np.random.default_rng(0).standard_t(5, 750) * 0.8,
     ...               index=pd.bdate_range("2020-01-01", periods=750))
     >>> m = VaRModel("ewma", dist="normal").fit(r)
-    >>> round(m.forecast(0.01).var, 3) > 0
-    True
+    >>> print(f"{m.forecast(0.01).var:.3f}")
+    3.004
     >>> clone(m).get_params()["volatility"]
     'ewma'
     """
