@@ -200,6 +200,15 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
     'ewma'
     """
 
+    # fitted state (set by fit)
+    scale_: float | None
+    mu_: float | None
+    sigma_: float | None
+    dist_params_: np.ndarray | None
+    std_resids_: np.ndarray | None
+    arch_result_: Any
+    params_: pd.Series | None
+
     def __init__(self, volatility: str = DEFAULT_CONFIG.model, dist: str = DEFAULT_CONFIG.dist,
                  method: str = DEFAULT_CONFIG.method, lam: float = 0.94, n_sims: int = 10_000,
                  random_state: int | None = 0) -> None:
@@ -243,9 +252,9 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
         """
         self._check()
         r = check_returns(returns, min_obs=30)
-        y = r.to_numpy()
-        self.scale_ = scale_factor(y)
-        ys = y * self.scale_
+        values = r.to_numpy()
+        self.scale_ = scale_factor(values)
+        ys = values * self.scale_
         if self.volatility in GARCH_MODELS:
             self._fit_garch(ys, r.index)
         else:
