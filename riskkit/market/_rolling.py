@@ -94,13 +94,20 @@ def rolling_var(
         the moving window (volatility keeps updating daily).
     method : ``"parametric"`` (quantile of ``dist``), ``"fhs"`` (filtered historical
         simulation: empirical quantile / tail mean of the window's standardised residuals),
-        ``"mc"`` (``n_sims`` seeded draws from ``dist``).
+        ``"evt"`` (GARCH family only; McNeil and Frey 2000: a generalised Pareto law fitted by
+        ``scipy.stats.genpareto`` to the largest 10% of the window's standardised losses on
+        each refit day, its quantile and tail mean), ``"mc"`` (``n_sims`` seeded draws from
+        ``dist``). The defaults of ``model``, ``dist`` and ``method`` are
+        ``riskkit.market._var.DEFAULT_CONFIG``, shared with :class:`VaRModel`.
     n_jobs : worker processes for GARCH-family models (-1 or None: all cores; 1: in process).
+        Results are identical whatever the number (each chunk starts on a cold refit).
     progress : show a tqdm progress bar.
     warm_start : GARCH family only. ``False`` (default): every refit is arch's own cold-start
         estimate, ``arch_model(window).fit()`` (its starting-value grid search, its SLSQP call
-        and finite-difference gradients) retraced by ``ArchEngine`` without arch's per-fit
-        overhead, so each forecast equals the one a fresh arch model fitted and forecast on
+        and finite-difference gradients) retraced by the fast engine of
+        ``riskkit.market._fast_arch`` without arch's per-fit overhead (on the arch and scipy
+        versions it declares; otherwise, or if it raises, arch's public ``fit`` itself is used,
+        with a ``FastPathWarning``), so each forecast equals the one a fresh arch model fitted and forecast on
         that window gives, to rounding (returns are rescaled only where arch's
         ``rescale=True`` would: variance outside [0.1, 10^4), e.g. decimal returns).
         ``True``: each refit starts from the previous window's parameters, two to three times
@@ -109,13 +116,22 @@ def rolling_var(
         near 0.02 with beta near 0.97, fit almost equally well). Measured on the daily-refit
         GARCH(1,1)-t 99% S&P 500 backtest (``benchmarks/bench_rolling_var.py``, 4,030 days):
         the default's VaRs all equal the naive arch loop's (largest relative difference
-        4e-16) for about a fifth of its CPU time; warm starts put 98.9%
+        4e-16) for about a fifth of its CPU time (one process each); warm starts put 98.9%
         within 1% and the worst 17% off. The default is the one that reproduces arch.
 
     Returns
     -------
     DataFrame with columns ``var`` and ``es`` (positive losses, units of ``returns``) indexed by
-    forecast day; ``attrs`` hold the settings and the dates whose fit did not converge.
+    forecast day; ``attrs`` hold the settings, the dates whose fit did not converge and the
+    GARCH engine used (``"riskkit fast path"`` or ``"arch public API"``).
+
+    Raises
+    ------
+    ParameterError
+        An argument is outside its documented values (e.g. ``alpha`` outside (0, 0.5],
+        ``window`` not shorter than the series, ``method="evt"`` without a GARCH-family model).
+    DataError
+        ``returns`` has NaN/inf values, non-increasing or duplicated dates, or zero variance.
 
     Defaults
     --------
