@@ -9,6 +9,7 @@ from riskkit.grading._ledger import AlertLedger
 from riskkit.grading._master_scale import CalibrationResult, MasterScale, MigrationResult, default_bounds
 from riskkit.grading._matrix import CATEGORIES, Control, Risk, RiskMatrix, RiskRegister
 from riskkit.grading._sources import DEFAULT_EXPERIMENTS, indicators_from_metrics, indicators_from_mlflow
+from riskkit.grading._thresholds import DynamicThreshold
 from riskkit.grading._warning import Alert, EarlyWarning, HistoryEvaluation, Indicator, NotificationReport
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Channel",
     "Control",
     "DEFAULT_EXPERIMENTS",
+    "DynamicThreshold",
     "EarlyWarning",
     "EmailChannel",
     "HistoryEvaluation",
