@@ -6,6 +6,7 @@ the loan-book tables of :mod:`riskkit.data` and returns a tidy DataFrame; figure
 :mod:`riskkit.monitoring.plots`.
 """
 
+from riskkit.monitoring import plots, thresholds
 from riskkit.monitoring._cohort import (
     cohort_performance,
     concentration_by_month,
@@ -39,8 +40,10 @@ __all__ = [
     "grade_calibration",
     "monthly_indicators",
     "months_on_book",
+    "plots",
     "roll_rate_matrix",
     "roll_rates",
     "stability_by_month",
+    "thresholds",
     "vintage_curves",
 ]
