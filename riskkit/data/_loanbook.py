@@ -198,7 +198,7 @@ def _as_month(values: pd.Series, column: str, table: str) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = values
     else:
-        parsed = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed")
+        parsed = pd.to_datetime(values.astype("string"), errors="coerce", format="ISO8601")
     bad = parsed.isna()
     if bad.any():
         row = int(np.argmax(bad.to_numpy()))
@@ -206,7 +206,7 @@ def _as_month(values: pd.Series, column: str, table: str) -> pd.Series:
             f"{table} column {column!r} row {row}: not a month (got {short_repr(values.iloc[row])}); "
             "write months as YYYY-MM or a date"
         )
-    return parsed.dt.to_period("M").dt.to_timestamp()
+    return parsed.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
 
 
 def _read(path: str | Path, name: str) -> pd.DataFrame:
@@ -567,10 +567,9 @@ def simulate_loan_book(
     score_shift = check_in_range(score_shift, "score_shift", 0.0, 5.0, hint="score fall in sd, e.g. 0.5")
     macro_sd = check_in_range(macro_sd, "macro_sd", 0.0, 2.0, hint="sd of the macro factor in logit units, e.g. 0.15")
     prepay = check_in_range(prepay_rate, "prepay_rate", 0.0, 0.2, hint="monthly prepayment probability, e.g. 0.015")
-    try:
-        first = pd.Period(start, freq="M").to_timestamp()
-    except (ValueError, TypeError):
-        raise ParameterError(f"start must be a month YYYY-MM (got start={short_repr(start)})") from None
+    first = pd.to_datetime(str(start), format="%Y-%m", errors="coerce")
+    if pd.isna(first):
+        raise ParameterError(f"start must be a month YYYY-MM (got start={short_repr(start)}); e.g. start='2021-01'")
     months = pd.date_range(first, periods=n_months, freq="MS")
     rng = np.random.default_rng(seed)
 
