@@ -181,7 +181,7 @@ def loss_events(rates: pd.Series, *, baseline_months: int = 12, excess: float = 
 def evaluate_warnings(
     history: pd.DataFrame,
     losses: pd.Series,
-    charts: Mapping[str, DynamicThreshold],
+    charts: Mapping[str, DynamicThreshold] | EarlyWarning,
     *,
     directions: Mapping[str, str] | None = None,
     horizon: int = 6,
@@ -202,9 +202,11 @@ def evaluate_warnings(
     losses
         Boolean loss events on the same index (see :func:`loss_events`).
     charts
-        Indicator name -> dynamic chart.
+        Indicator name -> dynamic chart, or an :class:`~riskkit.grading.EarlyWarning` whose
+        indicators (static thresholds and dynamic charts) are evaluated on the columns of
+        ``history`` they name.
     directions
-        Indicator name -> direction (default ``above``).
+        Indicator name -> direction (default ``above``; ignored for an EarlyWarning).
     horizon
         Months a warning looks ahead.
     min_level
@@ -227,10 +229,18 @@ def evaluate_warnings(
         raise DataError("losses must be a Series on the index of history (one flag per month)")
     if min_level not in LEVELS:
         raise ParameterError(f"min_level must be one of {list(LEVELS)} (got min_level={min_level!r})")
-    dirs = dict(directions or {})
-    indicators = [Indicator(name=n, direction=dirs.get(n, "above"), thresholds={}, dynamic=c) for n, c in charts.items()]
-    result = EarlyWarning(indicators).evaluate_history(frame[list(charts)], losses.astype(bool), horizon=horizon,
-                                                       min_level=min_level)
+    if isinstance(charts, EarlyWarning):
+        warning = charts
+        items = warning.indicators.values() if isinstance(warning.indicators, Mapping) else warning.indicators
+        names = [i.name for i in items if i.name in frame.columns]
+    else:
+        dirs = dict(directions or {})
+        warning = EarlyWarning([Indicator(name=n, direction=dirs.get(n, "above"), thresholds={}, dynamic=c)
+                                for n, c in charts.items()])
+        names = list(charts)
+    if not names:
+        raise DataError(f"history has no column of any indicator to evaluate (got columns {list(frame.columns)})")
+    result = warning.evaluate_history(frame[names], losses.astype(bool), horizon=horizon, min_level=min_level)
     table = result.table.copy()
     signal = result.levels >= level_code(min_level)
     event = losses.astype(bool).to_numpy()
