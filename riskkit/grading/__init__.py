@@ -7,8 +7,9 @@ Models only: nothing here imports MLflow. :func:`indicators_from_mlflow` imports
 from riskkit.grading._channels import LEVELS, Channel, EmailChannel, LogChannel, WebhookChannel, level_code
 from riskkit.grading._ledger import AlertLedger
 from riskkit.grading._master_scale import CalibrationResult, MasterScale, MigrationResult, default_bounds
-from riskkit.grading._matrix import CATEGORIES, Control, Risk, RiskMatrix, RiskRegister
+from riskkit.grading._matrix import CATEGORIES, SEED_CATEGORIES, Control, Risk, RiskMatrix, RiskRegister, check_categories
 from riskkit.grading._sources import DEFAULT_EXPERIMENTS, indicators_from_metrics, indicators_from_mlflow
+from riskkit.grading._thresholds import DynamicThreshold
 from riskkit.grading._warning import Alert, EarlyWarning, HistoryEvaluation, Indicator, NotificationReport
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Channel",
     "Control",
     "DEFAULT_EXPERIMENTS",
+    "DynamicThreshold",
     "EarlyWarning",
     "EmailChannel",
     "HistoryEvaluation",
@@ -31,7 +33,9 @@ __all__ = [
     "Risk",
     "RiskMatrix",
     "RiskRegister",
+    "SEED_CATEGORIES",
     "WebhookChannel",
+    "check_categories",
     "default_bounds",
     "indicators_from_metrics",
     "indicators_from_mlflow",
