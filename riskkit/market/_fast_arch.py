@@ -60,8 +60,8 @@ def unsupported_reason(versions: dict[str, str] | None = None) -> str | None:
     """Why the fast path cannot be used with the installed (or given) arch and scipy versions,
     or None when both are in the tested range."""
     if versions is None:
-        import arch
-        import scipy
+        import arch  # lazy: only when no versions are given (tests pass their own)
+        import scipy  # lazy: only when no versions are given (tests pass their own)
 
         versions = {"arch": arch.__version__, "scipy": scipy.__version__}
     for name, (low, high) in SUPPORTED.items():

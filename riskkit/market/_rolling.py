@@ -276,9 +276,7 @@ def _run_chunk(y: np.ndarray, offset: int, positions: np.ndarray, spec: _Spec,
     recomputed with arch's public API and the fourth item says why (the caller warns)."""
     if fast:
         try:
-            # imported here: the module touches arch / scipy internals, and an import failure
-            # must lead to the fallback below, not break riskkit.market
-            from riskkit.market._fast_arch import fast_engine
+            from riskkit.market._fast_arch import fast_engine  # lazy: touches arch/scipy internals; an import failure must fall back, not break riskkit.market
 
             return (*_forecast_chunk(fast_engine(y, spec.model, spec.dist), offset, positions, spec), None)
         except Exception as exc:  # noqa: BLE001 - any failure of the fast path falls back
@@ -316,8 +314,7 @@ def _forecast_chunk(engine: ArchEngine, offset: int, positions: np.ndarray,
 def _fast_path_unavailable() -> str | None:
     """None when the fast GARCH engine can be used with the installed arch and scipy, else why not."""
     try:
-        # imported here: see _run_chunk
-        from riskkit.market._fast_arch import unsupported_reason
+        from riskkit.market._fast_arch import unsupported_reason  # lazy: see _run_chunk, a failing import means the public path
     except Exception as exc:  # noqa: BLE001 - any import failure means the public path
         return f"the fast GARCH path could not be imported ({type(exc).__name__}: {exc})"
     return unsupported_reason()

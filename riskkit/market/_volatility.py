@@ -79,7 +79,7 @@ def std_tail(dist: str, dist_params: np.ndarray | None, alpha: float) -> tuple[f
         m = -(nu + x * x) / (nu - 1.0) * np.exp(log_pdf) / alpha
         return x * scale, float(m * scale)
     if dist == "skewt":
-        from arch.univariate import SkewStudent
+        from arch.univariate import SkewStudent  # lazy: only for the skew-t distribution
 
         params = np.asarray(dist_params, dtype=float)
         law = SkewStudent()
@@ -103,7 +103,7 @@ def ewma_variance(returns: np.ndarray, lam: float = 0.94, *, init: float | None 
     s2 = np.empty(r.size + 1)
     s2[0] = float(np.mean(r[:30] ** 2)) if init is None else float(init)
     # s2[t] = lam^t s2[0] + (1-lam) sum_{k<t} lam^(t-1-k) r[k]^2, via a linear filter
-    from scipy.signal import lfilter
+    from scipy.signal import lfilter  # lazy: scipy.signal takes ~0.2 s to import; only for EWMA filters
 
     s2[1:] = lfilter([1.0 - lam], [1.0, -lam], r**2, zi=[lam * s2[0]])[0]
     return s2
