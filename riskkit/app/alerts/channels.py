@@ -40,6 +40,10 @@ __all__ = ["Channel", "EmailChannel", "LogChannel", "SmsChannel", "WebhookChanne
 logger = logging.getLogger(__name__)
 alert_logger = logging.getLogger("riskkit.alerts")
 
+_SOCKET_SLACK = 5.0
+"""Seconds added to the per-operation socket timeout: a backstop only, the attempt's overall
+deadline (``timeout``) always fires first and shuts the sockets."""
+
 _LOG_LEVELS = {"blue": logging.INFO, "yellow": logging.WARNING, "orange": logging.WARNING,
                "red": logging.ERROR}
 
@@ -375,7 +379,7 @@ class EmailChannel(Channel):
         run_with_deadline(lambda att: self._smtp(message, password, att), float(self.timeout), self.kind)
 
     def _smtp(self, message: EmailMessage, password: str | None, attempt: Attempt) -> None:
-        smtp = _TrackedSMTP(attempt, timeout=float(self.timeout))
+        smtp = _TrackedSMTP(attempt, timeout=float(self.timeout) + _SOCKET_SLACK)
         attempt.register(smtp)
         smtp._host = self.host  # the TLS server name, which smtplib sets only when connecting from __init__
         with smtp:
@@ -404,7 +408,7 @@ def _post(url: str, body: bytes, headers: Mapping[str, str], timeout: float, att
     """POST over http.client with the attempt tracking the connection's socket."""
     parts = urllib.parse.urlsplit(url)
     conn_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    conn = conn_type(parts.hostname or "", parts.port, timeout=timeout)
+    conn = conn_type(parts.hostname or "", parts.port, timeout=timeout + _SOCKET_SLACK)
     attempt.register(conn)
     try:
         conn.connect()
