@@ -147,12 +147,7 @@ def test_importing_every_module_leaves_the_matplotlib_backend_alone():
 _HEAVY = ["mlflow", "papermill", "smtplib", "sqlite3", "xgboost", "urllib.request", "nbformat"]
 
 
-@pytest.mark.parametrize("package", [
-    pytest.param("riskkit.credit", marks=pytest.mark.xfail(strict=True, reason="grading still holds alert delivery")),
-    "riskkit.market",
-    pytest.param("riskkit.grading", marks=pytest.mark.xfail(strict=True, reason="grading still holds alert delivery")),
-    "riskkit.data",
-])
+@pytest.mark.parametrize("package", ["riskkit.credit", "riskkit.market", "riskkit.grading", "riskkit.data"])
 def test_model_packages_import_no_io_or_heavy_modules(package):
     code = (f"import sys, time; t = time.perf_counter(); import {package}; "
             f"print(time.perf_counter() - t); print(','.join(m for m in {_HEAVY!r} if m in sys.modules))")

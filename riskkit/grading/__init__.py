@@ -1,43 +1,34 @@
-"""Risk grading: master scale, risk matrix and register, graded early warning with delivery.
+"""Risk grading: master scale, risk matrix and register, graded early warning (pure evaluation).
 
-Models only: nothing here imports MLflow. :func:`indicators_from_mlflow` imports
-``riskkit.app.tracking`` lazily when called (application layer).
+Models only: nothing here imports MLflow, SQLite, SMTP or HTTP. Alert delivery (channels, the
+alert ledger, retries and escalation) and reading indicators from MLflow live in the application
+layer, :mod:`riskkit.app.alerts`.
 """
 
-from riskkit.grading._channels import LEVELS, Channel, EmailChannel, LogChannel, WebhookChannel, level_code
-from riskkit.grading._ledger import AlertLedger
+from riskkit.grading._levels import LEVELS, level_code
 from riskkit.grading._master_scale import CalibrationResult, MasterScale, MigrationResult, default_bounds
 from riskkit.grading._matrix import CATEGORIES, SEED_CATEGORIES, Control, Risk, RiskMatrix, RiskRegister, check_categories
-from riskkit.grading._sources import DEFAULT_EXPERIMENTS, indicators_from_metrics, indicators_from_mlflow
 from riskkit.grading._thresholds import DynamicThreshold
-from riskkit.grading._warning import Alert, EarlyWarning, HistoryEvaluation, Indicator, NotificationReport
+from riskkit.grading._warning import Alert, EarlyWarning, HistoryEvaluation, Indicator, load_config
 
 __all__ = [
     "Alert",
-    "AlertLedger",
     "CATEGORIES",
     "CalibrationResult",
-    "Channel",
     "Control",
-    "DEFAULT_EXPERIMENTS",
     "DynamicThreshold",
     "EarlyWarning",
-    "EmailChannel",
     "HistoryEvaluation",
     "Indicator",
     "LEVELS",
-    "LogChannel",
     "MasterScale",
     "MigrationResult",
-    "NotificationReport",
     "Risk",
     "RiskMatrix",
     "RiskRegister",
     "SEED_CATEGORIES",
-    "WebhookChannel",
     "check_categories",
     "default_bounds",
-    "indicators_from_metrics",
-    "indicators_from_mlflow",
     "level_code",
+    "load_config",
 ]

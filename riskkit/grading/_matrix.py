@@ -22,6 +22,7 @@ import yaml
 
 from riskkit._validation import short_repr
 from riskkit.exceptions import ConfigError, DataError, ParameterError
+from riskkit.grading.plots import risk_heatmap
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -568,8 +569,6 @@ class RiskRegister:
 
     def heatmap(self, *, which: str = "residual") -> Figure:
         """Heat map of the matrix with the number of risks (and their ids) in each cell."""
-        from riskkit.grading.plots import risk_heatmap  # lazy: breaks the _matrix <-> plots cycle until plots moves (temporary)
-
         return risk_heatmap(self, which=which)
 
 

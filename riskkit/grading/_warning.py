@@ -2,14 +2,15 @@
 
 Each indicator has a direction (``above``: higher is worse, ``below``: lower is worse) and
 thresholds for any subset of the levels blue < yellow < orange < red. Its level is the most
-severe one breached. :meth:`EarlyWarning.evaluate` turns values into :class:`Alert` objects,
-:meth:`EarlyWarning.notify` records them in the ledger and delivers them through the channels,
-and :meth:`EarlyWarning.evaluate_history` measures how often breaches were followed by a loss.
+severe one breached. :meth:`EarlyWarning.evaluate` turns values into :class:`Alert` objects and
+:meth:`EarlyWarning.evaluate_history` measures how often breaches were followed by a loss.
+
+Pure model code: delivery (channels, the SQLite ledger, retries, escalation) is the application
+layer's job, :class:`riskkit.app.alerts.Notifier`, built from the same YAML file.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import uuid
 import warnings
@@ -24,15 +25,15 @@ import pandas as pd
 import yaml
 
 from riskkit._validation import check_positive_int, short_repr
-from riskkit.exceptions import ConfigError, DataError, DeliveryError, MissingIndicatorWarning, ParameterError, RiskkitError
-from riskkit.grading._channels import LEVELS, Channel, channel_from_dict, level_code
-from riskkit.grading._ledger import AlertLedger
+from riskkit.exceptions import ConfigError, DataError, MissingIndicatorWarning, ParameterError
+from riskkit.grading._levels import LEVELS, level_code
 from riskkit.grading._thresholds import DynamicThreshold
 
-__all__ = ["Alert", "EarlyWarning", "HistoryEvaluation", "Indicator", "NotificationReport"]
+__all__ = ["Alert", "DELIVERY_KEYS", "EarlyWarning", "HistoryEvaluation", "Indicator", "load_config"]
 
-logger = logging.getLogger(__name__)
 DIRECTIONS = ("above", "below")
+DELIVERY_KEYS = ("channels", "ledger", "escalation")
+"""Top-level keys of the early-warning YAML that belong to delivery (read by the application layer)."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,36 @@ class Alert:
         """One line with level and indicator, e.g. ``RED score_psi=0.31 (above 0.25)``."""
         return f"{self.level.upper()} {self.indicator}={self.value:.4g} ({self.direction} {self.threshold:g})"
 
+    @classmethod
+    def from_dict(cls, rec: Mapping[str, Any]) -> Alert:
+        """Rebuild an alert from :meth:`to_dict` output or a ledger row.
+
+        Parameters
+        ----------
+        rec : mapping
+            With indicator, value, level, threshold, direction, message, created_at, alert_id.
+
+        Returns
+        -------
+        Alert
+
+        Raises
+        ------
+        DataError
+            When a field is missing or the level is unknown.
+        """
+        try:
+            alert = cls(indicator=str(rec["indicator"]), value=float(rec["value"]), level=str(rec["level"]),
+                        threshold=float(rec["threshold"]), direction=str(rec["direction"]),
+                        message=str(rec["message"]), created_at=str(rec["created_at"]),
+                        alert_id=str(rec["alert_id"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"alert record is incomplete or malformed ({type(exc).__name__}: {exc}); "
+                            f"got keys {sorted(rec)}") from None
+        if alert.level not in LEVELS:
+            raise DataError(f"alert record has an unknown level (got level={alert.level!r}); levels are {list(LEVELS)}")
+        return alert
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the webhook body)."""
         return {
@@ -155,36 +186,6 @@ class Alert:
             "value": self.value, "level": self.level, "level_code": self.level_code,
             "threshold": self.threshold, "direction": self.direction, "message": self.message,
         }
-
-
-@dataclass(frozen=True)
-class NotificationReport:
-    """Outcome of :meth:`EarlyWarning.notify`: one row per alert and routed channel."""
-
-    deliveries: pd.DataFrame
-    """Columns alert_id, indicator, level, channel, ok, attempts, error."""
-    n_alerts: int
-
-    @property
-    def n_delivered(self) -> int:
-        return int(self.deliveries["ok"].sum()) if len(self.deliveries) else 0
-
-    @property
-    def n_failed(self) -> int:
-        return int((~self.deliveries["ok"].astype(bool)).sum()) if len(self.deliveries) else 0
-
-    @property
-    def failed(self) -> pd.DataFrame:
-        """Deliveries that failed after their retries (the alerts stay in the ledger)."""
-        return self.deliveries[~self.deliveries["ok"].astype(bool)] if len(self.deliveries) else self.deliveries
-
-    def summary(self) -> str:
-        head = (f"{self.n_alerts} alert(s); {self.n_delivered} delivery(ies) succeeded, "
-                f"{self.n_failed} failed")
-        return head if not len(self.deliveries) else head + "\n" + self.deliveries.to_string(index=False)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 @dataclass(frozen=True)
@@ -216,61 +217,76 @@ class HistoryEvaluation:
 
 
 class EarlyWarning:
-    """Key risk indicators with graded thresholds, delivery channels and an alert ledger.
+    """Key risk indicators with graded thresholds (pure evaluation, no delivery).
 
     Parameters
     ----------
-    indicators
-        :class:`Indicator` objects (or a mapping name -> Indicator).
-    channels
-        Delivery channels, each with its own ``min_level``.
-    ledger
-        :class:`AlertLedger` or a path to its SQLite file; every notified alert is appended
-        to it before delivery.
+    indicators : sequence of Indicator or mapping of name to Indicator
+        The key risk indicators to grade.
+
+    Raises
+    ------
+    ConfigError
+        From :meth:`evaluate` and friends when the indicators are empty or invalid.
+
+    Examples
+    --------
+    >>> ew = EarlyWarning.from_dict({"indicators": {"score_psi": {
+    ...     "direction": "above", "thresholds": {"yellow": 0.1, "red": 0.25}}}})
+    >>> [a.subject for a in ew.evaluate({"score_psi": 0.3})]
+    ['RED score_psi=0.3 (above 0.25)']
     """
 
-    def __init__(
-        self,
-        indicators: Sequence[Indicator] | Mapping[str, Indicator],
-        *,
-        channels: Sequence[Channel] = (),
-        ledger: AlertLedger | str | Path | None = None,
-    ) -> None:
+    def __init__(self, indicators: Sequence[Indicator] | Mapping[str, Indicator]) -> None:
         self.indicators = indicators
-        self.channels = channels
-        self.ledger = ledger
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, config: Mapping[str, Any], *, ledger: AlertLedger | str | Path | None = None) -> EarlyWarning:
-        """From ``{indicators: {name: {direction, thresholds}}, channels: [...], ledger: path}``."""
+    def from_dict(cls, config: Mapping[str, Any]) -> EarlyWarning:
+        """From ``{indicators: {name: {direction, thresholds, description}}, ...}``.
+
+        Parameters
+        ----------
+        config : mapping
+            The early-warning configuration. The delivery keys (``channels``, ``ledger``,
+            ``escalation``) are allowed and left to :class:`riskkit.app.alerts.Notifier`.
+
+        Returns
+        -------
+        EarlyWarning
+
+        Raises
+        ------
+        ConfigError
+            When the mapping has unknown keys or an indicator is malformed.
+        """
         if not isinstance(config, Mapping):
             raise ConfigError(f"config must be a mapping with 'indicators' (got {short_repr(config)})")
-        unknown = sorted(set(config) - {"indicators", "channels", "ledger"})
+        allowed = {"indicators", *DELIVERY_KEYS}
+        unknown = sorted(set(config) - allowed)
         if unknown:
-            raise ConfigError(f"config has unknown key(s) {unknown}; allowed: indicators, channels, ledger")
-        indicators = _parse_indicators(config.get("indicators"))
-        raw_channels = config.get("channels") or []
-        if not isinstance(raw_channels, list):
-            raise ConfigError(f"channels must be a list (got channels={short_repr(raw_channels)})")
-        channels = [channel_from_dict(spec, i) for i, spec in enumerate(raw_channels)]
-        return cls(indicators, channels=channels, ledger=ledger if ledger is not None else config.get("ledger"))
+            raise ConfigError(f"config has unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+        return cls(_parse_indicators(config.get("indicators")))
 
     @classmethod
-    def from_yaml(cls, path: str | Path, *, ledger: AlertLedger | str | Path | None = None) -> EarlyWarning:
-        """From a YAML file with the same layout as :meth:`from_dict`."""
-        file = Path(path)
-        if not file.is_file():
-            raise ConfigError(f"path does not exist or is not a file (got path={str(path)!r})")
-        try:
-            doc = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise ConfigError(
-                f"{file.name} is not valid YAML ({getattr(exc, 'problem', None) or exc}{where}); fix the syntax"
-            ) from None
-        return cls.from_dict(doc, ledger=ledger)
+    def from_yaml(cls, path: str | Path) -> EarlyWarning:
+        """From a YAML file with the same layout as :meth:`from_dict`.
+
+        Parameters
+        ----------
+        path : str or Path
+            The YAML file.
+
+        Returns
+        -------
+        EarlyWarning
+
+        Raises
+        ------
+        ConfigError
+            When the file is missing, is not valid YAML or is malformed.
+        """
+        return cls.from_dict(load_config(path))
 
     def _indicators(self) -> dict[str, Indicator]:
         items = list(self.indicators.values()) if isinstance(self.indicators, Mapping) else list(self.indicators)
@@ -287,18 +303,6 @@ class EarlyWarning:
                  "dynamic": "" if i.dynamic is None else i.dynamic.method} for i in self._indicators().values()]
         return pd.DataFrame(rows).set_index("indicator")
 
-    def open_ledger(self) -> AlertLedger:
-        """The configured alert ledger (ConfigError when there is none)."""
-        ledger = self._ledger()
-        if ledger is None:
-            raise ConfigError("this EarlyWarning has no ledger (got ledger=None); pass ledger=path")
-        return ledger
-
-    def _ledger(self) -> AlertLedger | None:
-        if self.ledger is None or isinstance(self.ledger, AlertLedger):
-            return self.ledger
-        return AlertLedger(self.ledger)
-
     # -- evaluation -----------------------------------------------------------------------------
     def evaluate(self, values: Mapping[str, Any], *, history: pd.DataFrame | Mapping[str, Any] | None = None) -> list[Alert]:
         """Alerts for the breached indicators, most severe first.
@@ -308,9 +312,9 @@ class EarlyWarning:
 
         Parameters
         ----------
-        values
-            Current value per indicator.
-        history
+        values : mapping of str to number
+            Indicator name -> current value.
+        history : DataFrame or mapping of str to Series, optional
             Earlier values per indicator, oldest first (a DataFrame with one column per
             indicator, or a mapping name -> Series). A dynamic indicator is evaluated on its
             history followed by the current value; without a history only its static
@@ -319,12 +323,12 @@ class EarlyWarning:
         Returns
         -------
         list of Alert
-            Most severe first.
+            One per breached indicator, most severe first.
 
         Raises
         ------
         ParameterError
-            When ``values`` is not a mapping or holds a non-number.
+            When ``values`` is not a mapping or a value is not a number.
         """
         if not isinstance(values, Mapping):
             raise ParameterError(f"values must be a mapping indicator -> number (got {short_repr(values)})")
@@ -351,66 +355,6 @@ class EarlyWarning:
             if candidates:
                 alerts.append(max(candidates, key=lambda a: a.level_code))
         return sorted(alerts, key=lambda a: -a.level_code)
-
-    # -- delivery -------------------------------------------------------------------------------
-    def notify(self, alerts: Sequence[Alert]) -> NotificationReport:
-        """Append every alert to the ledger, then deliver it through each channel that takes its
-        level. Failures are retried, logged, reported and marked ``undelivered``; they never raise."""
-        channels = list(self.channels)
-        for ch in channels:
-            ch.validate()
-        ledger = self._ledger()
-        rows: list[dict[str, Any]] = []
-        for alert in alerts:
-            if ledger is not None:
-                ledger.append(alert)
-            outcome = [self._deliver(alert, ch, ledger) for ch in channels if ch.accepts(alert)]
-            rows.extend(outcome)
-            if ledger is not None:
-                state = "not_routed" if not outcome else (
-                    "delivered" if all(r["ok"] for r in outcome) else "undelivered")
-                ledger.set_delivery(alert.alert_id, state)
-        frame = pd.DataFrame(rows, columns=["alert_id", "indicator", "level", "channel", "ok", "attempts", "error"])
-        return NotificationReport(deliveries=frame, n_alerts=len(alerts))
-
-    @staticmethod
-    def _deliver(alert: Alert, channel: Channel, ledger: AlertLedger | None) -> dict[str, Any]:
-        attempts, error = 0, None
-        try:
-            attempts = channel.send(alert)
-        except DeliveryError as exc:
-            attempts, error = 1 + int(channel.retries), str(exc)
-            logger.warning("alert %s (%s) not delivered: %s", alert.alert_id, alert.subject, exc)
-        except RiskkitError as exc:  # e.g. a password_env that is not set: no attempt made
-            error = str(exc)
-            logger.warning("alert %s (%s) not delivered: %s", alert.alert_id, alert.subject, exc)
-        if ledger is not None:
-            ledger.record_delivery(alert.alert_id, channel.name, ok=error is None, attempts=attempts, error=error)
-        return {"alert_id": alert.alert_id, "indicator": alert.indicator, "level": alert.level,
-                "channel": channel.name, "ok": error is None, "attempts": attempts, "error": error}
-
-    def run(self, values: Mapping[str, Any]) -> tuple[list[Alert], NotificationReport]:
-        """``evaluate`` then ``notify``."""
-        alerts = self.evaluate(values)
-        return alerts, self.notify(alerts)
-
-    def redeliver(self) -> NotificationReport:
-        """Retry the undelivered alerts of the ledger on the channels that failed them."""
-        ledger = self.open_ledger()
-        by_name = {ch.name: ch for ch in self.channels}
-        rows: list[dict[str, Any]] = []
-        pending = ledger.undelivered()
-        for rec in pending.to_dict("records"):
-            alert = _alert_from_row(rec)
-            tries = ledger.deliveries(alert.alert_id)
-            last_ok = tries.groupby("channel")["ok"].last()
-            failed = [by_name[c] for c, ok in last_ok.items() if not ok and c in by_name]
-            outcome = [self._deliver(alert, ch, ledger) for ch in failed]
-            rows.extend(outcome)
-            if outcome and all(r["ok"] for r in outcome):
-                ledger.set_delivery(alert.alert_id, "delivered")
-        frame = pd.DataFrame(rows, columns=["alert_id", "indicator", "level", "channel", "ok", "attempts", "error"])
-        return NotificationReport(deliveries=frame, n_alerts=len(pending))
 
     # -- history --------------------------------------------------------------------------------
     def evaluate_history(
@@ -536,10 +480,38 @@ def _past(history: Any, name: str) -> pd.Series | None:
         raise DataError(f"history of {name!r} must be numeric (got {short_repr(col)})") from None
 
 
-def _alert_from_row(rec: Mapping[Any, Any]) -> Alert:
-    return Alert(indicator=rec["indicator"], value=float(rec["value"]), level=rec["level"],
-                 threshold=float(rec["threshold"]), direction=rec["direction"], message=rec["message"],
-                 created_at=rec["created_at"], alert_id=rec["alert_id"])
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read an early-warning YAML file into a dict.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+
+    Returns
+    -------
+    dict
+        The document (a mapping; checked by the callers).
+
+    Raises
+    ------
+    ConfigError
+        When the file does not exist or is not valid YAML.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"path does not exist or is not a file (got path={str(path)!r})")
+    try:
+        doc = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(
+            f"{file.name} is not valid YAML ({getattr(exc, 'problem', None) or exc}{where}); fix the syntax"
+        ) from None
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"{file.name} must hold a mapping with 'indicators' (got {short_repr(doc)})")
+    return dict(doc)
 
 
 def _check_history(history: Any) -> pd.DataFrame:

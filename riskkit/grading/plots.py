@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from riskkit._validation import check_choice
+from riskkit.grading._levels import LEVELS
 
 if TYPE_CHECKING:
     from riskkit.grading._master_scale import MasterScale, MigrationResult
@@ -145,8 +146,6 @@ def indicator_dashboard(early_warning: EarlyWarning, values: dict[str, float]) -
 
     Indicators without a value are drawn empty with "no value".
     """
-    from riskkit.grading._channels import LEVELS  # lazy: temporary, channels move to riskkit.app.alerts
-
     indicators = early_warning._indicators()
     fig = _figure(7.0, 1.1 * len(indicators) + 0.8)
     axes = fig.subplots(len(indicators), 1, squeeze=False)[:, 0]

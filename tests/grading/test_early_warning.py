@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from riskkit.exceptions import ConfigError, DataError, MissingIndicatorWarning, ParameterError
-from riskkit.grading import LEVELS, EarlyWarning, EmailChannel, Indicator, LogChannel, WebhookChannel
+from riskkit.grading import LEVELS, Alert, EarlyWarning, Indicator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,11 +28,20 @@ ISSUE_CONFIG = {
 }
 
 
-def test_issue_config_builds_channels() -> None:
-    ew = EarlyWarning.from_dict(ISSUE_CONFIG)
-    kinds = [type(c) for c in ew.channels]
-    assert kinds == [LogChannel, EmailChannel, WebhookChannel]
-    assert [c.min_level for c in ew.channels] == ["blue", "orange", "red"]
+def test_issue_config_is_read_by_the_pure_evaluation() -> None:
+    # the delivery keys (channels, ledger, escalation) are allowed and left to riskkit.app.alerts
+    ew = EarlyWarning.from_dict(ISSUE_CONFIG | {"ledger": "x.sqlite", "escalation": {"after_minutes": 5, "channel": "c"}})
+    assert list(ew.indicator_table().index) == ["score_psi", "capital_ratio"]
+    assert not hasattr(ew, "notify") and not hasattr(ew, "channels")
+
+
+def test_alert_round_trips_through_a_dict() -> None:
+    alert = EarlyWarning.from_dict(ISSUE_CONFIG).evaluate({"score_psi": 0.3, "capital_ratio": 0.2})[0]
+    assert Alert.from_dict(alert.to_dict()) == alert
+    with pytest.raises(DataError, match=r"alert record is incomplete or malformed \(KeyError: 'level'\)"):
+        Alert.from_dict({k: v for k, v in alert.to_dict().items() if k != "level"})
+    with pytest.raises(DataError, match=r"alert record has an unknown level \(got level='amber'\)"):
+        Alert.from_dict(alert.to_dict() | {"level": "amber"})
 
 
 @pytest.mark.parametrize(
@@ -113,37 +122,11 @@ def test_bad_indicator_configuration(indicators: dict, pattern: str) -> None:
 OK_IND = {"psi": {"direction": "above", "thresholds": {"red": 0.25}}}
 
 
-@pytest.mark.parametrize(
-    ("channel", "pattern"),
-    [
-        ({"type": "pager"}, r"channels\[0\]\.type must be one of \['email', 'log', 'webhook'\] \(got type='pager'\)"),
-        ({"type": "log", "min_level": "critical"},
-         r"channels\[0\] \(log\): min_level must be one of \['blue', 'yellow', 'orange', 'red'\] \(got min_level='critical'\)"),
-        ({"type": "email", "host": "smtp.example.com", "sender": "risk@example.com", "recipients": "cro@example.com"},
-         r"recipients must be a non-empty list of addresses \(got recipients='cro@example.com'\)"),
-        ({"type": "email", "host": "smtp.example.com", "sender": "risk", "recipients": ["cro@example.com"]},
-         r"email channel sender must be an email address \(got sender='risk'\)"),
-        ({"type": "email", "host": "smtp.example.com", "port": 70000, "sender": "a@b.c", "recipients": ["c@d.e"]},
-         r"email channel port must be an integer 1\.\.65535 \(got port=70000\)"),
-        ({"type": "email", "host": "smtp.example.com"}, r"channels\[0\] \(email\) is incomplete"),
-        ({"type": "webhook", "url": "ftp://x"}, r"webhook channel url must start with http:// or https:// \(got url='ftp://x'\)"),
-        ({"type": "webhook", "url": "http://x", "retries": -1}, r"retries must be an integer >= 0 \(got retries=-1\)"),
-        ({"type": "log", "smtp": 1}, r"channels\[0\] \(log\) has unknown key\(s\) \['smtp'\]"),
-    ],
-)
-def test_bad_channel_configuration(channel: dict, pattern: str) -> None:
-    with pytest.raises(ConfigError, match=pattern):
-        EarlyWarning.from_dict(_config(OK_IND, [channel]))
-
-
 def test_yaml_loading_and_errors(tmp_path: Path) -> None:
     ew = EarlyWarning.from_yaml(REPO / "data" / "early_warning.yaml")
-    assert [c.kind for c in ew.channels] == ["log"]  # the shipped default needs no mail server
     table = ew.indicator_table()
     assert {"score_psi", "auc_decay", "var_exceptions", "traffic_light_zone"} <= set(table.index)
     assert table.loc["score_psi", "red"] == 0.25 and np.isnan(table.loc["score_psi", "blue"])
-    with pytest.raises(ConfigError, match=r"this EarlyWarning has no ledger \(got ledger=None\)"):
-        ew.open_ledger()
     bad = tmp_path / "ew.yaml"
     bad.write_text("indicators:\n  psi: {direction: above, thresholds: {red: 0.25}\nchannels: []\n")
     with pytest.raises(ConfigError, match=r"ew\.yaml is not valid YAML \(.* at line \d+, column \d+\)"):

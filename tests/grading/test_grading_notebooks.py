@@ -13,7 +13,7 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from riskkit.grading import AlertLedger
+from riskkit.app.alerts import AlertLedger
 from tests.conftest import REPO, run_cli, write_experiment
 
 pytestmark = pytest.mark.slow

@@ -16,8 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from riskkit.app.alerts import AlertLedger, EmailChannel, Notifier
 from riskkit.exceptions import ConfigError, DeliveryError
-from riskkit.grading import AlertLedger, EarlyWarning, EmailChannel
+from riskkit.grading import Alert, EarlyWarning
 
 HOST = "127.0.0.1"
 INDICATORS = {
@@ -89,8 +90,23 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]], list[int]]]:
         server.server_close()
 
 
-def _warning(channels: list[dict[str, Any]], ledger: Path) -> EarlyWarning:
-    return EarlyWarning.from_dict({"indicators": INDICATORS, "channels": channels}, ledger=ledger)
+class _Warning:
+    """The pure evaluation and the delivery, built from one configuration."""
+
+    def __init__(self, channels: list[dict[str, Any]], ledger: Path) -> None:
+        config = {"indicators": INDICATORS, "channels": channels}
+        self.ew = EarlyWarning.from_dict(config)
+        self.notifier = Notifier.from_dict(config, ledger=ledger)
+
+    def run(self, values: dict[str, float]) -> Any:
+        return self.notifier.run(self.ew, values)
+
+    def redeliver(self, **kw: Any) -> Any:
+        return self.notifier.redeliver(**kw)
+
+
+def _warning(channels: list[dict[str, Any]], ledger: Path) -> _Warning:
+    return _Warning(channels, ledger)
 
 
 def test_email_gets_exactly_the_alerts_at_or_above_its_level(
@@ -197,8 +213,6 @@ def test_refused_connection_keeps_alert_undelivered_and_run_going(
 
 
 def test_unreachable_mail_host_error_names_host_and_port() -> None:
-    from riskkit.grading import Alert
-
     closed = _free_port()
     channel = EmailChannel(HOST, closed, sender="a@example.com", recipients=["b@example.com"], retries=1,
                            backoff=0.0, timeout=2)
@@ -266,5 +280,5 @@ def test_starttls_with_login(tmp_path: Path) -> None:
         assert "CERTIFICATE_VERIFY_FAILED" in report.failed["error"].iloc[0] and len(inbox.messages) == 1
     finally:
         controller.stop()
-    with pytest.raises(ConfigError, match=r"email channel cafile must be a PEM file \(got cafile='.*nope\.pem', not found\)"):
+    with pytest.raises(ConfigError, match=r"channels\[0\] \(email\): cafile must be a PEM file \(got cafile='.*nope\.pem', not found\)"):
         _warning([base | {"cafile": str(tmp_path / "nope.pem")}], tmp_path / "l4.sqlite")

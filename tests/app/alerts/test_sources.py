@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from riskkit.exceptions import MissingIndicatorWarning, ParameterError
-from riskkit.grading import EarlyWarning, indicators_from_metrics, indicators_from_mlflow
+from riskkit.app.alerts import indicators_from_metrics, indicators_from_mlflow
+from riskkit.grading import EarlyWarning
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 METRICS = {
     "credit-scorecard": {"psi_train_test": 0.04, "auc_train": 0.80, "auc_test": 0.76},

@@ -1,8 +1,8 @@
 """Key risk indicators wired to the models: read from the metrics of their latest runs.
 
-Application layer. :func:`indicators_from_metrics` is pure (it takes already-fetched metrics per
-experiment); :func:`indicators_from_mlflow` fetches the latest finished run of each experiment
-through ``riskkit.app.tracking`` (imported lazily, so the models never depend on MLflow).
+Application layer. :func:`indicators_from_metrics` takes already-fetched metrics per experiment;
+:func:`indicators_from_mlflow` fetches the latest finished run of each experiment through
+``riskkit.app.tracking``.
 
 Indicators, per experiment (``"<experiment>/<indicator>"``) and the worst over experiments:
 
@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from riskkit._validation import short_repr
+from riskkit.app import tracking
 from riskkit.exceptions import MissingIndicatorWarning, ParameterError, RiskkitError
 
 __all__ = ["DEFAULT_EXPERIMENTS", "indicators_from_metrics", "indicators_from_mlflow"]
@@ -126,8 +127,6 @@ def indicators_from_mlflow(
     :data:`DEFAULT_EXPERIMENTS`). An experiment without a run, or a store that cannot be read,
     gives a MissingIndicatorWarning.
     """
-    from riskkit.app import tracking  # lazy: application layer; temporary until sources move to riskkit.app.alerts
-
     kinds = DEFAULT_EXPERIMENTS if experiments is None else experiments
     _check_kinds(kinds)
     fetched: dict[str, Mapping[str, Any] | None] = {}
