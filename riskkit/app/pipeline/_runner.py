@@ -234,9 +234,10 @@ def _read_cells(output: Path) -> list[dict[str, Any]]:
 
 
 def _running_cell(output: Path) -> int | None:
-    """Index of the cell that was running when the kernel was stopped (papermill marks it)."""
+    """Index of the cell that was running when the kernel was stopped: the first code cell that
+    papermill never saw end (its ``end_time`` is unset)."""
     for index, cell in enumerate(_read_cells(output)):
-        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
+        if cell.get("cell_type") == "code" and not cell.get("metadata", {}).get("papermill", {}).get("end_time"):
             return index
     return None
 
