@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Partition", "optimal_partition", "partition_loglik"]
+__all__ = ["Partition", "optimal_partition", "optimal_partitions", "partition_loglik"]
 
 _NEG = -np.inf
 
@@ -154,13 +154,78 @@ def optimal_partition(
     trend: str | None,
 ) -> Partition:
     """The IV-maximising contiguous grouping of pre-bins under the constraints (see module)."""
+    return optimal_partitions(n_bad, n_good, total_bad=total_bad, total_good=total_good,
+                              min_count=min_count, max_bins=max_bins, trends=(trend,))[trend]
+
+
+def optimal_partitions(
+    n_bad: np.ndarray,
+    n_good: np.ndarray,
+    *,
+    total_bad: float,
+    total_good: float,
+    min_count: float,
+    max_bins: int,
+    trends: tuple[str | None, ...],
+) -> dict[str | None, Partition]:
+    """:func:`optimal_partition` for several trends in one shared pass.
+
+    The four shaped trends share their work: the ascending tables are the first phase of
+    ``peak`` and the descending ones the first phase of ``valley``, and the two sorted
+    transitions are built once, so all four cost about as much as two separate runs.
+    """
     m = len(n_bad)
     groups = _group_stats(n_bad, n_good, total_bad, total_good, min_count)
-    if trend is None:
-        phases: tuple[_Transition, ...] = (_Unconstrained(groups.rate),)
-    else:
-        phases = tuple(_Transition(groups.rate, asc) for asc in _PHASES[trend])
-    tables = _run_phases(groups, max_bins, phases)
+    out: dict[str | None, Partition] = {}
+    if None in trends:
+        phases_none: tuple[_Transition, ...] = (_Unconstrained(groups.rate),)
+        out[None] = _best(_run_phases(groups, max_bins, phases_none), phases_none, m, None)
+    shaped = [t for t in trends if t is not None]
+    if not shaped:
+        return out
+    need_asc = any(t in ("ascending", "peak", "valley") for t in shaped)
+    need_desc = any(t in ("descending", "peak", "valley") for t in shaped)
+    asc = _Transition(groups.rate, True) if need_asc else None
+    desc = _Transition(groups.rate, False) if need_desc else None
+    first = np.full_like(groups.iv, _NEG)
+    first[0, :] = groups.iv[0, :]
+    empty = np.full_like(first, _NEG)
+    series: dict[str, list[np.ndarray]] = {}
+    if asc is not None:
+        series["A"] = [first]
+    if desc is not None:
+        series["D"] = [first]
+    if "peak" in shaped:
+        series["P"] = [empty]
+    if "valley" in shaped:
+        series["V"] = [empty]
+    for _ in range(1, max_bins):
+        prev = {key: tables[-1] for key, tables in series.items()}
+        if "A" in series:
+            series["A"].append(groups.iv + asc.best_previous(prev["A"]))  # type: ignore[union-attr]
+        if "D" in series:
+            series["D"].append(groups.iv + desc.best_previous(prev["D"]))  # type: ignore[union-attr]
+        if "P" in series:
+            source = np.maximum(prev["A"], prev["P"])
+            series["P"].append(groups.iv + desc.best_previous(source))  # type: ignore[union-attr]
+        if "V" in series:
+            source = np.maximum(prev["D"], prev["V"])
+            series["V"].append(groups.iv + asc.best_previous(source))  # type: ignore[union-attr]
+    layout: dict[str, tuple[tuple[str, ...], tuple[_Transition | None, ...]]] = {
+        "ascending": (("A",), (asc,)),
+        "descending": (("D",), (desc,)),
+        "peak": (("A", "P"), (asc, desc)),
+        "valley": (("D", "V"), (desc, asc)),
+    }
+    for t in shaped:
+        keys, trans = layout[t]
+        tables = [[series[key][k] for key in keys] for k in range(max_bins)]
+        out[t] = _best(tables, tuple(x for x in trans if x is not None), m, t)
+    return out
+
+
+def _best(tables: list[list[np.ndarray]], phases: tuple[_Transition, ...], m: int,
+          trend: str | None) -> Partition:
     best, where = _NEG, (0, 0, 0)
     for k, row in enumerate(tables):
         for p, table in enumerate(row):
