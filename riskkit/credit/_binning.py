@@ -26,7 +26,8 @@ the whole binning procedure (trend choice included), run on the same counts with
 shuffled, reaches the observed IV. Shuffling the target keeps each pre-bin's row count and the
 total of bads, so a shuffle is a multivariate hypergeometric draw of the bads per pre-bin (plus
 the missing and special bins), and re-binning costs one dynamic programme on those counts,
-never a pass over the rows. Draws stop once ``h = (permutations + 1) / 20`` null IVs have
+never a pass over the rows, and none at all when the shuffled pre-bins' own IV (an upper bound
+on any grouping of them) falls short of the observed IV. Draws stop once ``h = (permutations + 1) / 20`` null IVs have
 reached the observed one, the point where the p-value can no longer be 5% or less (Besag and
 Clifford 1991, "Sequential Monte Carlo p-values", Biometrika 78(2): p = h/L when the h-th
 exceedance comes at draw L, otherwise (exceedances + 1) / (permutations + 1)); pure noise
@@ -633,6 +634,13 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
             bads = self._rng.multivariate_hypergeometric(counts, int(B)).astype(float)
             goods = counts - bads
             nb, ng = bads[:m], goods[:m]
+            tail = float(_woe_iv(bads[m:], goods[m:], B, G)[1].sum())
+            # grouping never raises IV: when the shuffled pre-bins themselves fall short of the
+            # observed IV, so does every binning of them (no dynamic programme needed)
+            if (nb > 0).all() and (ng > 0).all():
+                ceiling = float(((ng / G - nb / B) * np.log((ng / G) / (nb / B))).sum())
+                if ceiling + tail < observed - 1e-12:
+                    continue
             if numeric:
                 iv_reg = self._best_partition(name, nb, ng, numeric=True, totals=totals,
                                               log=False).iv
@@ -641,7 +649,6 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
                 full_g = np.zeros(len(pb))
                 full_b[regular_mask], full_g[regular_mask] = nb, ng
                 iv_reg = self._categorical_iv(name, full_b, full_g, totals)
-            tail = float(_woe_iv(bads[m:], goods[m:], B, G)[1].sum())
             null = (iv_reg if np.isfinite(iv_reg) else 0.0) + tail
             if null >= observed - 1e-12:
                 hits += 1
@@ -658,8 +665,8 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         if trend != "auto":
             return optimal_partitions(pb, pg, trends=(trend,), **common)[trend]
         parts = optimal_partitions(pb, pg, trends=_SHAPES, **common)
-        mono = max(("ascending", "descending"), key=lambda t: _iv_or_neg(parts[t]))
-        turn = max(("peak", "valley"), key=lambda t: _iv_or_neg(parts[t]))
+        mono = max(("ascending", "descending"), key=lambda t: _iv_or_neg(parts.iv(t)))
+        turn = max(("peak", "valley"), key=lambda t: _iv_or_neg(parts.iv(t)))
         gain = (partition_loglik(pb, pg, parts[turn].cuts)
                 - partition_loglik(pb, pg, parts[mono].cuts))
         chosen = turn if gain > _turn_penalty(n) else mono
@@ -705,8 +712,8 @@ def auto_bins(n: int, max_bins: int | str, min_bin_share: float | str) -> tuple[
     return bins, share
 
 
-def _iv_or_neg(part: Any) -> float:
-    return part.iv if np.isfinite(part.iv) else -np.inf
+def _iv_or_neg(iv: float) -> float:
+    return iv if np.isfinite(iv) else -np.inf
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,8 +14,10 @@ On large samples the first iterations run on an evenly spaced subsample (one row
 penalty scaled to match), whose optimum is within sampling error of the full one; Newton's
 quadratic convergence then needs two or three full passes to reach the full optimum.
 
-Agreement: coefficients equal scikit-learn's ``lbfgs`` run to ``tol=1e-10`` within 1e-6
-absolute (tests/credit/test_scorecard.py). BLAS is held to one thread inside the solver: the
+Agreement (tests/credit/test_scorecard.py): coefficients equal scikit-learn's
+``newton-cholesky`` run to ``tol=1e-14`` within 1e-9 absolute (measured: 3e-14 on 70,000
+synthetic rows), and its default ``lbfgs`` run to ``tol=1e-10`` within 1e-5 (lbfgs stops on
+the gradient norm and sits about 1e-6 from the optimum). BLAS is held to one thread inside the solver: the
 blocks are small, and threaded OpenBLAS on tall thin products stalls on a busy machine.
 """
 
@@ -31,8 +33,8 @@ from threadpoolctl import threadpool_limits
 __all__ = ["LogisticFit", "fit_logistic"]
 
 _BLOCK = 16_384
-_SUBSAMPLE_FROM = 60_000
-_SUBSAMPLE_ROWS = 30_000
+_SUBSAMPLE_FROM = 45_000
+_SUBSAMPLE_ROWS = 15_000
 
 
 @dataclass(frozen=True)
