@@ -134,11 +134,13 @@ def one_size(rows: int, construction: str, repeats: int, seed: int) -> dict[str,
                 theirs, wall, cpu = timed(lambda: opt_scorecard(list(X.columns)).fit(X_tr, y_tr))
             t[f"fit_{side}"].append(wall)
             t[f"fit_{side}_cpu"].append(cpu)
+        fitted = {"ours": ours, "theirs": theirs}
         for side in sides:
+            model = fitted[side]
             if side == "ours":
-                _, wall, cpu = timed(lambda: points(ours, X))
+                _, wall, cpu = timed(lambda m=model: points(m, X))
             else:
-                _, wall, cpu = timed(lambda: theirs.score(X))
+                _, wall, cpu = timed(lambda m=model: m.score(X))
             t[f"score_{side}"].append(wall)
             t[f"score_{side}_cpu"].append(cpu)
     assert ours is not None and theirs is not None

@@ -58,6 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 from sklearn.base import BaseEstimator
 
 from riskkit._validation import (
@@ -69,8 +70,6 @@ from riskkit._validation import (
     check_same_length,
     short_repr,
 )
-from scipy.stats import chi2
-
 from riskkit.credit._optimal_bins import optimal_partitions, partition_loglik
 from riskkit.exceptions import ConfigError, DataError, DroppedFeatureWarning, ParameterError
 
@@ -361,13 +360,14 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         return self.bins_[feature].woe(self.total_bad_, self.total_good_)
 
     def summary(self) -> pd.DataFrame:
-        """One row per input feature: kind, trend, regular bins, IV, and the drop reason."""
+        """One row per input feature: kind, trend, regular bins, IV, p-value and the drop reason."""
         check_fitted(self, "bins_")
         rows = [{"feature": f, "kind": self.bins_[f].kind, "trend": self.bins_[f].trend,
-                 "n_bins": self.bins_[f].n_regular, "iv": self.iv_[f], "dropped": ""}
+                 "n_bins": self.bins_[f].n_regular, "iv": self.iv_[f],
+                 "pvalue": self.pvalue_[f], "dropped": ""}
                 for f in self.features_]
         rows += [{"feature": f, "kind": "", "trend": None, "n_bins": 0, "iv": np.nan,
-                  "dropped": why} for f, why in self.dropped_.items()]
+                  "pvalue": np.nan, "dropped": why} for f, why in self.dropped_.items()]
         return pd.DataFrame(rows).set_index("feature")
 
     def to_dict(self) -> dict[str, Any]:

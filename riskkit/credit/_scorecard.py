@@ -1,6 +1,6 @@
 """Points scorecard: WoE binning, feature selection and a scikit-learn logistic regression.
 
-Scaling (Siddiqi, *Credit Risk Scorecards*, 2006, ch. 10; points where higher = safer)::
+Scaling (Siddiqi, *Credit Risk Scorecards*, 2006, ch. 6; points where higher = safer)::
 
     factor = pdo / ln(2)
     offset = base_score - factor * ln(base_odds)        # base_odds = good:bad odds at base_score
@@ -69,7 +69,9 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
         Unfitted binner to clone and fit; default ``WoEBinner()``.
     iv_min, max_corr : float or None, default 0.02 and 0.7
         Feature selection (see :func:`riskkit.credit.select_features`); None switches a filter
-        off.
+        off. Before them, features whose permutation p-value (the binner's ``pvalue_``)
+        exceeds 0.05 are dropped as not significant; ``binner=WoEBinner(permutations=None)``
+        switches that test off.
     C : float, default 1.0
         Inverse L2 regularisation strength of ``sklearn.linear_model.LogisticRegression``.
     max_iter : int, default 100
