@@ -41,7 +41,9 @@ import numpy as np
 import pandas as pd
 from arch import arch_model
 
-from riskkit.data._market import sp500
+from _report import speed_verdict, verdict
+
+from riskkit.data import sp500
 from riskkit.market import rolling_var
 from riskkit.market._rolling import _MIN_PARALLEL_FITS
 
@@ -149,17 +151,15 @@ def main() -> None:
             continue
         wr = [lw / w for (_, lw, _), w in zip(results[ref_name], walls)]
         cr = [lc / c for (_, _, lc), c in zip(results[ref_name], cpus)]
-        wall_ok = statistics.median(wr) >= TARGET
-        cpu_ok = statistics.median(cr) >= TARGET
-        verdict = f"wall {'PASS' if wall_ok else 'MISS'}, CPU {'PASS' if cpu_ok else 'MISS'}"
+        judged = speed_verdict(statistics.median(wr), statistics.median(cr), TARGET)
         worst = float((results[name][0][0] / loop - 1).abs().max())
         print(f"{name:36s} {procs:5d} {spread(walls):>26s} {spread(cpus):>26s} {spread(wr, '{:.2f}') + 'x':>22s} "
-              f"{spread(cr, '{:.2f}') + 'x':>22s} {verdict:>20s} {worst:17.2e}")
+              f"{spread(cr, '{:.2f}') + 'x':>22s} {judged:>20s} {worst:17.2e}")
     print()
     for name in names[1:]:
         worst = float((results[name][0][0] / loop - 1).abs().max())
         print(f"{name}: every VaR within {TOLERANCE:g} relative of the arch loop: "
-              f"{'PASS' if worst <= TOLERANCE else 'MISS'} (largest {worst:.2e})")
+              f"{verdict(worst <= TOLERANCE)} (largest {worst:.2e})")
     print(f"processes per side: arch loop 1; riskkit n_jobs=1 1; riskkit n_jobs=-1 {workers} "
           f"{'workers (parent waits)' if workers > 1 else '(in process: too few refits for a pool)'}")
 

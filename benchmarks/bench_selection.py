@@ -24,6 +24,8 @@ import pandas as pd
 from optbinning import BinningProcess
 from scipy.special import expit
 
+from _report import verdict
+
 from riskkit.credit import Scorecard
 
 INFORMATIVE = ["score", "age", "grade"]
@@ -105,8 +107,8 @@ def main() -> None:
     print(f"| all | {args.seeds * len(args.sizes)} | {nd:.1%} | {ik:.1%} | "
           f"{totals['noise_theirs'] / totals['nn']:.1%} | {totals['info_theirs'] / totals['ni']:.1%} |")
     print()
-    print(f"verdict: noise dropped {nd:.1%} (target >= 90%: {'PASS' if nd >= 0.9 else 'missed'}), "
-          f"informative kept {ik:.1%} (target >= 95%: {'PASS' if ik >= 0.95 else 'missed'})")
+    print(f"verdict: noise dropped {nd:.1%} (target >= 90%: {verdict(nd >= 0.9)}), "
+          f"informative kept {ik:.1%} (target >= 95%: {verdict(ik >= 0.95)})")
     print(f"reasons recorded for dropped noise features: {dict(reasons)}")
 
 

@@ -29,6 +29,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from _report import verdict
+
 from riskkit.data import DATA_DIR, simulate_loan_book
 from riskkit.grading import EarlyWarning
 from riskkit.monitoring import INDICATORS, monthly_indicators
@@ -126,8 +128,8 @@ def main() -> None:
     for method, rec in verdict.iterrows():
         ok_far = rec["far_red"] <= 0.01
         ok_delay = rec["detected_within_3"] == 1.0
-        print(f"verdict {method}: false alarms {'meet' if ok_far else 'MISS'} the 1% target "
-              f"({rec['far_red']:.2%}); detection {'meets' if ok_delay else 'MISSES'} red within 3 months "
+        print(f"verdict {method}: false alarms {verdict(ok_far)} the 1% target "
+              f"({rec['far_red']:.2%}); detection {verdict(ok_delay)} red within 3 months "
               f"({rec['detected_within_3']:.0%} of seeds, max delay {rec['max_delay']:.0f})")
     print(f"total wall {time.perf_counter() - wall0:.1f}s, CPU {time.process_time() - cpu0:.1f}s, pid {os.getpid()}")
 

@@ -28,7 +28,7 @@ def _set_parent_death_signal(parent: int) -> None:
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(Exception):
-        import ctypes  # only here: Linux prctl
+        import ctypes  # lazy: only on Linux, for prctl(PR_SET_PDEATHSIG)
 
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
@@ -58,7 +58,7 @@ def main() -> None:
     members = os.environ.pop("RISKKIT_MEMBERS_LOCK", "")
     if members:
         with contextlib.suppress(OSError):
-            import fcntl  # POSIX only, like the runner
+            import fcntl  # lazy: POSIX only, like the runner
 
             handle = open(members, "a+")  # noqa: SIM115 (held for the life of the kernel)
             fcntl.flock(handle, fcntl.LOCK_SH)

@@ -218,7 +218,7 @@ def _watch_runner(runner: int) -> None:
 def _set_parent_death_signal(sig: int) -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
-            import ctypes  # only here: Linux prctl
+            import ctypes  # lazy: only on Linux, for prctl(PR_SET_PDEATHSIG)
 
             ctypes.CDLL(None, use_errno=True).prctl(1, int(sig), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
 
