@@ -5,6 +5,7 @@ VaR and ES are positive losses in the units of the returns; ``alpha`` is the tai
 """
 
 from riskkit.market import backtest
+from riskkit.market._panel import PanelBacktest, panel_backtest
 from riskkit.market._returns import (
     amihud_illiquidity,
     drawdown,
@@ -30,6 +31,7 @@ from riskkit.market._var import (
 )
 
 __all__ = [
+    "PanelBacktest",
     "PortfolioVaR",
     "VaREstimate",
     "VaRModel",
@@ -46,6 +48,7 @@ __all__ = [
     "log_returns",
     "max_drawdown",
     "monte_carlo_var",
+    "panel_backtest",
     "parametric_var",
     "portfolio_var",
     "rolling_var",
