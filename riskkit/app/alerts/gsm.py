@@ -141,6 +141,7 @@ def sms_segments(text: str, *, max_segments: int = 3) -> list[str]:
     if septets(clean) <= SMS_SEPTETS:
         return [clean]
     # numbered parts: find the part count n such that the text fits n parts with "k/n " prefixes
+    parts: list[str] = []
     for n in range(2, max_segments + 1):
         rest, parts = clean, []
         while rest and len(parts) < n:
