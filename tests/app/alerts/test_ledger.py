@@ -106,3 +106,24 @@ def test_missing_ledger_is_refused_when_not_creating(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"ledger does not exist \(got ledger='.*nope\.sqlite'\)"):
         AlertLedger(tmp_path / "nope.sqlite", create=False)
     assert not (tmp_path / "nope.sqlite").exists()
+
+
+def test_read_only_ledger_gives_a_riskkit_error(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from riskkit.exceptions import DataError
+
+    path = tmp_path / "ro" / "a.sqlite"
+    AlertLedger(path).append(_alert())
+    os.chmod(path, stat.S_IRUSR)
+    os.chmod(path.parent, stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(path, os.W_OK):
+            pytest.skip("running as a user that ignores file permissions")
+        with pytest.raises(DataError, match=r"ledger cannot be used \(got ledger='.*a\.sqlite'\): .*readonly"):
+            AlertLedger(path).append(_alert("yellow", "auc_decay"))
+        assert len(AlertLedger(path).alerts()) == 1  # reading still works
+    finally:
+        os.chmod(path.parent, stat.S_IRWXU)
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
