@@ -42,15 +42,18 @@ def _free_port() -> int:
 
 
 class _Inbox:
-    """aiosmtpd handler; ``delay`` seconds before accepting each message."""
+    """aiosmtpd handler; ``delays[k]`` seconds before accepting the k-th message (last one repeats)."""
 
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
+    def __init__(self, *delays: float) -> None:
+        self.delays = list(delays) or [0.0]
         self.ids: list[str] = []
+        self.seen = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        delay = self.delays[min(self.seen, len(self.delays) - 1)]
+        self.seen += 1
+        if delay:
+            await asyncio.sleep(delay)
         msg = message_from_bytes(envelope.content)
         self.ids.append(str(msg["Message-ID"]).strip("<>").split(".")[0])
         return "250 Message accepted for delivery"
@@ -94,14 +97,14 @@ def _states(path: Path) -> dict[str, str]:
 def test_sigterm_mid_delivery_loses_nothing_and_redeliver_sends_each_once(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.sqlite"
     port = _free_port()
-    slow = _Inbox(delay=1.5)
+    slow = _Inbox(1.0, 60.0)  # the first message takes 1 s, the next ones a minute
     controller = Controller(slow, hostname=HOST, port=port)
     controller.start()
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(ledger), str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        # the first alert is delivered (1.5 s), the second is on the wire: stop the whole group
+        # the first alert is delivered, the second is on the wire: stop the whole group
         _wait_for(lambda: "delivered" in _states(ledger).values(), 60, "the first delivery")
         os.killpg(proc.pid, signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
