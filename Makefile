@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 EXPERIMENTS ?= data_profile credit_scorecard credit_xgboost market_var risk_register early_warning
 PYTEST_ARGS ?=
+# Test processes: most tests wait on kernels, servers and subprocesses, so 3 keep 2 cores busy.
+TEST_WORKERS ?= 3
 
 .PHONY: setup run test ui server bench clean help
 
@@ -36,7 +38,7 @@ run: $(STAMP)
 	@echo "Open the MLflow UI with: make ui   (then browse http://127.0.0.1:$(PORT))"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db \

@@ -15,6 +15,7 @@ __all__ = [
     "DataError",
     "DeliveryError",
     "DroppedFeatureWarning",
+    "FastPathWarning",
     "MissingIndicatorWarning",
     "NotFittedError",
     "ParameterError",
@@ -66,3 +67,8 @@ class DroppedFeatureWarning(RiskkitWarning):
 
 class MissingIndicatorWarning(RiskkitWarning):
     """A key risk indicator has no value to evaluate."""
+
+
+class FastPathWarning(RiskkitWarning):
+    """riskkit fell back from its fast path (which uses a dependency's internals) to the
+    dependency's public API: same results, slower. The message says why."""

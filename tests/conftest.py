@@ -11,6 +11,37 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Files that tooling (not tests) may leave in the checkout.
+_TOOLING = (".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", "riskkit.egg-info", "__pycache__",
+            ".ipynb_checkpoints")
+
+
+def _checkout_files() -> set[str]:
+    """Untracked and ignored paths in the checkout, minus tooling caches."""
+    proc = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"], cwd=REPO,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return set()
+    paths = {line[3:].strip() for line in proc.stdout.splitlines() if line[:2] in ("??", "!!")}
+    return {p for p in paths if not any(part in _TOOLING for part in Path(p).parts)}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config._riskkit_checkout_before = _checkout_files()  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No test writes into the checkout: anything new there after the run fails the session."""
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller checks
+        return
+    before = getattr(session.config, "_riskkit_checkout_before", None)
+    if before is None:
+        return
+    new = sorted(_checkout_files() - before)
+    if new:
+        print(f"\nERROR: tests wrote into the checkout: {new[:20]}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
@@ -23,6 +54,8 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
     monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
     monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+    # MLflow puts the artifacts of experiments it creates itself under ./mlruns: never the checkout
+    monkeypatch.chdir(tmp_path)
     return {"uri": uri, "home": str(home), "tmp": str(tmp_path)}
 
 

@@ -93,3 +93,36 @@ def test_credit_models_are_registered(executed: dict) -> None:
         (run,) = _runs(executed["uri"], experiment)
         assert run.data.tags.get("riskkit.model_version", "").startswith(experiment + "/"), run.data.tags
     assert client.search_model_versions("name='credit-scorecard'")
+
+
+def test_logged_metrics_are_sensible(executed: dict) -> None:
+    """Values, not just names: the default runs must land where the outside world says they should.
+
+    Credit (German credit, 1,000 applicants, 300 bads): published out-of-sample AUCs lie between
+    about 0.72 and 0.82 (e.g. Lessmann et al. 2015, EJOR 247(1), benchmark of 41 classifiers); the
+    band [0.70, 0.86] allows for one 30% split's sampling error (sd of AUC about 0.03 at n=300).
+    Gini = 2*AUC - 1 exactly. Market: with a correct model, exceptions are Binomial(n, alpha); the
+    hit rate must lie inside the two-sided 99.9% binomial band for the logged n_obs (scipy).
+    """
+    from scipy import stats
+
+    for experiment in ("credit-scorecard", "credit-xgboost"):
+        for run in _runs(executed["uri"], experiment):
+            m = run.data.metrics
+            assert 0.70 <= m["auc_test"] <= 0.86, (experiment, m["auc_test"])
+            assert abs(m["gini_test"] - (2 * m["auc_test"] - 1)) < 1e-9
+            assert 0.25 <= m["ks_test"] <= 0.65, (experiment, m["ks_test"])
+            assert 0.0 <= m["psi_train_test"] <= 0.25, (experiment, m["psi_train_test"])
+    for run in _runs(executed["uri"], "market-var"):
+        m = run.data.metrics
+        checked = 0
+        for name, alpha in m.items():
+            if not name.startswith("expected_rate_"):
+                continue
+            sfx = name[len("expected_rate"):]
+            n = int(m["n_obs" + sfx])
+            lo, hi = stats.binom.ppf([0.0005, 0.9995], n, alpha) / n
+            assert lo <= m["hit_rate" + sfx] <= hi, (sfx, m["hit_rate" + sfx], lo, hi)
+            assert m["n_exceptions" + sfx] == round(m["hit_rate" + sfx] * n)
+            checked += 1
+        assert checked >= 2, "market-var logged no per-level backtest"

@@ -12,12 +12,12 @@ import yaml
 
 from riskkit._validation import short_repr
 from riskkit.app.gates import parse_gates
-from riskkit.app.tracking import project_root
-from riskkit.exceptions import ConfigError
+from riskkit.app.tracking import check_experiment_name, project_root
+from riskkit.exceptions import ConfigError, TrackingError
 
 __all__ = ["Experiment", "RunSpec", "load_experiment", "parse_overrides"]
 
-_KNOWN_KEYS = {"experiment", "notebook", "parameters", "grid", "gates", "tags", "description", "register_model"}
+_KNOWN_KEYS = {"experiment", "notebook", "parameters", "grid", "gates", "tags", "description", "register_model", "timeout"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class Experiment:
     gates: dict[str, str] | list[str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     register_model: str | None = None
+    timeout: float | None = None  # wall-time bound of each run, seconds
 
     def runs(self, overrides: dict[str, Any] | None = None) -> list[RunSpec]:
         """Expand the grid (one run per combination); ``overrides`` win over both the fixed
@@ -88,6 +89,11 @@ def load_experiment(path: str | Path, root: Path | None = None) -> Experiment:
             raise _fail(file, f"missing key {key!r}")
         if not isinstance(doc[key], str) or not doc[key].strip():
             raise _fail(file, f"key {key!r} must be a non-empty string (got {short_repr(doc[key])})")
+    try:
+        name = check_experiment_name(doc["experiment"])
+    except TrackingError as exc:
+        raise _fail(file, f"key 'experiment': {exc}") from None
+    timeout = _timeout(file, doc.get("timeout"))
     notebook = _resolve_notebook(file, doc["notebook"], root)
     parameters = _mapping(file, doc, "parameters")
     grid = _mapping(file, doc, "grid")
@@ -99,7 +105,15 @@ def load_experiment(path: str | Path, root: Path | None = None) -> Experiment:
     register = doc.get("register_model")
     if register is not None and not isinstance(register, str):
         raise _fail(file, f"key 'register_model' must be a string (got {short_repr(register)})")
-    return Experiment(file.resolve(), doc["experiment"].strip(), notebook, parameters, grid, gates, tags, register)
+    return Experiment(file.resolve(), name, notebook, parameters, grid, gates, tags, register, timeout)
+
+
+def _timeout(file: Path, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+        raise _fail(file, f"key 'timeout' must be a positive number of seconds (got {short_repr(value)})")
+    return float(value)
 
 
 def _mapping(file: Path, doc: dict[str, Any], key: str) -> dict[str, Any]:

@@ -44,7 +44,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "INTERACTIVE_EXPERIMENT",
     "artifact_root",
+    "bound_http_requests",
+    "check_experiment_name",
     "check_reachable",
+    "check_writable",
     "client",
     "current_run_id",
     "ensure_experiment",
@@ -70,6 +73,7 @@ logger = logging.getLogger(__name__)
 
 INTERACTIVE_EXPERIMENT = "riskkit-interactive"
 _HTTP_TIMEOUT_S = 5.0
+_API_TIMEOUT_S = 10.0
 
 
 # --------------------------------------------------------------------------- where runs go
@@ -92,11 +96,24 @@ def repo_root() -> Path:
 
 
 def tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` when set, else the embedded SQLite store under the repo root."""
+    """``MLFLOW_TRACKING_URI`` when set, else the embedded SQLite store under the repo root.
+
+    A relative SQLite URI (``sqlite:///rel.db``) is resolved against the current directory, so
+    the runner hands kernels (whose working directory differs) an absolute one.
+    """
     uri = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
     if uri:
-        return uri
+        return _absolute_sqlite(uri)
     return f"sqlite:///{repo_root() / 'mlflow.db'}"
+
+
+def _absolute_sqlite(uri: str) -> str:
+    if not uri.startswith("sqlite:///"):
+        return uri
+    path, sep, query = uri.removeprefix("sqlite:///").partition("?")
+    if not path or path == ":memory:" or Path(path).is_absolute():
+        return uri
+    return f"sqlite:///{(Path.cwd() / path).resolve()}{sep}{query}"
 
 
 def artifact_root() -> Path:
@@ -135,6 +152,128 @@ def check_reachable(uri: str | None = None, timeout: float = _HTTP_TIMEOUT_S) ->
         ) from None
 
 
+def check_experiment_name(name: object) -> str:
+    """Return ``name`` stripped, or raise :class:`TrackingError` when it is not a safe experiment name.
+
+    Experiment names become folder names (``runs/<name>/``, ``mlartifacts/<name>/``), so ``.``,
+    ``..``, absolute paths and names holding a path separator or a NUL are refused.
+
+    Parameters
+    ----------
+    name : str
+        The MLflow experiment name.
+
+    Returns
+    -------
+    str
+        The name without surrounding whitespace.
+
+    Raises
+    ------
+    TrackingError
+        When the name is empty, not a string, or not a safe path segment.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise TrackingError(f"experiment name must be a non-empty string (got {name!r})")
+    clean = name.strip()
+    if clean in {".", ".."} or any(c in clean for c in ("/", "\\", "\0")) or Path(clean).is_absolute():
+        raise TrackingError(
+            f"experiment name {name!r} is not a safe name: it must not be '.' or '..' nor hold '/', "
+            "'\\' or NUL (it names folders under runs/ and mlartifacts/); use e.g. 'credit-scorecard'"
+        )
+    return clean
+
+
+def bound_http_requests(timeout: float = 10.0, retries: int = 2) -> None:
+    """Bound MLflow's HTTP calls in this process (and the processes it starts).
+
+    MLflow waits 120 s per request and retries 7 times by default, so a server whose API hangs
+    blocks for minutes. Values the operator set (``MLFLOW_HTTP_REQUEST_TIMEOUT``,
+    ``MLFLOW_HTTP_REQUEST_MAX_RETRIES``) are kept.
+
+    Parameters
+    ----------
+    timeout : float
+        Seconds per request.
+    retries : int
+        Retries after the first attempt.
+    """
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(timeout)))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(int(retries)))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+
+
+def _probe_api(uri: str, timeout: float) -> None:
+    """One real API call with a hard timeout: ``/health`` may answer while the API hangs."""
+    url = uri.rstrip("/") + "/api/2.0/mlflow/experiments/search?max_results=1"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http only)
+            response.read(1)
+    except urllib.error.HTTPError:
+        return  # the API answered (an error status still means it is alive; mlflow reports it properly)
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        raise TrackingError(
+            f"tracking server API does not answer within {timeout:g} s (MLFLOW_TRACKING_URI={uri!r}: "
+            f"{getattr(exc, 'reason', exc)}); /health may answer while the API hangs: check the server's log"
+        ) from None
+
+
+def check_writable(uri: str | None = None) -> None:
+    """Raise :class:`TrackingError` at once when a local store cannot be written.
+
+    Checks the folder (create and delete a file: ``os.access`` alone says yes to root even on an
+    immutable folder), the artifact folder beside the store, and the SQLite file itself (open it
+    and take the write lock). HTTP stores are checked by :func:`check_reachable`.
+
+    Parameters
+    ----------
+    uri : str, optional
+        Tracking URI; the resolved one by default.
+
+    Raises
+    ------
+    TrackingError
+        Naming the path that is not writable.
+    """
+    uri = uri or tracking_uri()
+    if not _is_local_sqlite(uri):
+        return
+    db = Path(uri.removeprefix("sqlite:///").partition("?")[0])
+    folder = db.parent
+    hint = "make it writable or point MLFLOW_TRACKING_URI at a writable store"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".riskkit-write-check-", delete=True)
+        probe.close()
+    except OSError as exc:
+        raise TrackingError(f"tracking store folder {str(folder)!r} is not writable ({exc.strerror}); {hint}") from None
+    artifacts = folder / "mlartifacts"
+    if artifacts.exists() and not (os.access(artifacts, os.W_OK) and _can_create_in(artifacts)):
+        raise TrackingError(f"artifact folder {str(artifacts)!r} is not writable; {hint}")
+    if db.exists():
+        import sqlite3  # lazy: only local stores need it
+
+        try:
+            with open(db, "r+b"):
+                pass
+            connection = sqlite3.connect(str(db), timeout=5)
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                connection.rollback()
+            finally:
+                connection.close()
+        except (OSError, sqlite3.Error) as exc:
+            raise TrackingError(f"tracking store {str(db)!r} is not writable ({exc}); {hint}") from None
+
+
+def _can_create_in(folder: Path) -> bool:
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".riskkit-write-check-", delete=True):
+            return True
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def _file_lock(name: str) -> Iterator[None]:
     """An exclusive inter-process lock on a file under the system temp folder."""
@@ -161,16 +300,20 @@ def init_store(uri: str | None = None) -> str:
     Several processes creating a fresh SQLite store at once all fail on schema migration
     (MLflow 3.x); calling this first makes later clients find a ready schema. Returns the URI.
     """
-    uri = uri or tracking_uri()
+    uri = _absolute_sqlite(uri or tracking_uri())
     check_reachable(uri)
-    if _is_local_sqlite(uri):
-        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(f"init:{uri}"):
+    if _is_http(uri):
+        _probe_api(uri, timeout=_API_TIMEOUT_S)
+    check_writable(uri)
+    # the lock only guards a local schema migration; it is never held across a network wait
+    lock = _file_lock(f"init:{uri}") if not _is_http(uri) else contextlib.nullcontext()
+    with lock:
         try:
             client(uri).search_experiments(max_results=1)
         except Exception as exc:  # mlflow raises many kinds here
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise TrackingError(
-                f"cannot open the tracking store (MLFLOW_TRACKING_URI={uri!r}: {exc}); "
+                f"cannot open the tracking store (MLFLOW_TRACKING_URI={uri!r}: {first[:300]}); "
                 "check the URI and that the store is writable"
             ) from exc
     return uri
@@ -182,11 +325,12 @@ def ensure_experiment(name: str, uri: str | None = None) -> str:
     Two processes calling ``mlflow.set_experiment`` on a new name at once can send a run to
     "Default"; creating the experiment here, once, and passing its id avoids that.
     """
-    if not isinstance(name, str) or not name.strip():
-        raise TrackingError(f"experiment name must be a non-empty string (got {name!r})")
-    uri = uri or tracking_uri()
+    name = check_experiment_name(name)
+    uri = _absolute_sqlite(uri or tracking_uri())
     mlflow_client = client(uri)
-    with _file_lock(f"experiment:{uri}:{name}"):
+    # a server creates experiments atomically (a race is handled below): no lock across the network
+    lock = _file_lock(f"experiment:{uri}:{name}") if not _is_http(uri) else contextlib.nullcontext()
+    with lock:
         existing = mlflow_client.get_experiment_by_name(name)
         if existing is not None:
             if existing.lifecycle_stage == "deleted":

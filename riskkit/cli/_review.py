@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from riskkit.app import tracking
 from riskkit.app.experiments import load_experiment
+from riskkit.app.pipeline import reap_ghost_runs
 from riskkit.app.report import build_report
 from riskkit.app.review import (
     compare_runs,
@@ -23,6 +25,12 @@ __all__ = ["register"]
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
+    tracking.bound_http_requests()
+    uri = tracking.tracking_uri()
+    tracking.check_reachable(uri)
+    found = tracking.client(uri).get_experiment_by_name(args.experiment)
+    if found is not None:  # runs whose owner process is gone end KILLED before anyone reads them
+        reap_ghost_runs(uri, [found.experiment_id])
     metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
     frame = runs_table(args.experiment, sort_by=args.sort, ascending=args.ascending, max_results=args.limit,
                        metrics=metrics)

@@ -11,7 +11,32 @@ Conventions (1 = bad):
 How a numeric feature is binned: values are cut into ``n_prebins`` quantile slices, then the
 slices are grouped into at most ``max_bins`` contiguous bins, each holding at least
 ``min_bin_share`` of the rows and both goods and bads, maximising the IV exactly by dynamic
-programming (:mod:`riskkit.credit._optimal_bins`) while the bad rate follows the trend. Bins are
+programming (:mod:`riskkit.credit._optimal_bins`) while the bad rate follows the trend.
+
+Bins that adapt to the sample (the defaults ``max_bins="auto"``, ``min_bin_share="auto"``): with
+``n`` training rows, at most ``round(4 * log10(n) - 4)`` bins (clipped to 4..20: 8 at 1,000
+rows, 12 at 10,000, 16 at 100,000, 20 from about 300,000) of at least ``1.5 * sqrt(n)`` rows
+each (a share of ``1.5 / sqrt(n)`` clipped to 1%..5%). A bin's WoE has a standard error of about
+``1 / sqrt(bads in the bin)``, so letting the bin size grow like ``sqrt(n)`` keeps that error
+shrinking while the bins get finer and follow a smooth risk curve more closely.
+
+Significance (``permutations``): an IV-maximising binning finds IV in pure noise (about 0.1 on
+500 rows), so each feature also gets a permutation p-value, ``pvalue_``: the probability that
+the whole binning procedure (trend choice included), run on the same counts with the target
+shuffled, reaches the observed IV. Shuffling the target keeps each pre-bin's row count and the
+total of bads, so a shuffle is a multivariate hypergeometric draw of the bads per pre-bin (plus
+the missing and special bins), and re-binning costs one dynamic programme on those counts,
+never a pass over the rows, and none at all when the shuffled pre-bins' own IV (an upper bound
+on any grouping of them) falls short of the observed IV. Draws stop once ``h = (permutations + 1) / 20`` null IVs have
+reached the observed one, the point where the p-value can no longer be 5% or less (Besag and
+Clifford 1991, "Sequential Monte Carlo p-values", Biometrika 78(2): p = h/L when the h-th
+exceedance comes at draw L, otherwise (exceedances + 1) / (permutations + 1)); pure noise
+stops after a few draws. A feature whose IV is far beyond what
+noise gives skips the draws: merging pre-bins never raises IV (IV is an f-divergence, so the
+data-processing inequality holds), so under the null ``IV * B * G / N`` of the optimal bins is
+at most that of the pre-bins themselves, approximately chi-square with ``cells - 1`` degrees of
+freedom when every cell expects at least 5 bads; that chi-square tail is then the (conservative)
+p-value. :class:`~riskkit.credit.Scorecard` drops features with p > 0.05. Bins are
 half-open ``[lower, upper)``; the first starts at -inf and the last ends at +inf, so values
 outside the training range fall into the end bins. Missing values have their own bin, and each
 special value (a sentinel such as -999) its own bin.
@@ -33,6 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 from sklearn.base import BaseEstimator
 
 from riskkit._validation import (
@@ -44,7 +70,7 @@ from riskkit._validation import (
     check_same_length,
     short_repr,
 )
-from riskkit.credit._optimal_bins import optimal_partition, partition_loglik
+from riskkit.credit._optimal_bins import optimal_partitions, partition_loglik
 from riskkit.exceptions import ConfigError, DataError, DroppedFeatureWarning, ParameterError
 
 __all__ = ["TABLE_COLUMNS", "TRENDS", "WoEBinner"]
@@ -59,7 +85,9 @@ TABLE_COLUMNS: tuple[str, ...] = (
 )
 MISSING_LABEL = "Missing"
 _SHAPES = ("ascending", "descending", "peak", "valley")
-_SUBSAMPLE = 200_000
+#: Numeric features of larger samples choose their cut points on every k-th row (at most this
+#: many rows); the final bins' counts, WoE and IV always come from every row.
+_SUBSAMPLE = 250_000
 
 
 def _turn_penalty(n: float) -> float:
@@ -88,6 +116,7 @@ class FeatureBins:
     categories: dict[str, int] = field(default_factory=dict)
     unseen_bin: int | None = None
     special_values: list[Any] = field(default_factory=list)
+    pvalue: float | None = None
 
     @property
     def n_regular(self) -> int:
@@ -110,6 +139,8 @@ class FeatureBins:
             "n_bad": self.n_bad.tolist(), "n_good": self.n_good.tolist(),
             "special_values": list(self.special_values),
         }
+        if self.pvalue is not None:
+            out["pvalue"] = self.pvalue
         if self.kind == "numeric":
             out["edges"] = self.edges.tolist()
         else:
@@ -130,8 +161,13 @@ class FeatureBins:
         trend = doc.get("trend")
         if trend not in TRENDS or trend == "auto":
             raise ConfigError(f"{where}.trend must be one of {list(_SHAPES) + [None]} (got {trend!r})")
+        pvalue = doc.get("pvalue")
+        if pvalue is not None and (isinstance(pvalue, bool) or not isinstance(pvalue, (int, float))
+                                   or not 0.0 <= pvalue <= 1.0):
+            raise ConfigError(f"{where}.pvalue must be a probability or absent (got {short_repr(pvalue)})")
         fb = cls(name=_field(doc, "name", where, str), kind=kind, trend=trend, labels=labels,
-                 n_bad=n_bad, n_good=n_good, special_values=specials)
+                 n_bad=n_bad, n_good=n_good, special_values=specials,
+                 pvalue=None if pvalue is None else float(pvalue))
         if kind == "numeric":
             edges = np.asarray(_field(doc, "edges", where, list), dtype=float)
             if len(edges) != len(labels) - 1 or (len(edges) > 1 and np.any(np.diff(edges) <= 0)):
@@ -206,10 +242,13 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
 
     Parameters
     ----------
-    max_bins : int, default 8
+    max_bins : int or "auto", default "auto"
         Most regular bins per feature (missing and special-value bins come on top); >= 2.
-    min_bin_share : float, default 0.05
-        Least share of all rows in each regular bin, in (0, 0.5].
+        ``"auto"``: ``round(4 * log10(n) - 4)`` clipped to 4..20 for ``n`` training rows (see
+        the module notes).
+    min_bin_share : float or "auto", default "auto"
+        Least share of all rows in each regular bin, in (0, 0.5]. ``"auto"``: ``1.5 / sqrt(n)``
+        clipped to [0.01, 0.05].
     monotonic : {"auto", "ascending", "descending", "peak", "valley", None} or mapping
         Trend of the bad rate over increasing feature values (so the WoE follows the reverse
         trend). ``"peak"`` rises then falls; ``"valley"`` falls then rises (U-shaped risk, e.g.
@@ -221,12 +260,20 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
     special_values : sequence or mapping, optional
         Sentinel values (e.g. ``[-999]``) that get their own bins, for every feature, or a
         mapping from feature name to its sentinels.
-    n_prebins : int, default 100
+    n_prebins : int, default 50
         Quantile slices (numeric) or most category groups the optimiser starts from.
     rare_category_share : float, default 0.01
         Categories holding a smaller share of rows are pooled into one rare group.
+    permutations : int or None, default 59
+        Most target shuffles of the sequential permutation test behind ``pvalue_`` (the
+        smallest p-value it can show is ``1 / (permutations + 1)``, unless the chi-square
+        shortcut applies). None skips the test (``pvalue_`` is NaN).
+    random_state : int, default 0
+        Seed of the shuffles (the fit is deterministic for a given seed).
 
     Fitted attributes: ``features_`` (kept feature names, input order), ``iv_`` (Series),
+    ``pvalue_`` (Series, the permutation p-value of each feature's IV),
+    ``max_bins_``/``min_bin_share_`` (the values used, after "auto"),
     ``trend_`` (Series, the trend used per feature), ``n_bins_`` (Series, regular bins),
     ``dropped_`` (dict of dropped feature -> reason), ``bins_`` (dict of :class:`FeatureBins`).
 
@@ -238,13 +285,15 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
 
     def __init__(
         self,
-        max_bins: int = 8,
+        max_bins: int | str = "auto",
         *,
-        min_bin_share: float = 0.05,
+        min_bin_share: float | str = "auto",
         monotonic: str | None | Mapping[str, str | None] = "auto",
         special_values: Sequence[Any] | Mapping[str, Sequence[Any]] | None = None,
-        n_prebins: int = 100,
+        n_prebins: int = 50,
         rare_category_share: float = 0.01,
+        permutations: int | None = 59,
+        random_state: int = 0,
     ) -> None:
         self.max_bins = max_bins
         self.min_bin_share = min_bin_share
@@ -252,6 +301,8 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         self.special_values = special_values
         self.n_prebins = n_prebins
         self.rare_category_share = rare_category_share
+        self.permutations = permutations
+        self.random_state = random_state
 
     # ---------------------------------------------------------------- public API
     def fit(self, X: pd.DataFrame, y: Any) -> WoEBinner:
@@ -309,13 +360,14 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         return self.bins_[feature].woe(self.total_bad_, self.total_good_)
 
     def summary(self) -> pd.DataFrame:
-        """One row per input feature: kind, trend, regular bins, IV, and the drop reason."""
+        """One row per input feature: kind, trend, regular bins, IV, p-value and the drop reason."""
         check_fitted(self, "bins_")
         rows = [{"feature": f, "kind": self.bins_[f].kind, "trend": self.bins_[f].trend,
-                 "n_bins": self.bins_[f].n_regular, "iv": self.iv_[f], "dropped": ""}
+                 "n_bins": self.bins_[f].n_regular, "iv": self.iv_[f],
+                 "pvalue": self.pvalue_[f], "dropped": ""}
                 for f in self.features_]
         rows += [{"feature": f, "kind": "", "trend": None, "n_bins": 0, "iv": np.nan,
-                  "dropped": why} for f, why in self.dropped_.items()]
+                  "pvalue": np.nan, "dropped": why} for f, why in self.dropped_.items()]
         return pd.DataFrame(rows).set_index("feature")
 
     def to_dict(self) -> dict[str, Any]:
@@ -353,15 +405,28 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
             raise ConfigError(f"{where}.features is empty; a fitted binner has at least one feature")
         binner.bins_ = {fb.name: fb for fb in bins}
         binner.dropped_ = {str(k): str(v) for k, v in _field(doc, "dropped", where, dict).items()}
+        try:
+            binner._check_params()
+        except ParameterError as exc:
+            raise ConfigError(f"{where}.params is invalid: {exc}") from None
+        binner.max_bins_, binner.min_bin_share_ = auto_bins(
+            int(binner.total_bad_ + binner.total_good_), binner.max_bins, binner.min_bin_share)
         binner._set_summaries()
         return binner
 
     # ---------------------------------------------------------------- fitting
     def _check_params(self) -> None:
-        check_positive_int(self.max_bins, "max_bins", minimum=2,
-                           hint="a feature needs at least two bins to rank risk")
-        check_in_range(self.min_bin_share, "min_bin_share", 0.0, 0.5, low_open=True,
-                       hint="use a share of rows such as 0.05 (5%)")
+        if not (isinstance(self.max_bins, str) and self.max_bins == "auto"):
+            check_positive_int(self.max_bins, "max_bins", minimum=2,
+                               hint="a feature needs at least two bins to rank risk, or use 'auto'")
+        if not (isinstance(self.min_bin_share, str) and self.min_bin_share == "auto"):
+            check_in_range(self.min_bin_share, "min_bin_share", 0.0, 0.5, low_open=True,
+                           hint="use a share of rows such as 0.05 (5%), or 'auto'")
+        if self.permutations is not None:
+            check_positive_int(self.permutations, "permutations", minimum=1,
+                               hint="use e.g. 59, or None to skip the test")
+        check_positive_int(self.random_state, "random_state", minimum=0,
+                           hint="use a non-negative integer seed")
         check_positive_int(self.n_prebins, "n_prebins", minimum=2, hint="use e.g. 100")
         check_in_range(self.rare_category_share, "rare_category_share", 0.0, 0.5,
                        hint="use a share of rows such as 0.01 (1%)")
@@ -391,6 +456,11 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         bad = y_arr.astype(bool)
         self.total_bad_ = float(bad.sum())
         self.total_good_ = float(len(bad) - self.total_bad_)
+        self.max_bins_, self.min_bin_share_ = auto_bins(len(bad), self.max_bins, self.min_bin_share)
+        self._rng = np.random.default_rng(self.random_state)
+        self._stride = -(-len(bad) // _SUBSAMPLE) if len(bad) > _SUBSAMPLE else 1
+        sub_bad = float(bad[:: self._stride].sum())
+        self._sub_totals = (sub_bad, float(len(bad[:: self._stride])) - sub_bad)
         bad_rows = np.flatnonzero(bad)
         self.bins_: dict[str, FeatureBins] = {}
         self.dropped_: dict[str, str] = {}
@@ -415,7 +485,7 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
             values = _numeric_values(column, name)
             reason = _constant_reason(values)
             if reason is None:
-                return self._fit_numeric(name, values, bad_rows, specials)
+                return self._fit_numeric(name, values, bad, bad_rows, specials)
         else:
             keys = _category_keys(column)
             reason = _constant_categorical_reason(keys)
@@ -441,14 +511,17 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
             return self.monotonic.get(name, "auto")
         return self.monotonic
 
-    def _min_count(self) -> float:
-        return self.min_bin_share * (self.total_bad_ + self.total_good_)
-
-    def _fit_numeric(self, name: str, x: np.ndarray, bad_rows: np.ndarray, specials: list[Any]
-                     ) -> tuple[FeatureBins, np.ndarray]:
+    def _fit_numeric(self, name: str, x: np.ndarray, bad: np.ndarray, bad_rows: np.ndarray,
+                     specials: list[Any]) -> tuple[FeatureBins, np.ndarray]:
         num_specials = [float(v) for v in specials if _is_number(v)]
-        candidates, pb, pg = _prebins(x, bad_rows, num_specials, self.n_prebins)
-        part = self._best_partition(name, pb, pg, numeric=True)
+        k = self._stride
+        if k > 1:  # cut points from every k-th row (see _SUBSAMPLE)
+            x_fit, bad_rows_fit = x[::k], np.flatnonzero(bad[::k])
+            totals = self._sub_totals
+        else:
+            x_fit, bad_rows_fit, totals = x, bad_rows, (self.total_bad_, self.total_good_)
+        candidates, pb, pg = _prebins(x_fit, bad_rows_fit, num_specials, self.n_prebins)
+        part = self._best_partition(name, pb, pg, numeric=True, totals=totals)
         cuts = part.cuts
         edges = candidates[np.asarray(cuts[1:-1], dtype=int) - 1]
         labels = _interval_labels(edges)
@@ -459,8 +532,16 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
                          n_bad=np.empty(0), n_good=np.empty(0), edges=edges,
                          special_values=num_specials)
         codes = _numeric_codes(fb, x)
-        tb, tg = _tail_counts(x, bad_rows, num_specials)
-        fb.n_bad, fb.n_good = np.concatenate((nb, tb)), np.concatenate((ng, tg))
+        tb, tg = _tail_counts(x_fit, bad_rows_fit, num_specials)
+        fit_bad, fit_good = np.concatenate((nb, tb)), np.concatenate((ng, tg))
+        if k > 1:
+            size = len(labels) + 1 + len(num_specials)
+            fb.n_bad = np.bincount(codes, weights=bad, minlength=size)
+            fb.n_good = np.bincount(codes, minlength=size) - fb.n_bad
+        else:
+            fb.n_bad, fb.n_good = fit_bad, fit_good
+        fb.pvalue = self._pvalue(name, fit_bad, fit_good, pb, pg, tb, tg, numeric=True,
+                                 totals=totals)
         return fb, codes
 
     def _fit_categorical(self, name: str, keys: pd.Categorical, bad: np.ndarray,
@@ -482,10 +563,12 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         pb = np.array([n_bad_c[m].sum() for m in members])
         pg = np.array([count[m].sum() for m in members]) - pb
         order = np.lexsort((np.arange(len(members)), pb / np.maximum(pb + pg, 1)))
+        raw_pb, raw_pg = pb, pg
         members = [members[i] for i in order]
         pb, pg = pb[order], pg[order]
         members, pb, pg = _cap_prebins(members, pb, pg, self.n_prebins)
-        part = self._best_partition(name, pb, pg, numeric=False)
+        totals = (self.total_bad_, self.total_good_)
+        part = self._best_partition(name, pb, pg, numeric=False, totals=totals)
         cuts = part.cuts
         groups = [sorted(c for m in members[a:b] for c in m) for a, b in zip(cuts[:-1], cuts[1:])]
         mapping: dict[str, int] = {}
@@ -508,22 +591,87 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         size = r + 1 + len(special_keys)
         fb.n_bad = np.bincount(codes, weights=bad, minlength=size)
         fb.n_good = np.bincount(codes, minlength=size) - fb.n_bad
+        fb.pvalue = self._pvalue(name, fb.n_bad, fb.n_good, raw_pb, raw_pg, fb.n_bad[r:],
+                                 fb.n_good[r:], numeric=False, totals=totals)
         return fb, codes
 
-    def _best_partition(self, name: str, pb: np.ndarray, pg: np.ndarray, *, numeric: bool) -> Any:
+    def _categorical_iv(self, name: str, pb: np.ndarray, pg: np.ndarray,
+                        totals: tuple[float, float]) -> float:
+        """IV of the regular bins the procedure finds from unsorted category-group counts."""
+        order = np.lexsort((np.arange(len(pb)), pb / np.maximum(pb + pg, 1)))
+        dummy: list[list[int]] = [[int(i)] for i in range(len(pb))]
+        _, spb, spg = _cap_prebins(dummy, pb[order], pg[order], self.n_prebins)
+        return self._best_partition(name, spb, spg, numeric=False, totals=totals, log=False).iv
+
+    def _pvalue(self, name: str, obs_bad: np.ndarray, obs_good: np.ndarray, pb: np.ndarray,
+                pg: np.ndarray, tb: np.ndarray, tg: np.ndarray, *, numeric: bool,
+                totals: tuple[float, float]) -> float | None:
+        """Permutation p-value of the feature's IV (see the module notes); None when off.
+
+        ``obs_bad``/``obs_good`` are the fitted bins' counts (regular, missing, specials) on the
+        rows the bins were chosen on, ``pb``/``pg`` the pre-bins they were chosen from and
+        ``tb``/``tg`` the missing and special bins; ``totals`` = (bads, goods) of those rows.
+        """
+        if self.permutations is None:
+            return None
+        B, G = totals
+        observed = float(_woe_iv(obs_bad, obs_good, B, G)[1].sum())
+        counts = np.concatenate((pb + pg, tb + tg)).astype(np.int64)
+        keep = counts > 0
+        counts = counts[keep]
+        m = int(keep[: len(pb)].sum())
+        if counts.size < 2:
+            return 1.0
+        N = B + G
+        if counts.min() * B / N >= 5.0:
+            bound = float(chi2.sf(observed * B * G / N, counts.size - 1))
+            if bound < 1.0 / (self.permutations + 1):
+                return bound
+        regular_mask = keep[: len(pb)]
+        h = max(1, round((self.permutations + 1) / 20))
+        hits = 0
+        for draw in range(1, self.permutations + 1):
+            bads = self._rng.multivariate_hypergeometric(counts, int(B)).astype(float)
+            goods = counts - bads
+            nb, ng = bads[:m], goods[:m]
+            tail = float(_woe_iv(bads[m:], goods[m:], B, G)[1].sum())
+            # grouping never raises IV: when the shuffled pre-bins themselves fall short of the
+            # observed IV, so does every binning of them (no dynamic programme needed)
+            if (nb > 0).all() and (ng > 0).all():
+                ceiling = float(((ng / G - nb / B) * np.log((ng / G) / (nb / B))).sum())
+                if ceiling + tail < observed - 1e-12:
+                    continue
+            if numeric:
+                iv_reg = self._best_partition(name, nb, ng, numeric=True, totals=totals,
+                                              log=False).iv
+            else:
+                full_b = np.zeros(len(pb))
+                full_g = np.zeros(len(pb))
+                full_b[regular_mask], full_g[regular_mask] = nb, ng
+                iv_reg = self._categorical_iv(name, full_b, full_g, totals)
+            null = (iv_reg if np.isfinite(iv_reg) else 0.0) + tail
+            if null >= observed - 1e-12:
+                hits += 1
+                if hits == h:
+                    return h / draw
+        return (hits + 1) / (self.permutations + 1)
+
+    def _best_partition(self, name: str, pb: np.ndarray, pg: np.ndarray, *, numeric: bool,
+                        totals: tuple[float, float], log: bool = True) -> Any:
         trend = self._trend_for(name) if numeric else "ascending"
-        common: dict[str, Any] = dict(total_bad=self.total_bad_, total_good=self.total_good_,
-                                      min_count=self._min_count(), max_bins=self.max_bins)
+        n = totals[0] + totals[1]
+        common: dict[str, Any] = dict(total_bad=totals[0], total_good=totals[1],
+                                      min_count=self.min_bin_share_ * n, max_bins=self.max_bins_)
         if trend != "auto":
-            return optimal_partition(pb, pg, trend=trend, **common)
-        parts = {t: optimal_partition(pb, pg, trend=t, **common) for t in _SHAPES}
-        mono = max(("ascending", "descending"), key=lambda t: _iv_or_neg(parts[t]))
-        turn = max(("peak", "valley"), key=lambda t: _iv_or_neg(parts[t]))
+            return optimal_partitions(pb, pg, trends=(trend,), **common)[trend]
+        parts = optimal_partitions(pb, pg, trends=_SHAPES, **common)
+        mono = max(("ascending", "descending"), key=lambda t: _iv_or_neg(parts.iv(t)))
+        turn = max(("peak", "valley"), key=lambda t: _iv_or_neg(parts.iv(t)))
         gain = (partition_loglik(pb, pg, parts[turn].cuts)
                 - partition_loglik(pb, pg, parts[mono].cuts))
-        n = self.total_bad_ + self.total_good_
         chosen = turn if gain > _turn_penalty(n) else mono
-        logger.debug("feature %s: trend %s (log-likelihood gain of %s: %.2f)", name, chosen, turn, gain)
+        if log:
+            logger.debug("feature %s: trend %s (log-likelihood gain of %s: %.2f)", name, chosen, turn, gain)
         return parts[chosen]
 
     def _set_summaries(self) -> None:
@@ -533,14 +681,39 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         self.iv_ = pd.Series(ivs, name="iv", dtype=float)
         self.trend_ = pd.Series({f: fb.trend for f, fb in self.bins_.items()}, name="trend", dtype=object)
         self.n_bins_ = pd.Series({f: fb.n_regular for f, fb in self.bins_.items()}, name="n_bins", dtype=np.int64)
+        self.pvalue_ = pd.Series({f: np.nan if fb.pvalue is None else fb.pvalue
+                                  for f, fb in self.bins_.items()}, name="pvalue", dtype=float)
 
     def _woe_frame(self, codes: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
-        data = {f: self.woe_table(f)[codes[f]] for f in self.features_}
+        data = {f: gather(self.woe_table(f), codes[f]) for f in self.features_}
         return pd.DataFrame(data, index=index)
 
 
-def _iv_or_neg(part: Any) -> float:
-    return part.iv if np.isfinite(part.iv) else -np.inf
+def gather(lut: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``lut[codes]`` for small-integer bin codes, fast.
+
+    numpy's take converts narrow index types row by row inside its loop (about 6x slower than
+    with native ``intp`` indices), so the codes are widened once first.
+    """
+    return np.take(lut, codes.astype(np.intp, copy=False))
+
+
+def auto_bins(n: int, max_bins: int | str, min_bin_share: float | str) -> tuple[int, float]:
+    """``max_bins`` and ``min_bin_share`` for ``n`` training rows, resolving ``"auto"``.
+
+    ``"auto"`` bins: ``round(4 * log10(n) - 4)`` clipped to 4..20; ``"auto"`` share:
+    ``1.5 / sqrt(n)`` clipped to [0.01, 0.05] (see the module notes).
+    """
+    n = max(int(n), 1)
+    bins = (int(np.clip(round(4.0 * math.log10(n) - 4.0), 4, 20)) if isinstance(max_bins, str)
+            else int(max_bins))
+    share = (float(np.clip(1.5 / math.sqrt(n), 0.01, 0.05)) if isinstance(min_bin_share, str)
+             else float(min_bin_share))
+    return bins, share
+
+
+def _iv_or_neg(iv: float) -> float:
+    return iv if np.isfinite(iv) else -np.inf
 
 
 # --------------------------------------------------------------------------------------------
@@ -583,7 +756,9 @@ def _kind(column: pd.Series, name: str) -> str:
 
 def _numeric_values(column: pd.Series, name: str) -> np.ndarray:
     if column.dtype == np.float64:
-        values = column.to_numpy()
+        # a column of a frame built from a 2-D array is a strided view: copy it to contiguous
+        # memory once, so every pass below (codes, sorting, gathers) reads it sequentially
+        values = np.ascontiguousarray(column.to_numpy())
     else:
         try:
             values = column.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -666,9 +841,13 @@ def _prebins(x: np.ndarray, bad_rows: np.ndarray, specials: list[float], n_prebi
 
 
 def _numeric_codes(fb: FeatureBins, x: np.ndarray) -> np.ndarray:
-    """Bin codes of numeric values: a running count of edges passed (fast for few edges)."""
+    """Bin codes of numeric values: a running count of edges passed (fast for few edges).
+
+    One vectorised comparison per edge beats a binary search per value up to dozens of edges
+    (20 edges on 1,000,000 rows: 5 ms against 28 ms for ``np.searchsorted``).
+    """
     dtype = np.uint8 if fb.n_regular + 1 + len(fb.special_values) < 256 else np.int32
-    if len(fb.edges) <= 16:
+    if len(fb.edges) <= 48:
         codes = np.zeros(x.shape[0], dtype=dtype)
         for e in fb.edges:
             np.add(codes, x >= e, out=codes, casting="unsafe")

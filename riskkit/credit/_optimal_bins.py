@@ -18,11 +18,13 @@ over the candidates ``h`` sorted by ``rate[h, i]``: one sort per trend, then ``O
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Partition", "optimal_partition", "partition_loglik"]
+__all__ = ["Partition", "PartitionSet", "optimal_partition", "optimal_partitions", "partition_loglik"]
 
 _NEG = -np.inf
 
@@ -154,24 +156,121 @@ def optimal_partition(
     trend: str | None,
 ) -> Partition:
     """The IV-maximising contiguous grouping of pre-bins under the constraints (see module)."""
+    return optimal_partitions(n_bad, n_good, total_bad=total_bad, total_good=total_good,
+                              min_count=min_count, max_bins=max_bins, trends=(trend,))[trend]
+
+
+def optimal_partitions(
+    n_bad: np.ndarray,
+    n_good: np.ndarray,
+    *,
+    total_bad: float,
+    total_good: float,
+    min_count: float,
+    max_bins: int,
+    trends: tuple[str | None, ...],
+) -> PartitionSet:
+    """:func:`optimal_partition` for several trends in one shared pass.
+
+    The four shaped trends share their work: the ascending tables are the first phase of
+    ``peak`` and the descending ones the first phase of ``valley``, and the two sorted
+    transitions are built once, so all four cost about as much as two separate runs. The
+    result maps each trend to its :class:`Partition`; the cut points are traced back only
+    for the trends looked up (:meth:`PartitionSet.iv` gives the IV alone).
+    """
     m = len(n_bad)
     groups = _group_stats(n_bad, n_good, total_bad, total_good, min_count)
-    if trend is None:
-        phases: tuple[_Transition, ...] = (_Unconstrained(groups.rate),)
-    else:
-        phases = tuple(_Transition(groups.rate, asc) for asc in _PHASES[trend])
-    tables = _run_phases(groups, max_bins, phases)
-    best, where = _NEG, (0, 0, 0)
-    for k, row in enumerate(tables):
-        for p, table in enumerate(row):
-            column = table[:, m]
-            i = int(np.argmax(column))
-            if column[i] > best + 1e-12:
-                best, where = float(column[i]), (k, p, i)
-    if not np.isfinite(best):
-        return Partition(cuts=(0, m), iv=float("nan"), trend=trend)
-    cuts = _backtrack(tables, phases, *where)
-    return Partition(cuts=cuts, iv=best, trend=trend)
+    out = PartitionSet(m)
+    if None in trends:
+        phases_none: tuple[_Transition, ...] = (_Unconstrained(groups.rate),)
+        out.add(None, _run_phases(groups, max_bins, phases_none), phases_none)
+    shaped = [t for t in trends if t is not None]
+    if not shaped:
+        return out
+    need_asc = any(t in ("ascending", "peak", "valley") for t in shaped)
+    need_desc = any(t in ("descending", "peak", "valley") for t in shaped)
+    asc = _Transition(groups.rate, True) if need_asc else None
+    desc = _Transition(groups.rate, False) if need_desc else None
+    first = np.full_like(groups.iv, _NEG)
+    first[0, :] = groups.iv[0, :]
+    empty = np.full_like(first, _NEG)
+    series: dict[str, list[np.ndarray]] = {}
+    if asc is not None:
+        series["A"] = [first]
+    if desc is not None:
+        series["D"] = [first]
+    if "peak" in shaped:
+        series["P"] = [empty]
+    if "valley" in shaped:
+        series["V"] = [empty]
+    for _ in range(1, max_bins):
+        prev = {key: tables[-1] for key, tables in series.items()}
+        if "A" in series:
+            series["A"].append(groups.iv + asc.best_previous(prev["A"]))  # type: ignore[union-attr]
+        if "D" in series:
+            series["D"].append(groups.iv + desc.best_previous(prev["D"]))  # type: ignore[union-attr]
+        if "P" in series:
+            source = np.maximum(prev["A"], prev["P"])
+            series["P"].append(groups.iv + desc.best_previous(source))  # type: ignore[union-attr]
+        if "V" in series:
+            source = np.maximum(prev["D"], prev["V"])
+            series["V"].append(groups.iv + asc.best_previous(source))  # type: ignore[union-attr]
+    layout: dict[str, tuple[tuple[str, ...], tuple[_Transition | None, ...]]] = {
+        "ascending": (("A",), (asc,)),
+        "descending": (("D",), (desc,)),
+        "peak": (("A", "P"), (asc, desc)),
+        "valley": (("D", "V"), (desc, asc)),
+    }
+    for t in shaped:
+        keys, trans = layout[t]
+        tables = [[series[key][k] for key in keys] for k in range(max_bins)]
+        out.add(t, tables, tuple(x for x in trans if x is not None))
+    return out
+
+
+class PartitionSet(Mapping[str | None, Partition]):
+    """Optimal partitions by trend; cut points traced back on first lookup."""
+
+    def __init__(self, m: int) -> None:
+        self._m = m
+        self._found: dict[str | None, tuple[float, tuple[int, int, int], Any, Any]] = {}
+        self._done: dict[str | None, Partition] = {}
+
+    def add(self, trend: str | None, tables: list[list[np.ndarray]],
+            phases: tuple[_Transition, ...]) -> None:
+        m = self._m
+        # the best final group [i, m) per (k, phase); scanned in order so ties keep the
+        # fewest groups and the earliest phase
+        ends = np.array([[table[:, m] for table in row] for row in tables])  # (K, P, m+1)
+        top = ends.max(axis=2)
+        arg = ends.argmax(axis=2)
+        best, where = _NEG, (0, 0, 0)
+        for k in range(top.shape[0]):
+            for p in range(top.shape[1]):
+                if top[k, p] > best + 1e-12:
+                    best, where = float(top[k, p]), (k, p, int(arg[k, p]))
+        self._found[trend] = (best, where, tables, phases)
+
+    def iv(self, trend: str | None) -> float:
+        """IV of the trend's optimal partition (NaN when no valid partition exists)."""
+        best = self._found[trend][0]
+        return best if np.isfinite(best) else float("nan")
+
+    def __getitem__(self, trend: str | None) -> Partition:
+        if trend not in self._done:
+            best, where, tables, phases = self._found[trend]
+            if not np.isfinite(best):
+                part = Partition(cuts=(0, self._m), iv=float("nan"), trend=trend)
+            else:
+                part = Partition(cuts=_backtrack(tables, phases, *where), iv=best, trend=trend)
+            self._done[trend] = part
+        return self._done[trend]
+
+    def __iter__(self) -> Iterator[str | None]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
 
 
 class _Unconstrained(_Transition):

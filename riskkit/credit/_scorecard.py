@@ -1,6 +1,6 @@
 """Points scorecard: WoE binning, feature selection and a scikit-learn logistic regression.
 
-Scaling (Siddiqi, *Credit Risk Scorecards*, 2006, ch. 10; points where higher = safer)::
+Scaling (Siddiqi, *Credit Risk Scorecards*, 2006, ch. 6; points where higher = safer)::
 
     factor = pdo / ln(2)
     offset = base_score - factor * ln(base_odds)        # base_odds = good:bad odds at base_score
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeGuard
 
@@ -34,20 +35,23 @@ from riskkit._validation import (
     check_positive_int,
     short_repr,
 )
-from riskkit.credit._binning import WoEBinner, _check_scoring_frame, _codes
+from riskkit.credit._binning import WoEBinner, _check_scoring_frame, _codes, gather
+from riskkit.credit._logistic import fit_logistic
 from riskkit.credit._selection import (
     FeatureSelection,
     check_thresholds,
     correlation_from_chunks,
     select_from_iv,
 )
-from riskkit.exceptions import ConfigError, DataError, ParameterError
+from riskkit.exceptions import ConfigError, ConvergenceWarning, DataError, ParameterError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "Scorecard"]
 
 FORMAT = "riskkit.scorecard"
 FORMAT_VERSION = 1
 _CHUNK = 16_384
+#: Features whose binner p-value exceeds this are dropped as not significant.
+_MAX_PVALUE = 0.05
 
 
 class Scorecard(BaseEstimator):  # type: ignore[misc]
@@ -65,11 +69,17 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
         Unfitted binner to clone and fit; default ``WoEBinner()``.
     iv_min, max_corr : float or None, default 0.02 and 0.7
         Feature selection (see :func:`riskkit.credit.select_features`); None switches a filter
-        off.
+        off. Before them, features whose permutation p-value (the binner's ``pvalue_``)
+        exceeds 0.05 are dropped as not significant; ``binner=WoEBinner(permutations=None)``
+        switches that test off.
     C : float, default 1.0
         Inverse L2 regularisation strength of ``sklearn.linear_model.LogisticRegression``.
     max_iter : int, default 100
-        Iterations of the L-BFGS solver.
+        Most Newton iterations of the solver. The WoE matrix is tall and narrow, so the
+        L2-penalised likelihood scikit-learn's ``LogisticRegression(C=C)`` minimises is solved by
+        Newton-Cholesky steps, one blocked pass over the rows each
+        (:mod:`riskkit.credit._logistic`); ``estimator_`` is a scikit-learn model holding the
+        solution.
 
     Fitted attributes: ``binner_``, ``selection_`` (:class:`FeatureSelection` or None),
     ``features_``, ``coef_`` (Series), ``intercept_``, ``estimator_`` (the sklearn model),
@@ -115,10 +125,16 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
             )
         design = _woe_matrix([codes[f] for f in features], [luts[f] for f in features])
         del codes
-        estimator = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        estimator.fit(design, y_arr)
-        self.estimator_ = estimator
-        self._set_model(features, estimator.coef_[0], float(estimator.intercept_[0]))
+        solution = fit_logistic(design, y_arr, C=self.C, max_iter=self.max_iter)
+        if not solution.converged:
+            warnings.warn(
+                f"the logistic regression did not converge in max_iter={self.max_iter} Newton "
+                "iterations; raise max_iter or check for separated classes",
+                ConvergenceWarning, stacklevel=2,
+            )
+        self._set_model(features, solution.coef, solution.intercept)
+        self.estimator_ = _rebuilt_estimator(self, solution.coef, solution.intercept)
+        self.estimator_.n_iter_ = np.array([solution.n_iter])
         return self
 
     def _check_params(self) -> None:
@@ -141,14 +157,15 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
     def _select(self, binner: WoEBinner, codes: dict[str, np.ndarray],
                 luts: dict[str, np.ndarray]) -> FeatureSelection | None:
         iv_min, max_corr = check_thresholds(self.iv_min, self.max_corr)
-        if iv_min is None and max_corr is None:
+        if iv_min is None and max_corr is None and binner.pvalue_.isna().all():
             return None
 
         def correlation(cols: list[str]) -> pd.DataFrame:
             chunks = _woe_chunks([codes[c] for c in cols], [luts[c] for c in cols])
             return correlation_from_chunks(chunks, cols)
 
-        return select_from_iv(binner.iv_, correlation, iv_min=iv_min, max_corr=max_corr)
+        return select_from_iv(binner.iv_, correlation, iv_min=iv_min, max_corr=max_corr,
+                              pvalue=binner.pvalue_, max_pvalue=_MAX_PVALUE)
 
     def _set_model(self, features: list[str], coef: np.ndarray, intercept: float) -> None:
         self.features_ = list(features)
@@ -216,7 +233,8 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
         X = _check_scoring_frame(X, self.features_)
         total = np.zeros(X.shape[0])
         for f, lut in zip(self.features_, luts):
-            total += lut[_codes(self.binner_.bins_[f], X[f])]
+            # the codes come from a contiguous copy of the column (see _binning._codes)
+            total += gather(lut, _codes(self.binner_.bins_[f], X[f]))
         return total
 
     # ---------------------------------------------------------------- reporting
@@ -355,7 +373,7 @@ def _woe_chunks(codes: list[np.ndarray], luts: list[np.ndarray]) -> Iterator[np.
     """Row blocks of the WoE matrix, built from bin codes (never the whole matrix at once)."""
     n = codes[0].shape[0]
     for a in range(0, n, _CHUNK):
-        yield np.column_stack([lut[c[a:a + _CHUNK]] for c, lut in zip(codes, luts)])
+        yield np.column_stack([gather(lut, c[a:a + _CHUNK]) for c, lut in zip(codes, luts)])
 
 
 def _woe_matrix(codes: list[np.ndarray], luts: list[np.ndarray]) -> np.ndarray:

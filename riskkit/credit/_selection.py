@@ -1,7 +1,12 @@
-"""Feature selection for scorecards: an information-value threshold and a correlation filter.
+"""Feature selection for scorecards: significance, an information-value threshold, correlation.
 
 The rule, applied in this order:
 
+0. when per-feature p-values are given (a fitted :class:`~riskkit.credit.WoEBinner`'s
+   ``pvalue_``, the permutation test of its IV), drop every feature whose p-value exceeds
+   ``max_pvalue`` (reason ``"not significant"``): an IV-maximising binning finds IV in pure
+   noise, more the more bins it may use and the smaller the sample, so a fixed IV cut-off alone
+   keeps noise on small samples;
 1. drop every feature whose IV is below ``iv_min`` (reason ``"low IV"``);
 2. walk the remaining features from the highest IV down and keep a feature unless the absolute
    Pearson correlation of its WoE with an already kept feature exceeds ``max_corr`` (reason
@@ -16,13 +21,14 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from riskkit._validation import check_frame, check_in_range, short_repr
 from riskkit.exceptions import DataError, ParameterError
 
 __all__ = ["FeatureSelection", "select_features"]
 
-_DROPPED_COLUMNS = ["iv", "reason", "correlated_with", "correlation"]
+_DROPPED_COLUMNS = ["iv", "reason", "correlated_with", "correlation", "pvalue"]
 _CHUNK = 65_536
 
 
@@ -35,16 +41,19 @@ class FeatureSelection:
     selected : list of str
         Kept features, strongest (highest IV) first.
     dropped : DataFrame
-        Index ``feature``; columns ``iv``, ``reason`` (``"low IV"`` or ``"correlated"``),
-        ``correlated_with`` (the kept feature it duplicates, else empty) and ``correlation``
-        (the absolute WoE correlation with it, else NaN).
+        Index ``feature``; columns ``iv``, ``reason`` (``"not significant"``, ``"low IV"`` or
+        ``"correlated"``), ``correlated_with`` (the kept feature it duplicates, else empty),
+        ``correlation`` (the absolute WoE correlation with it, else NaN) and ``pvalue`` (the
+        feature's p-value, NaN when none was given).
     iv : Series
         IV of every candidate feature.
     correlation : DataFrame
         WoE correlation matrix of the features that passed the IV threshold (empty when the
         correlation filter is off).
-    iv_min, max_corr : float or None
+    iv_min, max_corr, max_pvalue : float or None
         The thresholds used (None = that filter off).
+    pvalue : Series or None
+        p-value of every candidate feature (None when none were given).
     """
 
     selected: list[str]
@@ -53,20 +62,23 @@ class FeatureSelection:
     correlation: pd.DataFrame
     iv_min: float | None
     max_corr: float | None
+    max_pvalue: float | None = None
+    pvalue: pd.Series | None = None
 
     def summary(self) -> pd.DataFrame:
-        """One row per candidate feature: iv, kept (bool), reason, correlated_with, correlation."""
+        """One row per candidate feature: iv, pvalue, kept (bool), reason, correlated_with, correlation."""
         rows = pd.DataFrame(index=pd.Index(list(self.iv.index), name="feature"))
         rows["iv"] = self.iv
+        rows["pvalue"] = self.pvalue if self.pvalue is not None else np.nan
         rows["kept"] = rows.index.isin(self.selected)
-        rows = rows.join(self.dropped.drop(columns="iv"))
+        rows = rows.join(self.dropped.drop(columns=["iv", "pvalue"]))
         rows["reason"] = rows["reason"].fillna("")
         rows["correlated_with"] = rows["correlated_with"].fillna("")
         return rows.sort_values("iv", ascending=False, kind="stable")
 
     def __str__(self) -> str:
         head = (f"FeatureSelection: {len(self.selected)} kept, {len(self.dropped)} dropped "
-                f"(iv_min={self.iv_min}, max_corr={self.max_corr})")
+                f"(max_pvalue={self.max_pvalue}, iv_min={self.iv_min}, max_corr={self.max_corr})")
         return head + "\n" + self.summary().to_string()
 
 
@@ -76,31 +88,61 @@ def select_features(
     *,
     iv_min: float | None = 0.02,
     max_corr: float | None = 0.7,
+    max_pvalue: float | None = 0.05,
+    pvalue: pd.Series | Mapping[str, float] | None = None,
 ) -> FeatureSelection:
-    """Select scorecard features by information value, then by WoE correlation.
+    """Select scorecard features by significance, information value, then WoE correlation.
 
     Parameters
     ----------
     X_woe : DataFrame
         WoE-transformed features (e.g. ``WoEBinner.transform(X)``); every column is a candidate.
     iv : Series, mapping or fitted WoEBinner
-        Information value per column of ``X_woe`` (a fitted binner's ``iv_`` is used).
+        Information value per column of ``X_woe`` (a fitted binner's ``iv_`` is used, and its
+        ``pvalue_`` when ``pvalue`` is not given).
     iv_min : float or None, default 0.02
         Features with a lower IV are dropped (0.02 is the usual "not predictive" cut-off).
     max_corr : float or None, default 0.7
         Largest absolute WoE correlation tolerated between two kept features, in (0, 1].
+    max_pvalue : float or None, default 0.05
+        Features whose p-value exceeds this are dropped as not significant, in (0, 1]; applies
+        only where a p-value is known (NaN p-values pass). None switches the rule off.
+    pvalue : Series or mapping, optional
+        p-value per column of ``X_woe`` (default: the binner's ``pvalue_`` when ``iv`` is a
+        fitted WoEBinner, else none).
 
     Returns
     -------
     FeatureSelection
+
+    Raises
+    ------
+    ParameterError
+        A threshold out of range, or ``iv``/``pvalue`` of the wrong type.
+    DataError
+        ``X_woe`` not numeric or not finite, or ``iv``/``pvalue`` missing a column.
     """
     X_woe = check_frame(X_woe, "X_woe")
-    iv_series = _iv_series(iv, list(X_woe.columns))
+    columns = list(X_woe.columns)
+    if pvalue is None and hasattr(iv, "pvalue_"):
+        pvalue = iv.pvalue_
+    iv_series = _iv_series(iv, columns)
+    p_series = None if pvalue is None else _pvalue_series(pvalue, columns)
     iv_min, max_corr = check_thresholds(iv_min, max_corr)
+    max_pvalue = check_max_pvalue(max_pvalue)
     values = _finite_matrix(X_woe)
     return select_from_iv(iv_series, lambda cols: correlation_from_chunks(
         (values[a:a + _CHUNK, _positions(X_woe, cols)]
-         for a in range(0, values.shape[0], _CHUNK)), cols), iv_min=iv_min, max_corr=max_corr)
+         for a in range(0, values.shape[0], _CHUNK)), cols), iv_min=iv_min, max_corr=max_corr,
+        pvalue=p_series, max_pvalue=max_pvalue)
+
+
+def check_max_pvalue(max_pvalue: Any) -> float | None:
+    """Validate ``max_pvalue`` (in (0, 1] or None)."""
+    if max_pvalue is None:
+        return None
+    return check_in_range(max_pvalue, "max_pvalue", 0.0, 1.0, low_open=True,
+                          hint="use a test level such as 0.05, or None to switch the rule off")
 
 
 def check_thresholds(iv_min: Any, max_corr: Any) -> tuple[float | None, float | None]:
@@ -119,15 +161,28 @@ def select_from_iv(
     *,
     iv_min: float | None,
     max_corr: float | None,
+    pvalue: pd.Series | None = None,
+    max_pvalue: float | None = None,
 ) -> FeatureSelection:
-    """The selection rule on an IV Series; ``correlation(features)`` gives their WoE correlations."""
+    """The selection rule on an IV Series; ``correlation(features)`` gives their WoE correlations.
+
+    ``pvalue`` (optional, indexed like ``iv``) with ``max_pvalue`` adds the significance rule.
+    """
     dropped: list[dict[str, Any]] = []
     order = sorted(iv.index, key=lambda f: (-float(iv[f]), str(f)))
     passing = []
+
+    def p_of(f: Any) -> float:
+        return float(pvalue[f]) if pvalue is not None and f in pvalue.index else np.nan
+
     for f in order:
-        if iv_min is not None and float(iv[f]) < iv_min:
+        p = p_of(f)
+        if max_pvalue is not None and np.isfinite(p) and p > max_pvalue:
+            dropped.append({"feature": f, "iv": float(iv[f]), "reason": "not significant",
+                            "correlated_with": "", "correlation": np.nan, "pvalue": p})
+        elif iv_min is not None and float(iv[f]) < iv_min:
             dropped.append({"feature": f, "iv": float(iv[f]), "reason": "low IV",
-                            "correlated_with": "", "correlation": np.nan})
+                            "correlated_with": "", "correlation": np.nan, "pvalue": p})
         else:
             passing.append(f)
     corr = correlation(passing) if max_corr is not None and len(passing) > 1 else pd.DataFrame()
@@ -136,12 +191,13 @@ def select_from_iv(
         partner, r = _worst_partner(corr, f, kept)
         if max_corr is not None and partner is not None and r > max_corr:
             dropped.append({"feature": f, "iv": float(iv[f]), "reason": "correlated",
-                            "correlated_with": partner, "correlation": r})
+                            "correlated_with": partner, "correlation": r, "pvalue": p_of(f)})
         else:
             kept.append(f)
     frame = pd.DataFrame(dropped, columns=["feature", *_DROPPED_COLUMNS]).set_index("feature")
     return FeatureSelection(selected=kept, dropped=frame, iv=iv.astype(float), correlation=corr,
-                            iv_min=iv_min, max_corr=max_corr)
+                            iv_min=iv_min, max_corr=max_corr, max_pvalue=max_pvalue,
+                            pvalue=None if pvalue is None else pvalue.astype(float))
 
 
 def _worst_partner(corr: pd.DataFrame, feature: str, kept: list[str]) -> tuple[str | None, float]:
@@ -161,13 +217,14 @@ def correlation_from_chunks(chunks: Any, columns: Sequence[str]) -> pd.DataFrame
     total = np.zeros(p)
     cross = np.zeros((p, p))
     n = 0
-    for chunk in chunks:
-        block = np.asarray(chunk, dtype=float)
-        total += block.sum(axis=0)
-        # einsum, not BLAS: OpenBLAS's threaded gemm on tall thin blocks stalls for seconds
-        # on a busy machine; this loop is predictable and fast enough (p is small)
-        cross += np.einsum("ij,ik->jk", block, block)
-        n += block.shape[0]
+    # BLAS on row blocks, held to one thread: OpenBLAS's threaded gemm on tall thin blocks
+    # stalls for seconds on a busy machine, and einsum's loop is several times slower
+    with threadpool_limits(limits=1, user_api="blas"):
+        for chunk in chunks:
+            block = np.asarray(chunk, dtype=float)
+            total += block.sum(axis=0)
+            cross += block.T @ block
+            n += block.shape[0]
     mean = total / n
     cov = cross / n - np.outer(mean, mean)
     sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
@@ -200,6 +257,30 @@ def _iv_series(iv: Any, columns: list[str]) -> pd.Series:
         raise DataError(
             f"iv must hold non-negative finite numbers (got {short_repr(bad.to_dict())}); "
             "use the information values from a fitted WoEBinner"
+        )
+    return out
+
+
+def _pvalue_series(pvalue: Any, columns: list[str]) -> pd.Series:
+    if isinstance(pvalue, Mapping):
+        pvalue = pd.Series(dict(pvalue), dtype=float)
+    if not isinstance(pvalue, pd.Series):
+        raise ParameterError(
+            f"pvalue must be a Series or mapping feature -> p-value (got {type(pvalue).__name__}); "
+            "pass binner.pvalue_"
+        )
+    missing = [c for c in columns if c not in pvalue.index]
+    if missing:
+        raise DataError(
+            f"pvalue has no value for {len(missing)} column(s) of X_woe (got no {short_repr(missing)}); "
+            "pass the p-value of every WoE column (NaN where unknown)"
+        )
+    out = pd.to_numeric(pvalue.loc[columns], errors="coerce").astype(float)
+    bad = out[(out < 0) | (out > 1)]
+    if len(bad):
+        raise DataError(
+            f"pvalue must hold probabilities in [0, 1] or NaN (got {short_repr(bad.to_dict())}); "
+            "use the p-values from a fitted WoEBinner"
         )
     return out
 

@@ -7,7 +7,8 @@ layer, :mod:`riskkit.app.alerts`.
 
 from riskkit.grading._levels import LEVELS, level_code
 from riskkit.grading._master_scale import CalibrationResult, MasterScale, MigrationResult, default_bounds
-from riskkit.grading._matrix import CATEGORIES, Control, Risk, RiskMatrix, RiskRegister
+from riskkit.grading._matrix import CATEGORIES, SEED_CATEGORIES, Control, Risk, RiskMatrix, RiskRegister, check_categories
+from riskkit.grading._thresholds import DynamicThreshold
 from riskkit.grading._warning import Alert, EarlyWarning, HistoryEvaluation, Indicator, load_config
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "CATEGORIES",
     "CalibrationResult",
     "Control",
+    "DynamicThreshold",
     "EarlyWarning",
     "HistoryEvaluation",
     "Indicator",
@@ -24,6 +26,8 @@ __all__ = [
     "Risk",
     "RiskMatrix",
     "RiskRegister",
+    "SEED_CATEGORIES",
+    "check_categories",
     "default_bounds",
     "level_code",
     "load_config",

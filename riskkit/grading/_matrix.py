@@ -33,6 +33,8 @@ __all__ = [
     "Risk",
     "RiskMatrix",
     "RiskRegister",
+    "SEED_CATEGORIES",
+    "check_categories",
 ]
 
 DEFAULT_LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
@@ -40,10 +42,19 @@ DEFAULT_LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
 # low 1-4, medium 5-9, high 10-16, critical 20-25
 DEFAULT_BOUNDARIES: tuple[int, ...] = (5, 10, 17)
 
-CATEGORIES: dict[str, tuple[str, ...]] = {
+#: The seed taxonomy: operational, compliance and technology risk types of an internet lender.
+SEED_CATEGORIES: dict[str, tuple[str, ...]] = {
     "operational": ("internal_process", "people", "systems", "external_events"),
-    "compliance": ("legal", "anti_money_laundering"),
-    "technology": ("data_security", "software_delivery", "outsourced_technology"),
+    "compliance": ("licensing", "business_conduct", "data_security", "intellectual_property", "anti_money_laundering"),
+    "technology": ("software_delivery", "operations", "technology_change", "third_party_dependence"),
+}
+#: Categories accepted when a register declares none: the seed taxonomy plus the earlier names
+#: (compliance/legal, technology/data_security, technology/outsourced_technology) so older
+#: registers still load. A register may declare its own (``categories=`` or a YAML ``categories:``).
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "operational": SEED_CATEGORIES["operational"],
+    "compliance": SEED_CATEGORIES["compliance"] + ("legal",),
+    "technology": SEED_CATEGORIES["technology"] + ("data_security", "outsourced_technology"),
 }
 _REDUCES = ("probability", "impact", "both")
 
@@ -262,17 +273,59 @@ def _parse_class(record: Mapping[str, Any], key: str, row: int, size: int) -> in
     return int(number)
 
 
-def _parse_category(record: Mapping[str, Any], row: int) -> tuple[str, str]:
-    cat, sub = _norm(record.get("category", "")), _norm(record.get("subcategory", ""))
-    if cat not in CATEGORIES:
+def check_categories(categories: Any) -> dict[str, tuple[str, ...]]:
+    """Validate a taxonomy: a mapping category -> list of subcategories (names normalised).
+
+    Parameters
+    ----------
+    categories
+        E.g. ``{"compliance": ["licensing", "business conduct"], "technology": ["operations"]}``.
+        Names are normalised like register fields (lower case, spaces and dashes to underscores).
+
+    Returns
+    -------
+    dict
+        Normalised category -> tuple of subcategories.
+
+    Raises
+    ------
+    ConfigError
+        When it is not a non-empty mapping of non-empty lists of names, or a name repeats.
+    """
+    if not isinstance(categories, Mapping) or not categories:
         raise ConfigError(
-            f"{_where(record, row)}: category must be one of {sorted(CATEGORIES)} "
-            f"(got category={record.get('category')!r})"
+            f"categories must be a non-empty mapping category -> list of subcategories (got categories="
+            f"{short_repr(categories)}); e.g. {{compliance: [licensing, business_conduct]}}"
         )
-    if sub not in CATEGORIES[cat]:
+    out: dict[str, tuple[str, ...]] = {}
+    for cat, subs in categories.items():
+        name = _norm(cat)
+        if not name or name in out:
+            raise ConfigError(f"categories: category {cat!r} is empty or declared twice")
+        if isinstance(subs, str) or not isinstance(subs, Sequence) or not subs:
+            raise ConfigError(
+                f"categories: category {cat!r} must list its subcategories (got {short_repr(subs)}); "
+                "e.g. [licensing, business_conduct]"
+            )
+        normed = [_norm(x) for x in subs]
+        if any(not x for x in normed) or len(set(normed)) != len(normed):
+            raise ConfigError(f"categories: category {cat!r} has an empty or repeated subcategory (got {short_repr(list(subs))})")
+        out[name] = tuple(normed)
+    return out
+
+
+def _parse_category(record: Mapping[str, Any], row: int,
+                    categories: Mapping[str, tuple[str, ...]] = CATEGORIES) -> tuple[str, str]:
+    cat, sub = _norm(record.get("category", "")), _norm(record.get("subcategory", ""))
+    if cat not in categories:
         raise ConfigError(
-            f"{_where(record, row)}: subcategory must be one of {list(CATEGORIES[cat])} for "
-            f"category {cat!r} (got subcategory={record.get('subcategory')!r})"
+            f"{_where(record, row)}: category must be one of {sorted(categories)} "
+            f"(got category={record.get('category')!r}); declare your own with categories="
+        )
+    if sub not in categories[cat]:
+        raise ConfigError(
+            f"{_where(record, row)}: subcategory must be one of {list(categories[cat])} for "
+            f"category {cat!r} (got subcategory={record.get('subcategory')!r}); declare your own with categories="
         )
     return cat, sub
 
@@ -321,13 +374,14 @@ def _parse_control(item: Any, where: str) -> Control:
     return Control(name=str(item["name"]), effectiveness=eff, reduces=reduces)
 
 
-def _parse_risk(record: Mapping[str, Any], row: int, size: int) -> Risk:
+def _parse_risk(record: Mapping[str, Any], row: int, size: int,
+                categories: Mapping[str, tuple[str, ...]] = CATEGORIES) -> Risk:
     if not isinstance(record, Mapping):
         raise ConfigError(f"row {row}: a risk must be a mapping of fields (got {short_repr(record)})")
     missing = [k for k in _REQUIRED if record.get(k) in (None, "")]
     if missing:
         raise ConfigError(f"{_where(record, row)}: missing field(s) {missing}; required: {list(_REQUIRED)}")
-    cat, sub = _parse_category(record, row)
+    cat, sub = _parse_category(record, row, categories)
     return Risk(
         id=str(record["id"]).strip(),
         title=str(record["title"]).strip(),
@@ -345,32 +399,59 @@ class RiskRegister:
     """Identified risks scored on a :class:`RiskMatrix`, with inherent and residual levels.
 
     Build it from records (dicts), a CSV file or a YAML file; every field is validated and an
-    error names the risk, the field and the value.
+    error names the risk, the field and the value. Categories and subcategories come from
+    ``categories`` (a mapping category -> subcategories, see :func:`check_categories`; a YAML
+    register may declare them under ``categories:``), else from :data:`CATEGORIES`.
     """
 
-    def __init__(self, risks: Sequence[Risk], *, matrix: RiskMatrix | None = None) -> None:
+    def __init__(self, risks: Sequence[Risk], *, matrix: RiskMatrix | None = None,
+                 categories: Mapping[str, Sequence[str]] | None = None) -> None:
         self.risks = risks
         self.matrix = matrix
+        self.categories = categories
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
-    def from_records(cls, records: Iterable[Mapping[str, Any]], *, matrix: RiskMatrix | None = None) -> RiskRegister:
+    def from_records(cls, records: Iterable[Mapping[str, Any]], *, matrix: RiskMatrix | None = None,
+                     categories: Mapping[str, Sequence[str]] | None = None) -> RiskRegister:
         """Register from dicts with id, title, category, subcategory, probability, impact,
-        and optional owner, controls, description."""
+        and optional owner, controls, description.
+
+        Parameters
+        ----------
+        records
+            One mapping per risk.
+        matrix
+            The risk matrix (default :class:`RiskMatrix`).
+        categories
+            The register's own taxonomy (category -> subcategories); default :data:`CATEGORIES`.
+
+        Returns
+        -------
+        RiskRegister
+
+        Raises
+        ------
+        ConfigError
+            Naming the risk (id and row), the field and the value.
+        """
         m = matrix or RiskMatrix()
         size = m._size()
-        risks = [_parse_risk(rec, row, size) for row, rec in enumerate(records, start=1)]
+        taxonomy = CATEGORIES if categories is None else check_categories(categories)
+        risks = [_parse_risk(rec, row, size, taxonomy) for row, rec in enumerate(records, start=1)]
         if not risks:
             raise ConfigError("the register has no risks; add at least one record")
         ids = [r.id for r in risks]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise ConfigError(f"risk ids must be unique (got duplicate id(s) {dup})")
-        return cls(risks, matrix=matrix)
+        return cls(risks, matrix=matrix, categories=None if categories is None else taxonomy)
 
     @classmethod
-    def from_csv(cls, path: str | Path, *, matrix: RiskMatrix | None = None) -> RiskRegister:
-        """Register from a CSV file (controls as ``name:effectiveness:reduces; ...``)."""
+    def from_csv(cls, path: str | Path, *, matrix: RiskMatrix | None = None,
+                 categories: Mapping[str, Sequence[str]] | None = None) -> RiskRegister:
+        """Register from a CSV file (controls as ``name:effectiveness:reduces; ...``); ``categories``
+        as in :meth:`from_records`."""
         file = _existing(path)
         with file.open(newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
@@ -381,11 +462,13 @@ class RiskRegister:
                     f"required: {list(_REQUIRED)}"
                 )
             records = list(reader)
-        return cls.from_records(records, matrix=matrix)
+        return cls.from_records(records, matrix=matrix, categories=categories)
 
     @classmethod
-    def from_yaml(cls, path: str | Path, *, matrix: RiskMatrix | None = None) -> RiskRegister:
-        """Register from YAML: ``risks:`` list (and optional ``matrix:`` with levels/boundaries)."""
+    def from_yaml(cls, path: str | Path, *, matrix: RiskMatrix | None = None,
+                  categories: Mapping[str, Sequence[str]] | None = None) -> RiskRegister:
+        """Register from YAML: ``risks:`` list, optional ``matrix:`` (levels/boundaries) and optional
+        ``categories:`` (category -> list of subcategories; the ``categories`` argument wins)."""
         file = _existing(path)
         try:
             doc = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -398,16 +481,19 @@ class RiskRegister:
         if matrix is None and isinstance(doc.get("matrix"), Mapping):
             spec = dict(doc["matrix"])
             matrix = RiskMatrix(spec.pop("levels", None), **spec)
-        return cls.from_records(doc["risks"], matrix=matrix)
+        if categories is None and doc.get("categories") is not None:
+            categories = doc["categories"]
+        return cls.from_records(doc["risks"], matrix=matrix, categories=categories)
 
     @classmethod
-    def from_file(cls, path: str | Path, *, matrix: RiskMatrix | None = None) -> RiskRegister:
+    def from_file(cls, path: str | Path, *, matrix: RiskMatrix | None = None,
+                  categories: Mapping[str, Sequence[str]] | None = None) -> RiskRegister:
         """Dispatch on the suffix: ``.csv`` or ``.yaml`` / ``.yml``."""
         suffix = Path(path).suffix.lower()
         if suffix == ".csv":
-            return cls.from_csv(path, matrix=matrix)
+            return cls.from_csv(path, matrix=matrix, categories=categories)
         if suffix in (".yaml", ".yml"):
-            return cls.from_yaml(path, matrix=matrix)
+            return cls.from_yaml(path, matrix=matrix, categories=categories)
         raise ConfigError(f"path must end in .csv, .yaml or .yml (got path={str(path)!r})")
 
     # -- views ----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import yaml
 from riskkit._validation import check_positive_int, short_repr
 from riskkit.exceptions import ConfigError, DataError, MissingIndicatorWarning, ParameterError
 from riskkit.grading._levels import LEVELS, level_code
+from riskkit.grading._thresholds import DynamicThreshold
 
 __all__ = ["Alert", "DELIVERY_KEYS", "EarlyWarning", "HistoryEvaluation", "Indicator", "load_config"]
 
@@ -37,18 +38,30 @@ DELIVERY_KEYS = ("channels", "ledger", "escalation")
 
 @dataclass(frozen=True)
 class Indicator:
-    """A key risk indicator with its direction and thresholds per level."""
+    """A key risk indicator with its direction, static thresholds per level and/or a dynamic chart.
+
+    ``thresholds`` are fixed numbers; ``dynamic`` (a :class:`DynamicThreshold`) derives levels
+    from the indicator's own history (EWMA, CUSUM or rolling quantile). With both, the most
+    severe level of the two applies; an indicator needs at least one of them.
+    """
 
     name: str
     direction: str
     thresholds: Mapping[str, float]
     description: str = ""
+    dynamic: DynamicThreshold | None = None
 
     def validate(self) -> None:
         """Known levels, numeric thresholds, ordered for the direction (raises ConfigError)."""
         where = f"indicator {self.name!r}"
         if self.direction not in DIRECTIONS:
             raise ConfigError(f"{where}: direction must be 'above' or 'below' (got direction={self.direction!r})")
+        if self.dynamic is not None:
+            if not isinstance(self.dynamic, DynamicThreshold):
+                raise ConfigError(f"{where}: dynamic must be a DynamicThreshold (got {short_repr(self.dynamic)})")
+            self.dynamic.validate(f"{where} dynamic")
+            if isinstance(self.thresholds, Mapping) and not self.thresholds:
+                return
         if not isinstance(self.thresholds, Mapping) or not self.thresholds:
             raise ConfigError(
                 f"{where}: thresholds must map levels to numbers (got thresholds={short_repr(self.thresholds)}); "
@@ -82,8 +95,28 @@ class Indicator:
                     return lvl, t
         return None
 
+    def history_codes(self, history: Any) -> np.ndarray:
+        """Level code at every period of ``history`` (a Series, oldest first): the most severe of
+        the static thresholds and the dynamic chart evaluated on the history up to that period."""
+        values = np.asarray(history, dtype=float)
+        out = self.codes(values)
+        if self.dynamic is not None:
+            out = np.maximum(out, self.dynamic.level_codes(history, self.direction))
+        return out
+
+    def dynamic_breach(self, history: Any) -> tuple[str, float, float] | None:
+        """(level, limit, statistic) of the dynamic chart at the last period of ``history``, or None."""
+        if self.dynamic is None:
+            return None
+        frame = self.dynamic.evaluate(history, self.direction)
+        code = int(frame["level_code"].iloc[-1])
+        if code == 0:
+            return None
+        level = LEVELS[code - 1]
+        return level, float(frame[f"limit_{level}"].iloc[-1]), float(frame["statistic"].iloc[-1])
+
     def codes(self, values: np.ndarray) -> np.ndarray:
-        """Level code (0 none, 1 blue ... 4 red) for an array of values (NaN gives 0)."""
+        """Level code (0 none, 1 blue ... 4 red) of the static thresholds for an array of values (NaN gives 0)."""
         out = np.zeros(values.shape, dtype=int)
         for lvl in LEVELS:
             if lvl in self.thresholds:
@@ -264,13 +297,14 @@ class EarlyWarning:
         return {i.name: i for i in items}
 
     def indicator_table(self) -> pd.DataFrame:
-        """The validated indicators: direction, description and one threshold column per level."""
+        """The validated indicators: direction, description, one threshold column per level and the dynamic method."""
         rows = [{"indicator": i.name, "direction": i.direction, "description": i.description,
-                 **{lvl: i.thresholds.get(lvl, np.nan) for lvl in LEVELS}} for i in self._indicators().values()]
+                 **{lvl: i.thresholds.get(lvl, np.nan) for lvl in LEVELS},
+                 "dynamic": "" if i.dynamic is None else i.dynamic.method} for i in self._indicators().values()]
         return pd.DataFrame(rows).set_index("indicator")
 
     # -- evaluation -----------------------------------------------------------------------------
-    def evaluate(self, values: Mapping[str, Any]) -> list[Alert]:
+    def evaluate(self, values: Mapping[str, Any], *, history: pd.DataFrame | Mapping[str, Any] | None = None) -> list[Alert]:
         """Alerts for the breached indicators, most severe first.
 
         An indicator with no value (absent, None or NaN) gives a MissingIndicatorWarning;
@@ -280,6 +314,11 @@ class EarlyWarning:
         ----------
         values : mapping of str to number
             Indicator name -> current value.
+        history : DataFrame or mapping of str to Series, optional
+            Earlier values per indicator, oldest first (a DataFrame with one column per
+            indicator, or a mapping name -> Series). A dynamic indicator is evaluated on its
+            history followed by the current value; without a history only its static
+            thresholds apply (a MissingIndicatorWarning says so).
 
         Returns
         -------
@@ -298,9 +337,23 @@ class EarlyWarning:
             value = _value_or_none(values, name)
             if value is None:
                 continue
-            hit = ind.breached(value)
+            candidates = []
+            hit = ind.breached(value) if ind.thresholds else None
             if hit is not None:
-                alerts.append(_make_alert(ind, value, *hit))
+                candidates.append(_make_alert(ind, value, *hit))
+            if ind.dynamic is not None:
+                past = _past(history, name)
+                if past is None:
+                    warnings.warn(MissingIndicatorWarning(
+                        f"indicator {name!r} has a dynamic threshold but no history (got history=None or no "
+                        f"{name!r} in it); only its static thresholds are evaluated"), stacklevel=2)
+                else:
+                    series = pd.concat([past, pd.Series([value])], ignore_index=True)
+                    dyn = ind.dynamic_breach(series)
+                    if dyn is not None:
+                        candidates.append(_make_dynamic_alert(ind, value, *dyn))
+            if candidates:
+                alerts.append(max(candidates, key=lambda a: a.level_code))
         return sorted(alerts, key=lambda a: -a.level_code)
 
     # -- history --------------------------------------------------------------------------------
@@ -333,7 +386,8 @@ class EarlyWarning:
         if not used:
             raise DataError(f"history has no column of any indicator (got columns {list(frame.columns)}; "
                             f"indicators: {list(inds)})")
-        codes = pd.DataFrame({n: inds[n].codes(frame[n].to_numpy(dtype=float)) for n in used}, index=frame.index)
+        codes = pd.DataFrame({n: inds[n].history_codes(frame[n].reset_index(drop=True)) for n in used},
+                             index=frame.index)
         codes["any"] = codes.max(axis=1)
         table = pd.DataFrame({"signals": (codes >= threshold).sum()})
         if losses is not None:
@@ -352,14 +406,18 @@ def _parse_indicators(raw: Any) -> list[Indicator]:
     for name, spec in raw.items():
         if not isinstance(spec, Mapping):
             raise ConfigError(f"indicator {name!r} must be a mapping with direction and thresholds (got {short_repr(spec)})")
-        unknown = sorted(set(spec) - {"direction", "thresholds", "description"})
+        unknown = sorted(set(spec) - {"direction", "thresholds", "description", "dynamic"})
         if unknown:
-            raise ConfigError(f"indicator {name!r} has unknown key(s) {unknown}; allowed: direction, thresholds, description")
+            raise ConfigError(
+                f"indicator {name!r} has unknown key(s) {unknown}; allowed: direction, thresholds, description, dynamic")
         direction = spec.get("direction")
         if direction not in DIRECTIONS:
             raise ConfigError(f"indicator {name!r}: direction must be 'above' or 'below' (got direction={direction!r})")
+        dynamic = None
+        if spec.get("dynamic") is not None:
+            dynamic = DynamicThreshold.from_dict(spec["dynamic"], f"indicator {name!r} dynamic")
         ind = Indicator(name=str(name), direction=str(direction), thresholds=dict(spec.get("thresholds") or {}),
-                        description=str(spec.get("description", "")))
+                        description=str(spec.get("description", "")), dynamic=dynamic)
         ind.validate()
         out.append(ind)
     return out
@@ -389,6 +447,37 @@ def _make_alert(ind: Indicator, value: float, level: str, threshold: float) -> A
         message += f"; {ind.description}"
     return Alert(indicator=ind.name, value=value, level=level, threshold=threshold,
                  direction=ind.direction, message=message)
+
+
+def _make_dynamic_alert(ind: Indicator, value: float, level: str, limit: float, statistic: float) -> Alert:
+    dyn = ind.dynamic
+    assert dyn is not None
+    side = "above" if ind.direction == "above" else "below"
+    message = (f"{ind.name} = {value:.6g}: {dyn.method} statistic {statistic:.4g} is {side} its {level} limit "
+               f"{limit:.4g} (dynamic threshold from the indicator's history)")
+    if ind.description:
+        message += f"; {ind.description}"
+    return Alert(indicator=ind.name, value=value, level=level, threshold=limit, direction=ind.direction,
+                 message=message)
+
+
+def _past(history: Any, name: str) -> pd.Series | None:
+    if history is None:
+        return None
+    if isinstance(history, pd.DataFrame):
+        if name not in history.columns:
+            return None
+        col = history[name]
+    elif isinstance(history, Mapping):
+        if name not in history:
+            return None
+        col = history[name]
+    else:
+        raise ParameterError(f"history must be a DataFrame or a mapping name -> values (got {short_repr(history)})")
+    try:
+        return pd.Series(np.asarray(col, dtype=float))
+    except (TypeError, ValueError):
+        raise DataError(f"history of {name!r} must be numeric (got {short_repr(col)})") from None
 
 
 def load_config(path: str | Path) -> dict[str, Any]:

@@ -24,9 +24,18 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from riskkit._validation import check_alpha, check_choice, check_positive_int
-from riskkit.exceptions import ConvergenceWarning, ParameterError
+from riskkit.exceptions import ConvergenceWarning, FastPathWarning, ParameterError
 from riskkit.market._checks import check_returns, check_window
-from riskkit.market._var import METHODS, VOLATILITY_MODELS, _dist_ppf, _fit_t, empirical_tail, scale_factor
+from riskkit.market._var import (
+    DEFAULT_CONFIG,
+    METHODS,
+    VOLATILITY_MODELS,
+    _dist_ppf,
+    _fit_t,
+    empirical_tail,
+    gpd_tail,
+    scale_factor,
+)
 from riskkit.market._volatility import DISTRIBUTIONS, GARCH_MODELS, ArchEngine, ewma_variance, std_tail
 
 __all__ = ["rolling_var"]
@@ -55,12 +64,12 @@ class _Spec:
 
 def rolling_var(
     returns: Any,
-    model: str = "gjr",
-    dist: str = "skewt",
+    model: str = DEFAULT_CONFIG.model,
+    dist: str = DEFAULT_CONFIG.dist,
     alpha: float = 0.01,
     window: int = 1000,
     refit_every: int = 1,
-    method: str = "parametric",
+    method: str = DEFAULT_CONFIG.method,
     *,
     es_alpha: float | None = None,
     lam: float = 0.94,
@@ -85,13 +94,20 @@ def rolling_var(
         the moving window (volatility keeps updating daily).
     method : ``"parametric"`` (quantile of ``dist``), ``"fhs"`` (filtered historical
         simulation: empirical quantile / tail mean of the window's standardised residuals),
-        ``"mc"`` (``n_sims`` seeded draws from ``dist``).
+        ``"evt"`` (GARCH family only; McNeil and Frey 2000: a generalised Pareto law fitted by
+        ``scipy.stats.genpareto`` to the largest 10% of the window's standardised losses on
+        each refit day, its quantile and tail mean), ``"mc"`` (``n_sims`` seeded draws from
+        ``dist``). The defaults of ``model``, ``dist`` and ``method`` are
+        ``riskkit.market._var.DEFAULT_CONFIG``, shared with :class:`VaRModel`.
     n_jobs : worker processes for GARCH-family models (-1 or None: all cores; 1: in process).
+        Results are identical whatever the number (each chunk starts on a cold refit).
     progress : show a tqdm progress bar.
     warm_start : GARCH family only. ``False`` (default): every refit is arch's own cold-start
         estimate, ``arch_model(window).fit()`` (its starting-value grid search, its SLSQP call
-        and finite-difference gradients) retraced by ``ArchEngine`` without arch's per-fit
-        overhead, so each forecast equals the one a fresh arch model fitted and forecast on
+        and finite-difference gradients) retraced by the fast engine of
+        ``riskkit.market._fast_arch`` without arch's per-fit overhead (on the arch and scipy
+        versions it declares; otherwise, or if it raises, arch's public ``fit`` itself is used,
+        with a ``FastPathWarning``), so each forecast equals the one a fresh arch model fitted and forecast on
         that window gives, to rounding (returns are rescaled only where arch's
         ``rescale=True`` would: variance outside [0.1, 10^4), e.g. decimal returns).
         ``True``: each refit starts from the previous window's parameters, two to three times
@@ -100,13 +116,22 @@ def rolling_var(
         near 0.02 with beta near 0.97, fit almost equally well). Measured on the daily-refit
         GARCH(1,1)-t 99% S&P 500 backtest (``benchmarks/bench_rolling_var.py``, 4,030 days):
         the default's VaRs all equal the naive arch loop's (largest relative difference
-        4e-16) for about a fifth of its CPU time; warm starts put 98.9%
+        4e-16) for about a fifth of its CPU time (one process each); warm starts put 98.9%
         within 1% and the worst 17% off. The default is the one that reproduces arch.
 
     Returns
     -------
     DataFrame with columns ``var`` and ``es`` (positive losses, units of ``returns``) indexed by
-    forecast day; ``attrs`` hold the settings and the dates whose fit did not converge.
+    forecast day; ``attrs`` hold the settings, the dates whose fit did not converge and the
+    GARCH engine used (``"riskkit fast path"`` or ``"arch public API"``).
+
+    Raises
+    ------
+    ParameterError
+        An argument is outside its documented values (e.g. ``alpha`` outside (0, 0.5],
+        ``window`` not shorter than the series, ``method="evt"`` without a GARCH-family model).
+    DataError
+        ``returns`` has NaN/inf values, non-increasing or duplicated dates, or zero variance.
 
     Defaults
     --------
@@ -141,17 +166,18 @@ def rolling_var(
     scale = _arch_scale(y[:window])
     ys = y * scale
     if model in GARCH_MODELS:
-        var, es, failed = _garch_path(ys, spec, n_jobs, progress)
+        var, es, failed, fast = _garch_path(ys, spec, n_jobs, progress)
         _warn_failed(r.index, failed)
     else:
         var, es = _simple_path(ys, spec)
-        failed = []
+        failed, fast = [], False
     out = pd.DataFrame({"var": var / scale, "es": es / scale}, index=r.index[window:])
     out.index.name = r.index.name or "date"
     out.attrs.update({
         "model": model, "dist": dist, "method": method, "alpha": spec.alpha, "es_alpha": spec.es_alpha,
         "window": window, "refit_every": refit_every, "warm_start": spec.warm_start,
         "non_converged": [r.index[i] for i in failed],
+        "engine": ("riskkit fast path" if fast else "arch public API") if model in GARCH_MODELS else "numpy",
     })
     return out
 
@@ -168,6 +194,10 @@ def _validate(returns: Any, model: str, dist: str, alpha: float, window: int, re
     w = check_window(window, len(r), minimum=30 if model != "hs" else 2)
     k = check_positive_int(refit_every, "refit_every", hint="1 refits every day, 5 once a week")
     check_positive_int(n_sims, "n_sims", minimum=100, hint="use at least a few thousand draws")
+    if method == "evt" and model not in GARCH_MODELS:
+        raise ParameterError(
+            f"method='evt' needs a GARCH-family model (got model={model!r}); use model='gjr' or method='fhs'"
+        )
     if model in ("normal", "ewma") and dist == "skewt":
         raise ParameterError(
             f"dist='skewt' needs a GARCH-family model (got model={model!r}); use dist='t' or model='gjr'"
@@ -222,7 +252,11 @@ def _tail(spec: _Spec, params: np.ndarray, engine: ArchEngine, z: np.ndarray,
     if cache.get("params") is params:
         return cache["tail"]
     _, _, dp = engine.split(params)
-    if spec.method == "parametric":
+    if spec.method == "evt":
+        # the GPD tail is re-estimated with the model (on refit days), on that day's window
+        qa, ma = gpd_tail(z, spec.alpha)
+        qe, me = gpd_tail(z, spec.es_alpha) if spec.es_alpha != spec.alpha else (qa, ma)
+    elif spec.method == "parametric":
         qa, ma = std_tail(spec.dist, dp, spec.alpha)
         qe, me = std_tail(spec.dist, dp, spec.es_alpha)
     else:
@@ -234,9 +268,26 @@ def _tail(spec: _Spec, params: np.ndarray, engine: ArchEngine, z: np.ndarray,
     return qa, ma, qe, me
 
 
-def _run_chunk(y: np.ndarray, offset: int, positions: np.ndarray, spec: _Spec) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Forecasts for global positions ``positions`` (contiguous); ``y`` starts at ``offset``."""
-    engine = ArchEngine(y, spec.model, spec.dist)
+def _run_chunk(y: np.ndarray, offset: int, positions: np.ndarray, spec: _Spec,
+               fast: bool = True) -> tuple[np.ndarray, np.ndarray, list[int], str | None]:
+    """Forecasts for global positions ``positions`` (contiguous); ``y`` starts at ``offset``.
+
+    With ``fast``, the chunk runs on the fast engine; if that raises anything, the chunk is
+    recomputed with arch's public API and the fourth item says why (the caller warns)."""
+    if fast:
+        try:
+            from riskkit.market._fast_arch import fast_engine  # lazy: touches arch/scipy internals; an import failure must fall back, not break riskkit.market
+
+            return (*_forecast_chunk(fast_engine(y, spec.model, spec.dist), offset, positions, spec), None)
+        except Exception as exc:  # noqa: BLE001 - any failure of the fast path falls back
+            reason = f"the fast GARCH path raised {type(exc).__name__}: {exc}"
+    else:
+        reason = None
+    return (*_forecast_chunk(ArchEngine(y, spec.model, spec.dist), offset, positions, spec), reason)
+
+
+def _forecast_chunk(engine: ArchEngine, offset: int, positions: np.ndarray,
+                    spec: _Spec) -> tuple[np.ndarray, np.ndarray, list[int]]:
     w = spec.window
     var = np.empty(positions.size)
     es = np.empty(positions.size)
@@ -260,6 +311,25 @@ def _run_chunk(y: np.ndarray, offset: int, positions: np.ndarray, spec: _Spec) -
     return var, es, failed
 
 
+def _fast_path_unavailable() -> str | None:
+    """None when the fast GARCH engine can be used with the installed arch and scipy, else why not."""
+    try:
+        from riskkit.market._fast_arch import unsupported_reason  # lazy: see _run_chunk, a failing import means the public path
+    except Exception as exc:  # noqa: BLE001 - any import failure means the public path
+        return f"the fast GARCH path could not be imported ({type(exc).__name__}: {exc})"
+    return unsupported_reason()
+
+
+def _warn_fallback(reasons: list[str]) -> None:
+    for reason in dict.fromkeys(reasons):
+        warnings.warn(
+            f"rolling_var used arch's public arch_model(...).fit() instead of riskkit's fast GARCH "
+            f"path because {reason}; the forecasts are the same to rounding, only slower",
+            FastPathWarning,
+            stacklevel=4,
+        )
+
+
 def _chunks(n_forecasts: int, window: int, refit_every: int, n_chunks: int) -> list[np.ndarray]:
     """Contiguous blocks of forecast positions, each starting on a refit day."""
     refits = np.arange(0, n_forecasts, refit_every)
@@ -276,7 +346,7 @@ def _n_workers(n_jobs: int | None) -> int:
     return min(n, cores * 4)
 
 
-def _garch_path(ys: np.ndarray, spec: _Spec, n_jobs: int | None, progress: bool) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def _garch_path(ys: np.ndarray, spec: _Spec, n_jobs: int | None, progress: bool) -> tuple[np.ndarray, np.ndarray, list[int], bool]:
     n_fc = ys.size - spec.window
     workers = _n_workers(n_jobs)
     n_fits = -(-n_fc // spec.refit_every)
@@ -284,27 +354,32 @@ def _garch_path(ys: np.ndarray, spec: _Spec, n_jobs: int | None, progress: bool)
         workers = 1
     n_chunks = workers * 4 if (workers > 1 or progress) else 1
     blocks = _chunks(n_fc, spec.window, spec.refit_every, n_chunks)
+    unavailable = _fast_path_unavailable()
+    reasons = [unavailable] if unavailable else []
     var = np.empty(n_fc)
     es = np.empty(n_fc)
     failed: list[int] = []
     bar = _progress_bar(progress, n_fc, f"rolling {spec.model}-{spec.dist}-{spec.method}")
     try:
-        for pos, (v, e, f) in _execute(ys, blocks, spec, workers):
+        for pos, (v, e, f, reason) in _execute(ys, blocks, spec, workers, unavailable is None):
             var[pos - spec.window] = v
             es[pos - spec.window] = e
             failed.extend(f)
+            if reason:
+                reasons.append(reason)
             if bar is not None:
                 bar.update(pos.size)
     finally:
         if bar is not None:
             bar.close()
-    return var, es, sorted(failed)
+    _warn_fallback(reasons)
+    return var, es, sorted(failed), not reasons
 
 
-def _execute(ys: np.ndarray, blocks: list[np.ndarray], spec: _Spec, workers: int) -> Any:
-    def args(block: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, _Spec]:
+def _execute(ys: np.ndarray, blocks: list[np.ndarray], spec: _Spec, workers: int, fast: bool) -> Any:
+    def args(block: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, _Spec, bool]:
         lo = int(block[0]) - spec.window
-        return ys[lo : int(block[-1])], lo, block, spec
+        return ys[lo : int(block[-1])], lo, block, spec, fast
 
     if workers == 1:
         for block in blocks:

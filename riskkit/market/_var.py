@@ -9,12 +9,13 @@ FRTB's 97.5% ES is ``es_alpha=0.025``; ``horizon`` days scale by the square root
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.base import BaseEstimator
 
 from riskkit._validation import (
     check_alpha,
@@ -34,7 +35,11 @@ from riskkit.market._volatility import (
 )
 
 __all__ = [
+    "DEFAULT_CONFIG",
+    "EVT_TAIL_SHARE",
     "VOLATILITY_MODELS",
+    "VaRConfig",
+    "gpd_tail",
     "METHODS",
     "PortfolioVaR",
     "VaREstimate",
@@ -52,7 +57,24 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 VOLATILITY_MODELS = ("hs", "normal", "ewma", *GARCH_MODELS)
-METHODS = ("parametric", "fhs", "mc")
+METHODS = ("parametric", "fhs", "evt", "mc")
+
+#: share of the window's largest standardised losses the generalised Pareto tail is fitted to
+#: (McNeil and Frey 2000 use k = 100 of n = 1000)
+EVT_TAIL_SHARE = 0.10
+
+
+class VaRConfig(NamedTuple):
+    """A volatility model, an innovation law and a VaR method."""
+
+    model: str
+    dist: str
+    method: str
+
+
+#: The default VaR configuration, shared by :class:`VaRModel` and ``rolling_var``. Chosen by
+#: backtests across markets: see ``benchmarks/var_candidates.md`` and ``rolling_var``'s docstring.
+DEFAULT_CONFIG = VaRConfig(model="gjr", dist="skewt", method="parametric")
 
 
 def scale_factor(returns: np.ndarray) -> float:
@@ -68,6 +90,35 @@ def empirical_tail(sample: np.ndarray, alpha: float) -> tuple[float, float]:
     q = float(np.quantile(sample, alpha))
     tail = sample[sample <= q]
     return q, float(tail.mean()) if tail.size else q
+
+
+def gpd_tail(sample: np.ndarray, alpha: float, tail_share: float = EVT_TAIL_SHARE) -> tuple[float, float]:
+    """Lower-tail quantile and tail mean from a generalised Pareto tail (McNeil and Frey 2000).
+
+    The losses ``x = -sample`` above the threshold ``u`` (the ``k + 1``-th largest loss,
+    ``k = round(tail_share * n)``) are fitted by maximum likelihood with
+    ``scipy.stats.genpareto`` (location 0); then, for ``alpha < k / n``,
+    ``x_alpha = u + GPD.ppf(1 - alpha n / k)`` and
+    ``ES = x_alpha + (beta + xi (x_alpha - u)) / (1 - xi)`` (McNeil and Frey 2000, eqs. 5 and
+    7). Returned as the lower-tail quantile ``-x_alpha`` and tail mean ``-ES`` of ``sample``.
+    For ``alpha >= k / n`` (no extrapolation needed), or a shape ``xi >= 1`` (infinite mean),
+    the empirical tail is used.
+    """
+    z = np.asarray(sample, dtype=float)
+    n = z.size
+    k = int(round(tail_share * n))
+    if k < 10 or alpha >= k / n:
+        return empirical_tail(z, alpha)
+    losses = np.sort(-z)[::-1]
+    u = float(losses[k])
+    excess = losses[:k] - u
+    xi, _, beta = stats.genpareto.fit(excess, floc=0.0)
+    xi, beta = float(xi), float(beta)
+    if not (np.isfinite(xi) and np.isfinite(beta)) or beta <= 0 or xi >= 1.0:
+        return empirical_tail(z, alpha)
+    x_q = u + float(stats.genpareto.ppf(1.0 - alpha * n / k, xi, scale=beta))
+    es = x_q + (beta + xi * (x_q - u)) / (1.0 - xi)
+    return -x_q, -es
 
 
 @dataclass(frozen=True)
@@ -95,38 +146,78 @@ class VaREstimate:
         return self.summary()
 
 
-@dataclass
-class VaRModel:
+class VaRModel(BaseEstimator):  # type: ignore[misc]
     """VaR model = volatility part + innovation distribution + method.
+
+    A scikit-learn style estimator: the constructor only stores its arguments, so
+    ``sklearn.base.clone``, ``get_params`` and ``set_params`` work; the defaults are
+    ``DEFAULT_CONFIG``, the ones ``rolling_var`` uses (chosen by backtests, see its docstring).
 
     Parameters
     ----------
-    volatility : ``"hs"`` (no model: the raw returns), ``"normal"`` (constant mean and
-        variance of the sample), ``"ewma"`` (RiskMetrics, ``lam``), or arch's ``"garch"``,
-        ``"gjr"``, ``"egarch"`` (constant mean, (1,1) orders).
-    dist : innovation law for ``method="parametric"`` and ``"mc"``: ``"normal"``, ``"t"``,
-        ``"skewt"`` (t and skew-t are fitted by maximum likelihood).
-    method : ``"parametric"`` (quantile of ``dist``), ``"fhs"`` (filtered historical
-        simulation: empirical quantile of the standardised residuals), ``"mc"`` (Monte Carlo
-        draws from ``dist``, ``n_sims`` of them, seeded with ``random_state``).
+    volatility : str, default ``DEFAULT_CONFIG.model`` (``"gjr"``)
+        ``"hs"`` (no model: the raw returns), ``"normal"`` (constant mean and variance of the
+        sample), ``"ewma"`` (RiskMetrics, ``lam``), or arch's ``"garch"``, ``"gjr"``,
+        ``"egarch"`` (constant mean, (1,1) orders).
+    dist : str, default ``DEFAULT_CONFIG.dist`` (``"skewt"``)
+        Innovation law for ``method="parametric"`` and ``"mc"``: ``"normal"``, ``"t"``,
+        ``"skewt"`` (t and skew-t are fitted by maximum likelihood; skew-t needs a GARCH-family
+        volatility).
+    method : str, default ``DEFAULT_CONFIG.method`` (``"parametric"``)
+        ``"parametric"`` (quantile of ``dist``), ``"fhs"`` (filtered historical simulation:
+        empirical quantile of the standardised residuals), ``"evt"`` (McNeil and Frey 2000: a
+        generalised Pareto tail fitted to the largest 10% of standardised losses), ``"mc"``
+        (Monte Carlo draws from ``dist``, ``n_sims`` of them, seeded with ``random_state``).
+    lam : float, default 0.94
+        EWMA decay (``volatility="ewma"``).
+    n_sims : int, default 10000
+        Monte Carlo draws or simulated paths.
+    random_state : int or None, default 0
+        Seed of the draws.
 
-    Use ``fit(returns)`` then ``forecast(alpha, ...)``; fitted attributes end in ``_``.
+    Attributes
+    ----------
+    scale_, mu_, sigma_, dist_params_, std_resids_, params_, arch_result_ :
+        Set by ``fit`` (power-of-ten scale, next-day mean and volatility in scaled units,
+        distribution parameters, standardised residuals, parameters in return units, arch's
+        result for GARCH-family volatilities).
+
+    Raises
+    ------
+    ParameterError
+        From ``fit`` when an argument is not one of the documented values.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.base import clone
+    >>> r = pd.Series(np.random.default_rng(0).standard_t(5, 750) * 0.8,
+    ...               index=pd.bdate_range("2020-01-01", periods=750))
+    >>> m = VaRModel("ewma", dist="normal").fit(r)
+    >>> print(f"{m.forecast(0.01).var:.3f}")
+    3.004
+    >>> clone(m).get_params()["volatility"]
+    'ewma'
     """
 
-    volatility: str = "garch"
-    dist: str = "t"
-    method: str = "parametric"
-    lam: float = 0.94
-    n_sims: int = 10_000
-    random_state: int | None = 0
-    # fitted state
-    scale_: float | None = field(default=None, init=False, repr=False)
-    mu_: float | None = field(default=None, init=False, repr=False)
-    sigma_: float | None = field(default=None, init=False, repr=False)
-    dist_params_: np.ndarray | None = field(default=None, init=False, repr=False)
-    std_resids_: np.ndarray | None = field(default=None, init=False, repr=False)
-    arch_result_: Any = field(default=None, init=False, repr=False)
-    params_: pd.Series | None = field(default=None, init=False, repr=False)
+    # fitted state (set by fit)
+    scale_: float | None
+    mu_: float | None
+    sigma_: float | None
+    dist_params_: np.ndarray | None
+    std_resids_: np.ndarray | None
+    arch_result_: Any
+    params_: pd.Series | None
+
+    def __init__(self, volatility: str = DEFAULT_CONFIG.model, dist: str = DEFAULT_CONFIG.dist,
+                 method: str = DEFAULT_CONFIG.method, lam: float = 0.94, n_sims: int = 10_000,
+                 random_state: int | None = 0) -> None:
+        self.volatility = volatility
+        self.dist = dist
+        self.method = method
+        self.lam = lam
+        self.n_sims = n_sims
+        self.random_state = random_state
 
     def _check(self) -> None:
         check_choice(self.volatility, "volatility", VOLATILITY_MODELS)
@@ -139,13 +230,31 @@ class VaRModel:
                 "use dist='t' or volatility='garch'"
             )
 
-    def fit(self, returns: Any) -> VaRModel:
-        """Fit the volatility model and distribution to ``returns`` (all of them)."""
+    def fit(self, returns: Any, y: None = None) -> VaRModel:
+        """Fit the volatility model and distribution to ``returns`` (all of them).
+
+        Parameters
+        ----------
+        returns : pandas Series or array of daily returns (no NaN/inf, at least 30).
+        y : ignored; present for scikit-learn's ``fit(X, y)`` convention.
+
+        Returns
+        -------
+        VaRModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        ParameterError
+            An argument of the constructor is invalid.
+        DataError
+            ``returns`` is unusable (NaN/inf, too short, zero variance).
+        """
         self._check()
         r = check_returns(returns, min_obs=30)
-        y = r.to_numpy()
-        self.scale_ = scale_factor(y)
-        ys = y * self.scale_
+        values = r.to_numpy()
+        self.scale_ = scale_factor(values)
+        ys = values * self.scale_
         if self.volatility in GARCH_MODELS:
             self._fit_garch(ys, r.index)
         else:
@@ -188,13 +297,36 @@ class VaRModel:
         horizon: int = 1,
         horizon_method: str = "sqrt",
     ) -> VaREstimate:
-        """VaR and ES of the next ``horizon`` days, as positive losses in return units."""
+        """VaR and ES of the next ``horizon`` days, as positive losses in return units.
+
+        Parameters
+        ----------
+        alpha : VaR tail probability (0.01 is 99% VaR), in (0, 0.5].
+        es_alpha : ES tail probability (default ``alpha``; 0.025 for FRTB's 97.5% ES).
+        horizon : days; more than one scales by the square root of time (``"sqrt"``) or
+            simulates paths of the fitted model (``"simulation"``; not with ``method="evt"``).
+        horizon_method : ``"sqrt"`` or ``"simulation"``.
+
+        Returns
+        -------
+        VaREstimate
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ParameterError
+            ``alpha``, ``es_alpha``, ``horizon`` or ``horizon_method`` is invalid.
+        """
         check_fitted(self, "scale_")
         a = check_alpha(alpha)
         ea = a if es_alpha is None else check_alpha(es_alpha, "es_alpha")
         h = check_positive_int(horizon, "horizon", hint="the number of days, e.g. 10")
         check_choice(horizon_method, "horizon_method", ["sqrt", "simulation"])
         if h > 1 and horizon_method == "simulation":
+            if self.method == "evt" and self.volatility != "hs":
+                raise ParameterError("horizon_method='simulation' is not available for method='evt' "
+                                     "(got horizon=%d); use horizon_method='sqrt' or method='fhs'" % h)
             var, es = self._simulated(a, ea, h)
         else:
             var, es = self._one_day(a, ea)
@@ -207,8 +339,8 @@ class VaRModel:
         """A short name such as ``"gjr-skewt-parametric"``, ``"garch-fhs"`` or ``"hs"``."""
         if self.volatility == "hs":
             return "hs"
-        if self.method == "fhs":
-            return f"{self.volatility}-fhs"
+        if self.method in ("fhs", "evt"):
+            return f"{self.volatility}-{self.method}"
         return f"{self.volatility}-{self.dist}-{self.method}"
 
     def _draws(self, size: int) -> np.ndarray:
@@ -224,6 +356,10 @@ class VaRModel:
             assert self.std_resids_ is not None
             q, _ = empirical_tail(self.std_resids_, a)
             _, m = empirical_tail(self.std_resids_, ea)
+        elif self.method == "evt":
+            assert self.std_resids_ is not None
+            q, _ = gpd_tail(self.std_resids_, a)
+            _, m = gpd_tail(self.std_resids_, ea)
         elif self.method == "mc":
             z = self._draws(self.n_sims)
             q, _ = empirical_tail(z, a)

@@ -2,19 +2,18 @@
 
 A VaR model is composed of a mean, a volatility process (constant, EWMA, GARCH, GJR-GARCH,
 EGARCH), an innovation distribution (normal, Student-t, Hansen's skew-t) and a method
-(parametric quantile, filtered historical simulation, Monte Carlo). GARCH estimation is
-always arch's: :class:`ArchEngine` builds one arch model per series and re-estimates it on
-moving windows with arch's own likelihood, bounds and constraints, and forecasts with arch's
-own volatility recursion. Its cold fit retraces ``ARCHModel.fit`` step for step (same starting
-values, same SLSQP call, same finite-difference gradients), so it returns arch's parameters bit
-for bit, without the per-fit model object, result object, model deep copy and scipy's
-finite-difference bookkeeping; its optional warm fit starts from the previous window's
-parameters instead (faster, but may settle in a different local optimum than arch's).
+(parametric quantile, filtered historical simulation, generalised Pareto tail, Monte Carlo).
+GARCH estimation is always arch's. :class:`ArchEngine` re-estimates and filters an arch model
+on moving windows through arch's public API only (``arch_model(window).fit()``, the volatility
+process's ``backcast``, ``variance_bounds``, ``compute_variance`` and ``forecast``). The fast
+engine in :mod:`riskkit.market._fast_arch` gives the same estimates bit for bit without arch's
+per-fit overhead, by driving arch and scipy internals; it is the only module that touches them,
+and ``rolling_var`` falls back to :class:`ArchEngine` (with a
+:class:`~riskkit.exceptions.FastPathWarning`) whenever it cannot be used.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import warnings
 from dataclasses import dataclass
@@ -24,10 +23,7 @@ import numpy as np
 import pandas as pd
 from arch import arch_model
 from arch.univariate.base import ARCHModel
-from arch.univariate import volatility as _arch_volatility
-from arch.univariate.distribution import Normal, SkewStudent, StudentsT
-from arch.univariate.volatility import GARCH
-from scipy import optimize, special, stats
+from scipy import special, stats
 
 from riskkit._validation import check_choice, check_in_range
 
@@ -83,7 +79,7 @@ def std_tail(dist: str, dist_params: np.ndarray | None, alpha: float) -> tuple[f
         m = -(nu + x * x) / (nu - 1.0) * np.exp(log_pdf) / alpha
         return x * scale, float(m * scale)
     if dist == "skewt":
-        from arch.univariate import SkewStudent  # lazy: arch.univariate pulls in statsmodels-sized modules; only for skew-t
+        from arch.univariate import SkewStudent  # lazy: only for the skew-t distribution
 
         params = np.asarray(dist_params, dtype=float)
         law = SkewStudent()
@@ -113,359 +109,6 @@ def ewma_variance(returns: np.ndarray, lam: float = 0.94, *, init: float | None 
     return s2
 
 
-#: scipy's SLSQP default finite-difference step (``eps`` option), which arch's fit keeps
-_FD_STEP = float(np.sqrt(np.finfo(float).eps))
-
-
-def _fd_steps(x0: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
-    """Forward-difference steps exactly as ``scipy.optimize.approx_derivative(method="2-point",
-    abs_step=eps, bounds=(lb, ub))`` chooses them (``_numdiff._adjust_scheme_to_bounds``),
-    element by element in Python floats (the same IEEE operations, without numpy's per-call
-    overhead on a handful of parameters)."""
-    unbounded = all(lo == -np.inf and hi == np.inf for lo, hi in zip(lb.tolist(), ub.tolist()))
-    steps = []
-    for x, lo, hi in zip(x0.tolist(), lb.tolist(), ub.tolist()):
-        h = _FD_STEP
-        if (x + h) - x == 0:
-            h = _FD_STEP * (1.0 if x >= 0 else -1.0) * max(1.0, abs(x))
-        if not unbounded:
-            lower_dist, upper_dist = x - lo, hi - x
-            fitting = abs(h) <= max(lower_dist, upper_dist)
-            if fitting:
-                if x + h < lo or x + h > hi:
-                    h = -h
-            elif upper_dist >= lower_dist:
-                h = upper_dist
-            else:
-                h = -lower_dist
-        steps.append(h)
-    return np.array(steps)
-
-
-class _ArchObjective:
-    """arch's negative log-likelihood on one window with the gradient and constraint normals
-    scipy's SLSQP would compute for ``ARCHModel.fit`` by finite differences, value for value.
-
-    Supplying them as ``jac`` callables keeps the optimiser's path identical while skipping
-    scipy's per-call finite-difference machinery (its bound checks, array-API dispatch and one
-    wrapper per constraint row), which costs more than arch's likelihood itself.
-    """
-
-    def __init__(self, engine: "ArchEngine", sigma2: np.ndarray, backcast: Any, var_bounds: np.ndarray,
-                 lb: np.ndarray, ub: np.ndarray) -> None:
-        self.engine = engine
-        self.sigma2 = sigma2
-        self.backcast = backcast
-        self.var_bounds = var_bounds
-        self.lb, self.ub = lb, ub
-        a, b = engine._constraints
-        self.rows = [(a[i], float(b[i]), np.flatnonzero(a[i])) for i in range(a.shape[0])]
-        # arch evaluates np.dot(a_i, x) - b_i. With at most two non-zero coefficients, each a
-        # power of two (arch's rows: +-1, +-0.5), the products are exact and the dot product is
-        # one rounding of their sum whatever the order, so plain float arithmetic on those terms
-        # gives the same value; other rows keep np.dot.
-        self._terms: list[tuple[list[tuple[int, float]], float] | None] = []
-        for ai, bi, nz in self.rows:
-            coefs = [(int(j), float(ai[j])) for j in nz]
-            exact = len(coefs) <= 2 and all(abs(np.frexp(c)[0]) == 0.5 for _, c in coefs)
-            self._terms.append((coefs, bi) if exact else None)
-        self._lb, self._ub = lb.tolist(), ub.tolist()
-        self._last_x = b""
-        self._last_f = 0.0
-        self._steps_x = b""
-        self._steps = np.empty(0)
-        vol = engine.am.volatility
-        # arch's GARCH/GJR variance: |e|^power and sign(e) depend on the mean parameters only,
-        # so finite-difference steps in the other parameters reuse them (same recursion call)
-        self._garch = type(vol) is GARCH
-        self._mean_key = b""
-        self._resids = np.empty(0)
-        self._fres = np.empty(0)
-        self._sres = np.empty(0)
-        self._var_key = b""
-        self._sigma2 = np.empty(0)
-        # arch's normal, t and skew-t log-likelihoods are elementwise before their final sum, so
-        # the volatility steps of a gradient can share one call on stacked variance paths
-        self._batch = type(engine.am.distribution) in (Normal, StudentsT, SkewStudent)
-
-    def _residuals(self, mp: np.ndarray) -> np.ndarray:
-        key = mp.tobytes()
-        if key != self._mean_key:
-            self._resids = np.asarray(self.engine.am.resids(mp), dtype=float)
-            if self._garch:
-                power = float(getattr(self.engine.am.volatility, "power"))
-                self._fres = np.absolute(self._resids) ** power
-                self._sres = np.sign(self._resids)
-            self._mean_key, self._var_key = key, b""
-        return self._resids
-
-    def _variance(self, vp: np.ndarray, resids: np.ndarray) -> np.ndarray:
-        """``volatility.compute_variance(vp, resids, ...)`` (the last result is reused when
-        only distribution parameters changed)."""
-        key = vp.tobytes()
-        if key == self._var_key:
-            return self._sigma2
-        vol: Any = self.engine.am.volatility
-        if self._garch:
-            sigma2 = self.sigma2
-            _arch_volatility.rec.garch_recursion(vp, self._fres, self._sres, sigma2, vol.p, vol.o, vol.q,
-                                                 resids.shape[0], self.backcast, self.var_bounds)
-            if vol.power != 2.0:
-                sigma2 **= 2.0 / vol.power
-        else:
-            sigma2 = vol.compute_variance(vp, resids, self.sigma2, self.backcast, self.var_bounds)
-        self._sigma2 = sigma2.copy()
-        self._var_key = key
-        return self._sigma2
-
-    def nll(self, x: np.ndarray) -> float:
-        """``ARCHModel._loglikelihood`` without its parameter re-validation."""
-        mp, vp, dp = self.engine.split(x)
-        resids = self._residuals(mp)
-        sigma2 = self._variance(vp, resids)
-        return -float(self.engine.am.distribution.loglikelihood(dp, resids, sigma2, False))
-
-    def fun(self, x: np.ndarray) -> float:
-        f = self.nll(x)
-        self._last_x, self._last_f = x.tobytes(), f
-        return f
-
-    def steps(self, x: np.ndarray) -> np.ndarray:
-        key = x.tobytes()
-        if key != self._steps_x:
-            self._steps_x, self._steps = key, _fd_steps(x, self.lb, self.ub)
-        return self._steps
-
-    def grad(self, x: np.ndarray) -> np.ndarray:
-        """scipy's 2-point gradient at ``x`` from the cached ``f(x)`` (as ScalarFunction does)."""
-        if self._last_x == x.tobytes():
-            f0 = self._last_f
-        else:
-            f0 = self.nll(x)
-        h = self.steps(x)
-        g = np.empty(x.size)
-        k_mean = self.engine._k_mean
-        k_dist = k_mean + self.engine._k_vol
-        # distribution steps first: they reuse x's residuals and variance path as they are
-        mp, vp, dp = self.engine.split(x)
-        resids = self._residuals(mp)
-        sigma2 = self._variance(vp, resids)
-        dist = self.engine.am.distribution
-        for i in range(k_dist, x.size):
-            dp1 = dp.copy()
-            dp1[i - k_dist] = x[i] + h[i]
-            g[i] = (-float(dist.loglikelihood(dp1, resids, sigma2, False)) - f0) / ((x[i] + h[i]) - x[i])
-        # then the volatility and mean steps
-        if not self._batch:
-            for i in [*range(k_mean, k_dist), *range(k_mean)]:
-                x1 = x.copy()
-                x1[i] = x[i] + h[i]
-                g[i] = (self.nll(x1) - f0) / ((x[i] + h[i]) - x[i])
-            return g
-        # arch's likelihood is elementwise before its sum: one call on the stacked residual and
-        # variance paths of all these steps, then one row sum per step
-        stepped = [*range(k_mean, k_dist), *range(k_mean)]
-        res_rows = np.empty((len(stepped), resids.shape[0]))
-        var_rows = np.empty((len(stepped), resids.shape[0]))
-        for row, i in enumerate(stepped):
-            if i >= k_mean:
-                vp1 = vp.copy()
-                vp1[i - k_mean] = x[i] + h[i]
-                res_rows[row] = resids
-                var_rows[row] = self._variance_path(vp1, resids, var_rows[row])
-            else:
-                mp1 = mp.copy()
-                mp1[i] = x[i] + h[i]
-                res_rows[row] = self.engine.am.resids(mp1)
-                var_rows[row] = self._variance_path(vp, res_rows[row], var_rows[row], own=True)
-        llfs = np.add.reduce(np.asarray(dist.loglikelihood(dp, res_rows, var_rows, True)), axis=1)
-        for row, i in enumerate(stepped):
-            g[i] = (-float(llfs[row]) - f0) / ((x[i] + h[i]) - x[i])
-        return g
-
-    def _variance_path(self, vp: np.ndarray, resids: np.ndarray, out: np.ndarray, own: bool = False) -> np.ndarray:
-        """``volatility.compute_variance(vp, resids, out, ...)``; ``own=False`` means ``resids``
-        are the current mean's, whose |e|^power and sign are cached."""
-        vol: Any = self.engine.am.volatility
-        if self._garch:
-            fres = np.absolute(resids) ** vol.power if own else self._fres
-            sres = np.sign(resids) if own else self._sres
-            _arch_volatility.rec.garch_recursion(vp, fres, sres, out, vol.p, vol.o, vol.q,
-                                                 resids.shape[0], self.backcast, self.var_bounds)
-            if vol.power != 2.0:
-                out **= 2.0 / vol.power
-            return out
-        return np.asarray(vol.compute_variance(vp, resids, out, self.backcast, self.var_bounds))
-
-    def _row(self, r: int, x: np.ndarray, xs: list[float]) -> float:
-        terms = self._terms[r]
-        if terms is None:
-            ai, bi, _ = self.rows[r]
-            return float(np.dot(ai, x) - bi)
-        coefs, bi = terms
-        if len(coefs) == 1:
-            return coefs[0][1] * xs[coefs[0][0]] - bi
-        if not coefs:
-            return 0.0 - bi
-        return (coefs[0][1] * xs[coefs[0][0]] + coefs[1][1] * xs[coefs[1][0]]) - bi
-
-    def cons(self, x: np.ndarray) -> np.ndarray:
-        """arch's constraint rows ``a_i . x - b_i`` (arch evaluates them one row at a time)."""
-        xs = x.tolist()
-        return np.array([self._row(r, x, xs) for r in range(len(self.rows))])
-
-    def cons_jac(self, x: np.ndarray) -> np.ndarray:
-        """scipy's 2-point Jacobian of each constraint row (x clipped into the bounds first, as
-        scipy does); columns where the row's coefficient is zero have a zero difference."""
-        xs = x.tolist()
-        if any(v < lo or v > hi for v, lo, hi in zip(xs, self._lb, self._ub)):
-            x = np.clip(x, self.lb, self.ub)
-            xs = x.tolist()
-        hs = self.steps(x).tolist()
-        jac = np.zeros((len(self.rows), x.size))
-        for r, (_, _, nonzero) in enumerate(self.rows):
-            f0 = self._row(r, x, xs)
-            for j in nonzero.tolist():
-                x1 = x
-                if self._terms[r] is None:
-                    x1 = x.copy()
-                    x1[j] = xs[j] + hs[j]
-                x1s = list(xs)
-                x1s[j] = xs[j] + hs[j]
-                jac[r, j] = (self._row(r, x1, x1s) - f0) / ((xs[j] + hs[j]) - xs[j])
-        return jac
-
-
-def _slsqp(obj: _ArchObjective, x0: np.ndarray, bounds: list[tuple[float, float]]) -> tuple[np.ndarray, int]:
-    """SLSQP from ``x0``: the iterates of ``scipy.optimize.minimize(method="SLSQP")`` with its
-    default ``ftol`` (1e-6) and ``maxiter`` (100), returning the solution and exit mode.
-
-    Drives scipy's own SLSQP kernel with the loop of ``scipy.optimize._slsqp_py`` (scipy >= 1.16)
-    minus its per-call wrappers; with an older scipy it calls ``minimize`` itself (same path,
-    slower).
-    """
-    try:
-        from scipy.optimize._slsqplib import slsqp  # lazy: scipy private, only on the fast GARCH path
-    except ImportError:  # pragma: no cover - scipy < 1.16 (Fortran SLSQP)
-        return _slsqp_minimize(obj, x0, bounds)
-    lb, ub = obj.lb, obj.ub
-    n, m = x0.size, len(obj.rows)
-    x = np.clip(np.asarray(x0, dtype=float), lb, ub)
-    xl = np.where(np.isfinite(lb), lb, np.nan)
-    xu = np.where(np.isfinite(ub), ub, np.nan)
-    state: dict[str, Any] = {
-        "acc": 1e-6, "alpha": 0.0, "f0": 0.0, "gs": 0.0, "h1": 0.0, "h2": 0.0, "h3": 0.0, "h4": 0.0,
-        "t": 0.0, "t0": 0.0, "tol": 1e-5, "exact": 0, "inconsistent": 0, "reset": 0, "iter": 0,
-        "itermax": 100, "line": 0, "m": m, "meq": 0, "mode": 0, "n": n,
-    }
-    size = n * (n + 1) // 2 + 3 * m * n + 9 * m + 8 * n * n + 35 * n + 28 + (2 * n * (n + 1) if m == 0 else 0)
-    buffer = np.zeros(size)
-    indices = np.zeros(max(m + 2 * n + 2, 1), dtype=np.int32)
-    mult = np.zeros(max(1, m + 2 * n + 2))
-    c_mat = np.zeros((max(1, m), n), order="F")
-    d_vec = np.zeros(max(1, m))
-    fx = obj.fun(x.copy())
-    g = obj.grad(x.copy())
-    if m:
-        c_mat[:m] = obj.cons_jac(x)
-        d_vec[:m] = obj.cons(x)
-    while True:
-        slsqp(state, fx, g, c_mat, d_vec, x, mult, xl, xu, buffer, indices)
-        if state["mode"] == 1:
-            fx = obj.fun(x.copy())
-            if m:
-                d_vec[:m] = obj.cons(x)
-        if state["mode"] == -1:
-            g = obj.grad(x.copy())
-            if m:
-                c_mat[:m] = obj.cons_jac(x)
-        if abs(state["mode"]) != 1:
-            break
-    return x, int(state["mode"])
-
-
-def _slsqp_minimize(obj: _ArchObjective, x0: np.ndarray, bounds: list[tuple[float, float]]) -> tuple[np.ndarray, int]:
-    constraints = [{"type": "ineq", "fun": obj.cons, "jac": obj.cons_jac}] if obj.rows else []
-    opt = optimize.minimize(obj.fun, x0, method="SLSQP", jac=obj.grad, bounds=bounds,
-                            constraints=constraints, options={"disp": False})
-    return np.asarray(opt.x, dtype=float), int(opt.status)
-
-
-def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var_bounds: np.ndarray) -> np.ndarray:
-    """``vol.starting_values(resids)``; for arch's GARCH/GJR the same grid search with each
-    distinct grid point's Gaussian likelihood evaluated once (a GARCH(1,1) grid repeats each
-    point for the four unused gamma values), which leaves the arg-max unchanged."""
-    if type(vol) is not GARCH:
-        return np.asarray(vol.starting_values(resids), dtype=float)
-    p, o, q, power = vol.p, vol.o, vol.q, vol.power
-    alphas = [0.01, 0.05, 0.1, 0.2]
-    target = np.mean(np.absolute(resids) ** power)
-    scale = np.mean(resids**2) / (target ** (2.0 / power))
-    target *= scale ** (power / 2)
-    # the grid as arch builds it, in Python floats (the same IEEE operations as arch's numpy
-    # scalars); each distinct point's Gaussian likelihood is evaluated once
-    target_f = float(target)
-    grid: list[tuple[float, ...]] = []
-    for alpha, gamma, agb in itertools.product(alphas, alphas, [0.5, 0.7, 0.9, 0.98]):
-        sv = [(1.0 - agb) * target_f] * (p + o + q + 1)
-        if p > 0:
-            sv[1 : 1 + p] = [alpha / p] * p
-            agb -= alpha
-        if o > 0:
-            sv[1 + p : 1 + p + o] = [gamma / o] * o
-            agb -= gamma / 2.0
-        if q > 0:
-            sv[1 + p + o : 1 + p + o + q] = [agb / q] * q
-        grid.append(tuple(sv))
-    first: dict[tuple[float, ...], int] = {}
-    for point in grid:
-        first.setdefault(point, len(first))
-    unique = [np.array(point) for point in first]
-    fres = np.absolute(resids) ** power
-    sres = np.sign(resids)
-    paths = np.empty((len(unique), resids.shape[0]))
-    for row, sv_arr in enumerate(unique):
-        _arch_volatility.rec.garch_recursion(sv_arr, fres, sres, paths[row], p, o, q, resids.shape[0],
-                                             backcast, var_bounds)
-    if power != 2.0:
-        paths **= 2.0 / power
-    lls = np.asarray(vol._normal.loglikelihood([], resids, paths, True))
-    by_point = np.add.reduce(lls, axis=1).tolist()
-    llfs = np.array([by_point[first[point]] for point in grid])
-    return np.array(grid[int(np.argmax(llfs))])
-
-
-def _distribution_starting_values(dist: Any, std_resids: np.ndarray) -> np.ndarray:
-    """``dist.starting_values(std_resids)``; for arch's t and skew-t the same moment estimate of
-    the degrees of freedom from scipy's kurtosis, called without scipy's nan/axis wrapper."""
-    if type(dist) not in (StudentsT, SkewStudent):
-        return np.asarray(dist.starting_values(std_resids), dtype=float)
-    kurtosis = getattr(stats.kurtosis, "__wrapped__", stats.kurtosis)
-    k = float(kurtosis(std_resids, fisher=False))
-    nu = max((4.0 * k - 6.0) / (k - 3.0) if k > 3.75 else 12.0, 4.0)
-    return np.array([nu] if type(dist) is StudentsT else [nu, 0.0])
-
-
-def _whitener(f: Any, x: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
-    """``W`` with ``W.T H W = I`` for the finite-difference Hessian ``H`` of ``f`` at ``x``
-    (eigenvalues floored so that a flat or boundary direction stays usable)."""
-    k = x.size
-    steps = rel_step * np.maximum(np.abs(x), 1e-2)
-    hess = np.zeros((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            ei = np.zeros(k)
-            ej = np.zeros(k)
-            ei[i], ej[j] = steps[i], steps[j]
-            val = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * steps[i] * steps[j])
-            hess[i, j] = hess[j, i] = val
-    if not np.all(np.isfinite(hess)):
-        return np.diag(steps * 100)
-    eigval, eigvec = np.linalg.eigh(hess)
-    eigval = np.maximum(eigval, 1e-8 * max(float(eigval.max()), 1e-12))
-    return np.asarray(eigvec @ np.diag(eigval**-0.5))
-
-
 @dataclass(frozen=True)
 class Fit:
     """Parameters of one window's fit and whether the optimiser converged."""
@@ -475,65 +118,42 @@ class Fit:
 
 
 class ArchEngine:
-    """Re-estimates and filters one arch model on moving windows of a fixed series.
+    """Re-estimates and filters one arch model on moving windows of a fixed series, through
+    arch's public API only.
 
-    The arch model is built once on the whole series; ``fit(first, last, start)`` estimates
-    it on observations ``first:last`` with arch's negative log-likelihood, parameter bounds
-    and constraints (SLSQP, as ``arch_model(...).fit``), starting from ``start``. Without a
-    start, or when the warm start fails, it runs arch's own cold-start fit (``_fit_cold``,
-    which retraces ``ARCHModel.fit`` and returns its parameters bit for bit).
+    ``fit(first, last, start)`` is ``arch_model(y[first:last], ...).fit()`` (from
+    ``starting_values=start`` when ``start`` is given, falling back to the cold fit when that
+    fails); ``filter(params, first, last)`` is arch's fixed-parameter pass and one-step
+    forecast on the same window. This is the reference the fast engine reproduces and the path
+    ``rolling_var`` falls back to; it is several times slower (a model, a result object and a
+    parameter covariance per fit).
+
+    Parameters
+    ----------
+    y : array of returns (already scaled to arch's preferred range).
+    model : ``"garch"``, ``"gjr"`` or ``"egarch"``.
+    dist : ``"normal"``, ``"t"`` or ``"skewt"``.
     """
+
+    #: whether this engine drives arch / scipy internals (see riskkit.market._fast_arch)
+    fast = False
 
     def __init__(self, y: np.ndarray, model: str = "garch", dist: str = "t") -> None:
         self.model = model
         self.dist = dist
         self.y = np.asarray(y, dtype=float)
-        self.am = build_arch_model(self.y, model, dist)
-        self._k_mean = int(self.am.num_params)
-        self._k_vol = int(self.am.volatility.num_params)
-        self._constraints = self._stack_constraints()
-        self._state: tuple[int, int, np.ndarray, Any, np.ndarray] | None = None
+        self.am = am = build_arch_model(self.y, model, dist)
+        self._k_mean = int(am.num_params)
+        self._k_vol = int(am.volatility.num_params)
         self._filtered: tuple[tuple[int, int, bytes], tuple[float, float, np.ndarray]] | None = None
-        self.hessian_every = 50
-        self._whitener: np.ndarray | None = None
-        self._age = 0
 
-    # -- arch internals gathered in one place -------------------------------------------
-    def _stack_constraints(self) -> tuple[np.ndarray, np.ndarray]:
-        am = self.am
-        parts = [am.constraints(), am.volatility.constraints(), am.distribution.constraints()]
-        sizes = [self._k_mean, self._k_vol, int(am.distribution.num_params)]
-        rows = sum(p[0].shape[0] for p in parts)
-        a = np.zeros((rows, sum(sizes)))
-        b = np.zeros(rows)
-        r0 = c0 = 0
-        for (ai, bi), k in zip(parts, sizes):
-            a[r0 : r0 + ai.shape[0], c0 : c0 + k] = ai
-            b[r0 : r0 + ai.shape[0]] = bi
-            r0 += ai.shape[0]
-            c0 += k
-        return a, b
-
-    def _window_state(self, first: int, last: int) -> tuple[np.ndarray, Any, np.ndarray]:
-        """Residuals at the starting mean, backcast and variance bounds as arch's ``fit``
-        computes them for this window (cached for the last window)."""
-        am = self.am
-        am._adjust_sample(first, last)
-        if self._state is not None and self._state[:2] == (first, last):
-            return self._state[2:]
-        resids0 = np.asarray(am.resids(am.starting_values()), dtype=float)
-        state = (resids0, am.volatility.backcast(resids0), np.asarray(am.volatility.variance_bounds(resids0)))
-        self._state = (first, last, *state)
-        return state
+    def _window_model(self, first: int, last: int) -> ARCHModel:
+        return build_arch_model(self.y[first:last], self.model, self.dist)
 
     def split(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mean, volatility and distribution parameters."""
         k1, k2 = self._k_mean, self._k_mean + self._k_vol
         return params[:k1], params[k1:k2], params[k2:]
-
-    @property
-    def param_names(self) -> list[str]:
-        return list(self.am._all_parameter_names())
 
     # -- estimation ----------------------------------------------------------------------
     def fit(self, first: int, last: int, start: np.ndarray | None = None) -> Fit:
@@ -557,74 +177,27 @@ class ArchEngine:
         window_var = float(np.var(self.y[first:last]))
         return bool(np.isfinite(var_next) and 0.0 < var_next < limit * window_var)
 
-    def _fit_warm(self, first: int, last: int, start: np.ndarray) -> Fit | None:
-        """SLSQP on arch's likelihood from ``start``, in coordinates whitened by the inverse
-        Hessian of a recent window (refreshed every ``hessian_every`` warm fits), so the
-        optimiser's initial identity Hessian is already close and it needs ~2 iterations."""
-        am = self.am
-        resids0, backcast, bounds_var = self._window_state(first, last)
-        std0 = resids0 / np.std(resids0)
-        bounds = am.bounds() + am.volatility.bounds(resids0) + am.distribution.bounds(std0)
-        lo = np.array([b[0] for b in bounds], dtype=float)
-        hi = np.array([b[1] for b in bounds], dtype=float)
-        x0 = np.clip(start, lo, hi)
-        a, b = self._constraints
-        if a.shape[0] and np.any(a @ x0 - b < 0):
-            return None
-        sigma2 = np.zeros(last - first)
-
-        def nll(x: np.ndarray) -> float:
-            return float(am._loglikelihood(x, sigma2, backcast, bounds_var))
-
-        if self._whitener is None or self._age >= self.hessian_every:
-            self._whitener = _whitener(nll, x0)
-            self._age = 0
-        self._age += 1
-        w = self._whitener
-        has_lo, has_hi = np.isfinite(lo), np.isfinite(hi)
-        a_u = np.vstack([a @ w, w[has_lo], -w[has_hi]])
-        b_u = np.concatenate([b - a @ x0, lo[has_lo] - x0[has_lo], x0[has_hi] - hi[has_hi]])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            opt = optimize.minimize(
-                lambda u: nll(x0 + w @ u),
-                np.zeros(x0.size),
-                method="SLSQP",
-                constraints={"type": "ineq", "fun": lambda u: a_u @ u - b_u, "jac": lambda u: a_u},
-            )
-        x = x0 + w @ np.asarray(opt.x, dtype=float)
-        if opt.status != 0 or not np.all(np.isfinite(x)):
-            self._whitener = None
-            return None
-        return Fit(np.clip(x, lo, hi), True)
-
     def _fit_cold(self, first: int, last: int) -> Fit:
-        """``self.am.fit(first_obs=first, last_obs=last)``'s estimate, retraced step for step.
-
-        Same starting values (the mean's least squares, the volatility grid search, the
-        distribution's moment estimate), bounds, constraints and SLSQP call (default ``ftol``,
-        ``maxiter`` and ``eps``) as arch 8's ``ARCHModel.fit``; the gradient and constraint
-        normals are scipy's own forward differences computed without its wrappers, so every
-        iterate and the result equal arch's to the last bit (pinned in the tests). Left out,
-        because the VaR does not need them: the result object, its residual and volatility
-        series, the deep copy of the model and the re-validation of the data.
-        """
-        am = self.am
-        vol, dist = am.volatility, am.distribution
-        resids, backcast, var_bounds = self._window_state(first, last)
-        sigma2 = np.zeros(resids.shape[0])
-        sv_vol = _volatility_starting_values(vol, resids, backcast, var_bounds)
-        vol.compute_variance(sv_vol, resids, sigma2, backcast, var_bounds)
-        std_resids = resids / np.sqrt(sigma2)
-        bounds = am.bounds() + vol.bounds(resids) + dist.bounds(std_resids)
-        lb = np.array([-np.inf if lo is None else float(lo) for lo, _ in bounds])
-        ub = np.array([np.inf if hi is None else float(hi) for _, hi in bounds])
-        sv = np.hstack([am.starting_values(), sv_vol, _distribution_starting_values(dist, std_resids)]).astype(float)
-        obj = _ArchObjective(self, sigma2, backcast, var_bounds, lb, ub)
+        """``arch_model(y[first:last], ...).fit()``."""
         with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            params, mode = _slsqp(obj, sv, bounds)
-        return Fit(params, mode == 0 and bool(np.all(np.isfinite(params))))
+            warnings.simplefilter("ignore")
+            res = self._window_model(first, last).fit(disp="off", show_warning=False)
+        params = np.asarray(res.params, dtype=float)
+        return Fit(params, res.convergence_flag == 0 and bool(np.all(np.isfinite(params))))
+
+    def _fit_warm(self, first: int, last: int, start: np.ndarray) -> Fit | None:
+        """``arch_model(y[first:last], ...).fit(starting_values=start)``; None when it fails."""
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                res = self._window_model(first, last).fit(disp="off", show_warning=False,
+                                                          starting_values=start)
+        except ValueError:  # arch rejects starting values that violate its constraints
+            return None
+        params = np.asarray(res.params, dtype=float)
+        if res.convergence_flag != 0 or not np.all(np.isfinite(params)):
+            return None
+        return Fit(params, True)
 
     # -- filtering and forecasting ---------------------------------------------------------
     def filter(self, params: np.ndarray, first: int, last: int) -> tuple[float, float, np.ndarray]:
@@ -639,10 +212,13 @@ class ArchEngine:
         key = (first, last, np.asarray(params, dtype=float).tobytes())
         if self._filtered is not None and self._filtered[0] == key:
             return self._filtered[1]
-        am = self.am
+        out = self._filter(self._window_model(first, last), np.asarray(params, dtype=float))
+        self._filtered = (key, out)
+        return out
+
+    def _filter(self, am: ARCHModel, params: np.ndarray) -> tuple[float, float, np.ndarray]:
         vol = am.volatility
-        am._adjust_sample(first, last)
-        mp, vp, _ = self.split(np.asarray(params, dtype=float))
+        mp, vp, _ = self.split(params)
         resids = np.asarray(am.resids(mp), dtype=float)
         backcast = vol.backcast(resids)
         var_bounds = vol.variance_bounds(resids, 2.0)
@@ -650,6 +226,4 @@ class ArchEngine:
         vol.compute_variance(vp, resids, sigma2, backcast, var_bounds)
         fc = vol.forecast(vp, resids, backcast, var_bounds, start=resids.shape[0] - 1, horizon=1)
         var_next = float(np.asarray(fc.forecasts)[-1, 0])
-        out = (float(mp[0]), var_next, resids / np.sqrt(sigma2))
-        self._filtered = (key, out)
-        return out
+        return float(mp[0]), var_next, resids / np.sqrt(sigma2)

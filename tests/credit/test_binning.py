@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskkit.credit._binning import TABLE_COLUMNS, WoEBinner
-from riskkit.credit._optimal_bins import optimal_partition
+import riskkit.credit._binning as binning_module
+from riskkit.credit._binning import TABLE_COLUMNS, WoEBinner, auto_bins
+from riskkit.credit._optimal_bins import optimal_partition, optimal_partitions
 from riskkit.data import synthetic_credit
 from riskkit.exceptions import (
     ConfigError,
@@ -136,6 +137,141 @@ def test_dynamic_programme_is_exact(trend: str | None) -> None:
             assert part.iv == pytest.approx(expected, rel=1e-12)
         else:
             assert np.isnan(part.iv)
+
+
+def test_shared_pass_equals_one_trend_at_a_time() -> None:
+    # optimal_partitions shares the ascending/descending tables with peak/valley; each result
+    # must be exactly what the one-trend DP (checked against brute force above) returns
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        m = int(rng.integers(2, 40))
+        nb, ng = rng.integers(0, 40, m).astype(float), rng.integers(1, 200, m).astype(float)
+        if nb.sum() == 0:
+            continue
+        kw = dict(total_bad=nb.sum(), total_good=ng.sum(), min_count=float(rng.integers(0, 300)),
+                  max_bins=int(rng.integers(2, 12)))
+        trends = ("ascending", "descending", "peak", "valley", None)
+        shared = optimal_partitions(nb, ng, trends=trends, **kw)
+        for t in trends:
+            single = optimal_partition(nb, ng, trend=t, **kw)
+            assert shared[t].cuts == single.cuts
+            assert shared[t].iv == single.iv or (np.isnan(shared[t].iv) and np.isnan(single.iv))
+
+
+def test_grouping_never_raises_iv() -> None:
+    # the data-processing inequality behind the p-value shortcut: the optimal grouping's IV is
+    # at most the IV of the pre-bins it groups (IV is an f-divergence)
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        m = int(rng.integers(2, 30))
+        nb, ng = rng.integers(1, 40, m).astype(float), rng.integers(1, 200, m).astype(float)
+        B, G = nb.sum(), ng.sum()
+        full = float(((ng / G - nb / B) * np.log((ng / G) / (nb / B))).sum())
+        for t in ("ascending", "peak", None):
+            part = optimal_partition(nb, ng, total_bad=B, total_good=G, min_count=0.0,
+                                     max_bins=m, trend=t)
+            assert part.iv <= full + 1e-12
+
+
+def test_auto_bins_rule() -> None:
+    # round(4 log10 n - 4) clipped to 4..20 bins; 1.5 / sqrt(n) clipped to [0.01, 0.05]
+    assert auto_bins(200, "auto", "auto") == (5, 0.05)
+    assert auto_bins(1_000, "auto", "auto") == (8, pytest.approx(0.04743, abs=1e-5))
+    assert auto_bins(10_000, "auto", "auto") == (12, 0.015)
+    assert auto_bins(70_000, "auto", "auto") == (15, 0.01)
+    assert auto_bins(700_000, "auto", "auto") == (19, 0.01)
+    assert auto_bins(10**8, "auto", "auto") == (20, 0.01)
+    assert auto_bins(10**8, 6, 0.1) == (6, 0.1)
+
+
+def test_bins_grow_with_the_sample() -> None:
+    # the same smooth drivers, more rows -> more (and smaller) bins; fixed settings do not grow
+    X_small, y_small = synthetic_credit(2_000, n_features=5, seed=1)
+    X_large, y_large = synthetic_credit(60_000, n_features=5, seed=1)
+    small, large = WoEBinner().fit(X_small, y_small), WoEBinner().fit(X_large, y_large)
+    assert (small.max_bins_, large.max_bins_) == (9, 15)
+    assert small.n_bins_.sum() < large.n_bins_.sum()
+    assert large.n_bins_["monotone_00"] > small.n_bins_["monotone_00"] >= 4
+    for binner, n in ((small, 2_000), (large, 60_000)):
+        for f in binner.features_:
+            body = binner.table(f).iloc[: binner.n_bins_[f]]
+            assert (body["count"] >= binner.min_bin_share_ * n - 1e-9).all()
+    fixed = WoEBinner(max_bins=6, min_bin_share=0.05).fit(X_large, y_large)
+    assert fixed.n_bins_.max() <= 6
+    # 60,000 rows: every pre-bin expects >= 5 bads, so strong features take the chi-square bound
+    assert large.pvalue_["monotone_00"] < 1e-10
+
+
+def test_monotone_where_asked_with_many_bins() -> None:
+    X, y = synthetic_credit(60_000, n_features=5, seed=2)
+    binner = WoEBinner(monotonic={"ushape_01": "ascending"}).fit(X, y)
+    rates = _rates(binner, "ushape_01")
+    assert len(rates) >= 3 and (np.diff(rates) > 0).all()  # asked: ascending, even on a U shape
+    auto = _rates(binner, "monotone_00")
+    assert binner.trend_["monotone_00"] == "ascending" and (np.diff(auto) > 0).all()
+    assert binner.n_bins_["monotone_00"] >= 10
+
+
+def _noise_frame(n: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    y = pd.Series((rng.random(n) < 1 / (1 + np.exp(1.5 - 0.8 * x))).astype(int))
+    X = pd.DataFrame({
+        "signal": x,
+        "noise": rng.normal(size=n),
+        "noise_int": rng.integers(0, 30, n).astype(float),
+        "noise_cat": pd.Categorical(rng.choice(np.array(list("abcdef")), size=n)),
+    })
+    return X, y
+
+
+def test_noise_is_not_significant_and_signal_is() -> None:
+    # 25 seeded samples of 500 rows: a 5% test keeps pure noise in about 5% of cases; the
+    # fitted IV of noise is large at this size, so an IV cut-off alone keeps much of it
+    noise_p, signal_p, noise_iv = [], [], []
+    for seed in range(25):
+        X, y = _noise_frame(500, seed)
+        binner = WoEBinner().fit(X, y)
+        noise_p += binner.pvalue_[["noise", "noise_int", "noise_cat"]].tolist()
+        noise_iv += binner.iv_[["noise", "noise_int", "noise_cat"]].tolist()
+        signal_p.append(binner.pvalue_["signal"])
+    noise_p_arr = np.asarray(noise_p)
+    assert np.mean(noise_p_arr <= 0.05) <= 0.10  # 75 noise features: binomial(75, 0.05) <= 7.5
+    assert np.mean(np.asarray(noise_iv) >= 0.02) >= 0.3  # what the IV rule alone would keep
+    assert max(signal_p) <= 0.05
+    assert ((noise_p_arr > 0) & (noise_p_arr <= 1)).all()
+
+
+def test_pvalue_switch_and_determinism() -> None:
+    X, y = _noise_frame(800, 3)
+    off = WoEBinner(permutations=None).fit(X, y)
+    assert off.pvalue_.isna().all()
+    a, b = WoEBinner(random_state=4).fit(X, y), WoEBinner(random_state=4).fit(X, y)
+    pd.testing.assert_series_equal(a.pvalue_, b.pvalue_)
+    # the smallest p-value a sequential test with R draws can show is 1 / (R + 1) (here no
+    # shuffle reaches the signal's IV; 800 rows are too few for the chi-square shortcut)
+    few = WoEBinner(permutations=4).fit(X, y)
+    assert few.pvalue_.min() >= 0.2 - 1e-12
+    assert few.pvalue_["signal"] == pytest.approx(0.2, abs=1e-12)
+    back = WoEBinner.from_dict(json.loads(json.dumps(a.to_dict())))
+    pd.testing.assert_series_equal(back.pvalue_, a.pvalue_)
+
+
+def test_large_sample_chooses_cuts_on_a_subsample(monkeypatch: pytest.MonkeyPatch) -> None:
+    # above _SUBSAMPLE rows, cut points come from every k-th row; counts and WoE from all rows
+    X, y = synthetic_credit(6_000, n_features=3, seed=4)
+    monkeypatch.setattr(binning_module, "_SUBSAMPLE", 2_000)
+    full = WoEBinner(max_bins=6, min_bin_share=0.05, permutations=None).fit(X, y)
+    monkeypatch.setattr(binning_module, "_SUBSAMPLE", 10**9)
+    sub = WoEBinner(max_bins=6, min_bin_share=0.05, permutations=None).fit(
+        X.iloc[::3].reset_index(drop=True), y.iloc[::3].reset_index(drop=True))
+    for f in full.features_:
+        np.testing.assert_array_equal(full.bins_[f].edges, sub.bins_[f].edges)
+        table = full.table(f)
+        assert table["count"].iloc[-1] == 6_000
+        codes = full.transform_codes(X)[f]
+        np.testing.assert_array_equal(table["n_bad"].iloc[:-1].to_numpy(),
+                                      np.bincount(codes, weights=y, minlength=len(table) - 1))
 
 
 def _rates(binner: WoEBinner, f: str) -> np.ndarray:
@@ -353,7 +489,7 @@ def test_constructor_only_stores_parameters() -> None:
     binner = WoEBinner(5, min_bin_share=0.2, monotonic="peak")
     assert binner.get_params() == {
         "max_bins": 5, "min_bin_share": 0.2, "monotonic": "peak", "special_values": None,
-        "n_prebins": 100, "rare_category_share": 0.01,
+        "n_prebins": 50, "rare_category_share": 0.01, "permutations": 59, "random_state": 0,
     }
     assert not [k for k in vars(binner) if k.endswith("_")]
     with warnings.catch_warnings():

@@ -59,7 +59,25 @@ def test_accepts_a_fitted_binner() -> None:
     result = select_features(binner.transform(X), binner)
     assert result.selected == [max(["x", "x2"], key=lambda f: binner.iv_[f])]
     assert set(result.dropped.index) == {"x", "x2", "noise"} - set(result.selected)
-    assert result.dropped.loc["noise", "reason"] == "low IV"
+    # the permutation test drops the noise before the IV rule looks at it
+    assert result.dropped.loc["noise", "reason"] == "not significant"
+    assert result.dropped.loc["noise", "pvalue"] > 0.05
+    assert result.pvalue is not None and result.pvalue["x"] < 1e-10
+    without_test = select_features(binner.transform(X), binner, max_pvalue=None)
+    assert without_test.dropped.loc["noise", "reason"] == "low IV"
+
+
+def test_significance_rule_comes_first_and_is_reported(woe: pd.DataFrame) -> None:
+    pvalue = pd.Series({"a": 0.001, "a_copy": 0.001, "b": 0.30, "weak": np.nan})
+    result = select_features(woe, IV, iv_min=0.02, max_corr=0.7, max_pvalue=0.05, pvalue=pvalue)
+    assert result.selected == ["a"]
+    assert result.dropped.loc["b", "reason"] == "not significant"
+    assert result.dropped.loc["b", "pvalue"] == 0.30
+    assert result.dropped.loc["weak", "reason"] == "low IV"  # NaN p-value: the test does not apply
+    assert result.dropped.loc["a_copy", "reason"] == "correlated"
+    summary = result.summary()
+    assert summary.loc["b", "pvalue"] == 0.30 and not summary.loc["b", "kept"]
+    assert "max_pvalue=0.05" in str(result)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -69,6 +87,11 @@ def test_accepts_a_fitted_binner() -> None:
     ({"iv": [0.1]}, ParameterError, r"iv must be a Series or mapping"),
     ({"iv": pd.Series({"a": 0.1})}, DataError, r"iv has no value for 3 column\(s\) of X_woe"),
     ({"iv": IV.replace(0.01, -1.0)}, DataError, r"iv must hold non-negative finite numbers"),
+    ({"max_pvalue": 0.0}, ParameterError, r"max_pvalue must be in \(0.0, 1.0\] \(got max_pvalue=0.0\)"),
+    ({"pvalue": [0.1]}, ParameterError, r"pvalue must be a Series or mapping"),
+    ({"pvalue": pd.Series({"a": 0.1})}, DataError, r"pvalue has no value for 3 column\(s\) of X_woe"),
+    ({"pvalue": pd.Series({"a": 1.5, "a_copy": 0.1, "b": 0.1, "weak": 0.1})}, DataError,
+     r"pvalue must hold probabilities in \[0, 1\] or NaN"),
 ])
 def test_bad_arguments(woe: pd.DataFrame, kwargs: dict, error: type, match: str) -> None:
     iv = kwargs.pop("iv", IV)

@@ -110,7 +110,7 @@ def test_risk_register_notebook(shared_store: dict[str, str], tmp_path: Path) ->
     assert result.returncode == 0, result.stdout + result.stderr
     run = _latest(store["uri"], "risk-register-test")
     m = run.data.metrics
-    assert m["n_risks"] == 18 and m["n_critical_inherent"] == 2 and m["n_critical_residual"] == 0
+    assert m["n_risks"] == 20 and m["n_critical_inherent"] == 2 and m["n_critical_residual"] == 0
     assert m["mean_residual_score"] < m["mean_inherent_score"]
     names = {a.path for a in MlflowClient(store["uri"]).list_artifacts(run.info.run_id, "figures")}
     assert {"figures/heatmap_inherent.png", "figures/heatmap_residual.png", "figures/residual_vs_inherent.png"} <= names

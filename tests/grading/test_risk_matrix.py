@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from riskkit.exceptions import ConfigError, ParameterError
-from riskkit.grading import CATEGORIES, Control, Risk, RiskMatrix, RiskRegister
+from riskkit.grading import CATEGORIES, SEED_CATEGORIES, Control, Risk, RiskMatrix, RiskRegister, check_categories
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "data" / "risk_register.csv"
@@ -86,10 +86,14 @@ def test_residual_after_controls_by_hand() -> None:
 def test_example_register_covers_seed_categories() -> None:
     reg = RiskRegister.from_csv(EXAMPLE)
     table = reg.table()
-    seeds = {sub for subs in CATEGORIES.values() for sub in subs}
-    assert seeds == {"internal_process", "people", "systems", "external_events", "legal", "anti_money_laundering",
-                     "data_security", "software_delivery", "outsourced_technology"}
-    assert set(table["subcategory"]) == seeds
+    seeds = {(cat, sub) for cat, subs in SEED_CATEGORIES.items() for sub in subs}
+    assert {sub for _, sub in seeds} == {
+        "internal_process", "people", "systems", "external_events",  # operational
+        "licensing", "business_conduct", "data_security", "intellectual_property", "anti_money_laundering",  # compliance
+        "software_delivery", "operations", "technology_change", "third_party_dependence"}  # technology
+    assert set(zip(table["category"], table["subcategory"], strict=True)) == seeds
+    # the default taxonomy still accepts the earlier names
+    assert {"legal"} <= set(CATEGORIES["compliance"]) and "outsourced_technology" in CATEGORIES["technology"]
     # sorted: most severe residual level first, then residual score
     codes = [RiskMatrix().code_of(x) for x in table["residual_level"]]
     assert codes == sorted(codes, reverse=True)
@@ -98,12 +102,12 @@ def test_example_register_covers_seed_categories() -> None:
         assert scores == sorted(scores, reverse=True)
     assert (table["residual_score"] <= table["inherent_score"]).all()
     m = reg.metrics()
-    assert m["n_risks"] == len(table) == 18
+    assert m["n_risks"] == len(table) == 20
     assert m["n_critical_inherent"] == (table["inherent_level"] == "critical").sum()
-    assert sum(m[f"n_{lvl}_residual"] for lvl in RiskMatrix().level_names) == 18
+    assert sum(m[f"n_{lvl}_residual"] for lvl in RiskMatrix().level_names) == 20
     counts = reg.level_counts()
-    assert counts.loc["Totals", "inherent"] == 18
-    assert "Risk register: 18 risks" in reg.summary()
+    assert counts.loc["Totals", "inherent"] == 20
+    assert "Risk register: 20 risks" in reg.summary()
 
 
 def test_yaml_register_with_matrix(tmp_path: Path) -> None:
@@ -164,3 +168,47 @@ def test_register_file_errors(tmp_path: Path) -> None:
         RiskRegister.from_file("r.txt")
     with pytest.raises(ConfigError, match=r"the register has no risks"):
         RiskRegister.from_records([])
+
+
+def test_register_declares_its_own_categories(tmp_path: Path) -> None:
+    own = {"Compliance": ["licensing", "Intellectual property"], "technology": ["technology-change"]}
+    records = [
+        {"id": "A", "title": "t", "category": "compliance", "subcategory": "intellectual property", "probability": 2, "impact": 3},
+        {"id": "B", "title": "t", "category": "technology", "subcategory": "technology_change", "probability": 3, "impact": 3},
+    ]
+    reg = RiskRegister.from_records(records, categories=own)
+    assert list(reg.table()["subcategory"]) == ["technology_change", "intellectual_property"]
+    assert reg.categories == {"compliance": ("licensing", "intellectual_property"), "technology": ("technology_change",)}
+    # its own taxonomy replaces the default: an operational risk is now refused
+    bad = records + [{"id": "C", "title": "t", "category": "operational", "subcategory": "people", "probability": 1, "impact": 1}]
+    with pytest.raises(ConfigError, match=r"risk 'C' \(row 3\): category must be one of \['compliance', 'technology'\]"):
+        RiskRegister.from_records(bad, categories=own)
+    with pytest.raises(ConfigError, match=r"subcategory must be one of \['technology_change'\] for category 'technology'"):
+        RiskRegister.from_records([{**records[1], "subcategory": "operations"}], categories=own)
+    # YAML declares them under categories:
+    path = tmp_path / "reg.yaml"
+    path.write_text(
+        "categories:\n  conduct: [mis-selling, complaints handling]\n"
+        "risks:\n  - {id: X, title: x, category: conduct, subcategory: Mis-selling, probability: 4, impact: 4}\n")
+    yreg = RiskRegister.from_file(path)
+    assert yreg.table().loc[0, "subcategory"] == "mis_selling"
+    # a CSV takes them as an argument; without it licensing and IP rows load with the default taxonomy
+    csv = tmp_path / "reg.csv"
+    csv.write_text("id,title,category,subcategory,probability,impact\nL1,t,compliance,licensing,2,2\n"
+                   "L2,t,compliance,intellectual_property,2,2\n")
+    assert len(RiskRegister.from_csv(csv).table()) == 2
+    with pytest.raises(ConfigError, match="category must be one of \\['conduct'\\]"):
+        RiskRegister.from_csv(csv, categories={"conduct": ["complaints"]})
+
+
+@pytest.mark.parametrize(("categories", "message"), [
+    ([], "categories must be a non-empty mapping"),
+    ({}, "categories must be a non-empty mapping"),
+    ({"compliance": "licensing"}, "category 'compliance' must list its subcategories"),
+    ({"compliance": []}, "category 'compliance' must list its subcategories"),
+    ({"compliance": ["licensing", "Licensing"]}, "category 'compliance' has an empty or repeated subcategory"),
+    ({"Compliance": ["a"], "compliance": ["b"]}, "category 'compliance' is empty or declared twice"),
+])
+def test_bad_categories_are_refused(categories, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        check_categories(categories)

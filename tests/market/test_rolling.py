@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 from arch import arch_model
 
-from riskkit.exceptions import ConvergenceWarning, DataError, ParameterError
-from riskkit.market import rolling_var
+from riskkit.exceptions import ConvergenceWarning, DataError, FastPathWarning, ParameterError
+from riskkit.market import _fast_arch, rolling_var
 from riskkit.market._volatility import ArchEngine, Fit
+
+UNSUPPORTED = _fast_arch.unsupported_reason()
 
 WINDOW = 500
 
@@ -79,25 +81,76 @@ def test_warm_start_stays_close_to_the_naive_loop(returns: pd.Series) -> None:
     assert warm.attrs["warm_start"] is True
 
 
+@pytest.mark.skipif(UNSUPPORTED is not None, reason=f"fast path not supported here: {UNSUPPORTED}")
 @pytest.mark.parametrize(("model", "dist"), [("garch", "t"), ("gjr", "skewt"), ("egarch", "normal"), ("garch", "normal")])
 def test_cold_fit_is_arch_fit_bit_for_bit(returns: pd.Series, model: str, dist: str) -> None:
-    # reference: arch's own ARCHModel.fit on a fresh model per window (what the naive loop does)
+    # on the arch / scipy versions _fast_arch.SUPPORTED declares, the fast engine's estimates are
+    # arch's own (a fresh ARCHModel.fit per window, what the naive loop does) to the last bit,
+    # and so is its one-step forecast (arch's forecast at those parameters)
     from riskkit.market._volatility import build_arch_model
 
     y = returns.to_numpy()
-    engine = ArchEngine(y, model, dist)
+    engine = _fast_arch.FastArchEngine(y, model, dist)
+    public = ArchEngine(y, model, dist)
     for last in (WINDOW, WINDOW + 57, len(y)):
         fit = engine.fit(last - WINDOW, last)
         res = build_arch_model(y[last - WINDOW : last], model, dist).fit(disp="off", show_warning=False)
         assert fit.converged == (res.convergence_flag == 0)
         np.testing.assert_array_equal(fit.params, res.params.to_numpy())
+        fc = res.forecast(horizon=1, reindex=False)
+        mu, s2, z = engine.filter(fit.params, last - WINDOW, last)
+        assert (mu, s2) == (fc.mean.to_numpy()[-1, 0], fc.variance.to_numpy()[-1, 0])
+        np.testing.assert_array_equal(z, public.filter(fit.params, last - WINDOW, last)[2])
+
+
+@pytest.mark.filterwarnings("ignore::riskkit.exceptions.ConvergenceWarning")  # EGARCH: two windows, both paths
+@pytest.mark.parametrize(("model", "dist", "method"), [("garch", "t", "parametric"), ("gjr", "skewt", "fhs"),
+                                                       ("egarch", "normal", "parametric")])
+def test_fallback_on_fast_path_error_gives_the_same_vars(returns: pd.Series, monkeypatch: pytest.MonkeyPatch,
+                                                          model: str, dist: str, method: str) -> None:
+    # the reference is the fast path itself (bit-for-bit arch above); the fallback is arch's
+    # public fit, so the two agree to rounding: 1e-6 relative is the bar
+    r = returns.iloc[: WINDOW + 25]
+    kw = dict(model=model, dist=dist, method=method, window=WINDOW, n_jobs=1, refit_every=3)
+    fast = rolling_var(r, **kw)
+    assert fast.attrs["engine"] == "riskkit fast path"
+
+    def broken(self: object, first: int, last: int) -> Fit:
+        raise TypeError("slsqp() takes 11 positional arguments but 12 were given")
+
+    monkeypatch.setattr(_fast_arch.FastArchEngine, "_fit_cold", broken)
+    with pytest.warns(FastPathWarning, match=r"instead of riskkit's fast GARCH path because the fast GARCH "
+                                             r"path raised TypeError: slsqp\(\) takes 11"):
+        slow = rolling_var(r, **kw)
+    assert slow.attrs["engine"] == "arch public API"
+    np.testing.assert_allclose(slow.to_numpy(), fast.to_numpy(), rtol=1e-6)
+
+
+def test_fallback_on_untested_versions(returns: pd.Series, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = returns.iloc[: WINDOW + 10]
+    fast = rolling_var(r, model="gjr", dist="t", window=WINDOW, n_jobs=1)
+    monkeypatch.setitem(_fast_arch.SUPPORTED, "arch", ((99, 0), (99, 1)))
+    with pytest.warns(FastPathWarning, match=r"because arch \S+ is outside the range the fast GARCH path was "
+                                             r"tested on \(arch >= 99.0, < 99.1\)"):
+        slow = rolling_var(r, model="gjr", dist="t", window=WINDOW, n_jobs=1)
+    assert slow.attrs["engine"] == "arch public API"
+    np.testing.assert_allclose(slow.to_numpy(), fast.to_numpy(), rtol=1e-6)
+
+
+def test_unsupported_reason_reads_versions() -> None:
+    assert _fast_arch.unsupported_reason({"arch": "8.0.0", "scipy": "1.17.1"}) is None
+    assert _fast_arch.unsupported_reason({"arch": "8.0.1.dev3+g1", "scipy": "1.16.0rc1"}) is None
+    assert "scipy 1.15.2 is outside" in str(_fast_arch.unsupported_reason({"arch": "8.0.0", "scipy": "1.15.2"}))
+    assert "arch 9.0.0 is outside" in str(_fast_arch.unsupported_reason({"arch": "9.0.0", "scipy": "1.17.1"}))
 
 
 def test_parallel_workers_give_the_same_forecasts(returns: pd.Series) -> None:
+    # each chunk starts on a refit day and refits cold, so the split into processes cannot change
+    # any number: exact equality
     r = returns.iloc[: WINDOW + 130]
     one = rolling_var(r, model="garch", dist="normal", method="parametric", window=WINDOW, n_jobs=1)
     two = rolling_var(r, model="garch", dist="normal", method="parametric", window=WINDOW, n_jobs=2)
-    np.testing.assert_allclose(two["var"].to_numpy(), one["var"].to_numpy(), rtol=0.01)
+    pd.testing.assert_frame_equal(two, one, check_exact=True)
 
 
 def test_forecast_uses_only_past_data(returns: pd.Series) -> None:

@@ -11,17 +11,13 @@ after the kernel is gone, so that cannot happen here.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import multiprocessing as mp
 import os
-import queue
 import re
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,8 +27,20 @@ from riskkit import __version__
 from riskkit.app import report, review, tracking
 from riskkit.exceptions import ConfigError, RiskkitError
 from riskkit.app.experiments import Experiment, RunSpec, load_experiment
+from riskkit.app.pipeline import _lifecycle, _liveness
+from riskkit.app.pipeline._lifecycle import RunStopped
 
-__all__ = ["ExperimentLockedError", "RunResult", "check_parameters", "run_experiment", "run_experiment_file"]
+__all__ = [
+    "DEFAULT_MAX_RUNS",
+    "ExperimentLockedError",
+    "RunResult",
+    "RunStopped",
+    "check_parameters",
+    "run_experiment",
+    "run_experiment_file",
+]
+
+DEFAULT_MAX_RUNS = 100
 
 KERNEL_NAME = "riskkit-python"
 
@@ -47,11 +55,12 @@ class RunResult:
 
     name: str
     run_id: str
-    status: str  # FINISHED | FAILED
+    status: str  # FINISHED | FAILED | KILLED | NOT STARTED
     elapsed: float
     output_notebook: str
     error: str = ""
     failed_cell: int | None = None
+    warning: str = ""  # e.g. the notebook stopped early through sys.exit
 
 
 # --------------------------------------------------------------------------- parameters
@@ -83,7 +92,9 @@ def _kernel_dir() -> Path:
     spec = {
         # log_level ERROR: ipykernel warns on every start that loopback TCP is unencrypted, which
         # is noise in scheduled run logs (the kernel listens on 127.0.0.1 only).
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
+        # the launcher records the kernel's pid and ends the kernel when its worker is gone
+        "argv": [sys.executable, str(Path(__file__).with_name("_kernel_launch.py")), "-f", "{connection_file}",
+                 "--IPKernelApp.log_level=ERROR"],
         "display_name": "riskkit",
         "language": "python",
         "env": {"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
@@ -165,6 +176,7 @@ def execute_run(
         "riskkit.git_commit": git["commit"],
         "riskkit.git_dirty": git["dirty"],
         "riskkit.version": __version__,
+        **_liveness.owner_tags(),
         **experiment.tags,
     }
     run = mlflow_client.create_run(experiment_id, tags=tags, run_name=spec.name)
@@ -176,9 +188,13 @@ def execute_run(
     out_dir = tracking.repo_root() / "runs" / _slug(experiment.experiment)
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / f"{stamp}_{_slug(spec.name)}_{run_id[:8]}.ipynb"
+    if events is not None:
+        events.put(("OUTPUT", str(output)))
     error, failed_cell = "", None
-    env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_RUN_ID": run_id, "JUPYTER_PATH": str(_kernel_dir())}
+    env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_RUN_ID": run_id, "JUPYTER_PATH": str(_kernel_dir()),
+           **_lifecycle.kernel_environment()}
     try:
+        _lifecycle.begin_execution()
         with _environment(env):
             papermill.execute_notebook(
                 str(experiment.notebook),
@@ -191,15 +207,59 @@ def execute_run(
                 request_save_on_cell_execute=True,
             )
     except BaseException as exc:  # noqa: BLE001 (a run must always end; KeyboardInterrupt too)
-        error, failed_cell = _failure_details(exc)
-        if isinstance(exc, KeyboardInterrupt):
+        _lifecycle.end_execution()
+        error, failed_cell = _failure_details(exc) if not _lifecycle.is_stop(exc) else ("", None)
+        if isinstance(exc, KeyboardInterrupt) and _lifecycle.stop_outcome() is None:
             _finish(mlflow_client, run_id, output, "KILLED", error, failed_cell)
             raise
+    _lifecycle.end_execution()
     status = "FAILED" if error else "FINISHED"
+    stopped = _lifecycle.stop_outcome()
+    if stopped is not None:  # a signal or the timeout ended the notebook
+        status, error = stopped
+        failed_cell = _running_cell(output)
+    warning = "" if error else _early_exit(mlflow_client, run_id, output)
     if not error:
         _after_success(mlflow_client, run_id, experiment)
     _finish(mlflow_client, run_id, output, status, error, failed_cell)
-    return RunResult(spec.name, run_id, status, time.monotonic() - started, str(output), error, failed_cell)
+    return RunResult(spec.name, run_id, status, time.monotonic() - started, str(output), error, failed_cell, warning)
+
+
+def _read_cells(output: Path) -> list[dict[str, Any]]:
+    try:
+        cells: list[dict[str, Any]] = json.loads(output.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return cells
+
+
+def _running_cell(output: Path) -> int | None:
+    """Index of the cell that was running when the kernel was stopped: the first code cell that
+    papermill never saw end (its ``end_time`` is unset)."""
+    for index, cell in enumerate(_read_cells(output)):
+        if cell.get("cell_type") == "code" and not cell.get("metadata", {}).get("papermill", {}).get("end_time"):
+            return index
+    return None
+
+
+def _early_exit(mlflow_client: Any, run_id: str, output: Path) -> str:
+    """Tag a run whose notebook stopped early through ``sys.exit`` (papermill ends it silently).
+
+    Returns the warning for the summary, or ``""``.
+    """
+    cells = _read_cells(output)
+    for index, cell in enumerate(cells):
+        exits = [o for o in cell.get("outputs", []) if o.get("output_type") == "error" and o.get("ename") == "SystemExit"]
+        if not exits:
+            continue
+        skipped = sum(1 for c in cells[index + 1:] if c.get("cell_type") == "code")
+        warning = (f"notebook stopped early at cell {index} (SystemExit: {exits[0].get('evalue', '')}); "
+                   f"{skipped} later code cell(s) not run")
+        with contextlib.suppress(Exception):
+            mlflow_client.set_tag(run_id, "riskkit.early_exit_cell", str(index))
+            mlflow_client.set_tag(run_id, "riskkit.warning", warning)
+        return warning
+    return ""
 
 
 def _after_success(mlflow_client: Any, run_id: str, experiment: Experiment) -> None:
@@ -239,30 +299,17 @@ def _finish(mlflow_client: Any, run_id: str, output: Path, status: str, error: s
 
 
 # --------------------------------------------------------------------------- many runs
-@contextlib.contextmanager
-def experiment_lock(experiment: Experiment, wait: bool) -> Iterator[None]:
-    """One run of an experiment file at a time: a second one waits (``wait=True``) or is refused."""
-    lock_dir = tracking.repo_root() / "runs" / ".locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    path = lock_dir / f"{_slug(experiment.path.stem)}.lock"
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise ExperimentLockedError(
-                f"experiment file {experiment.path.name!r} is already running ({holder}); "
-                "wait for it to finish or pass --wait to queue behind it"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _locks(experiment: Experiment) -> _lifecycle.RunLocks:
+    return _lifecycle.RunLocks(tracking.repo_root() / "runs" / ".locks", _slug(experiment.path.stem),
+                               experiment.path.name)
+
+
+def _finish_from_runner(uri: str, run_id: str, output: str, status: str, message: str) -> None:
+    """End a run whose worker could not (killed after the grace period, or died)."""
+    mlflow_client = tracking.client(uri)
+    if mlflow_client.get_run(run_id).info.status != "RUNNING":
+        return
+    _finish(mlflow_client, run_id, Path(output) if output else Path(os.devnull), status, message, None)
 
 
 def run_experiment(
@@ -271,42 +318,112 @@ def run_experiment(
     *,
     parallel: int = 1,
     wait: bool = False,
+    wait_timeout: float | None = None,
+    timeout: float | None = None,
+    max_runs: int = DEFAULT_MAX_RUNS,
+    dry_run: bool = False,
     stream: TextIO | None = None,
 ) -> list[RunResult]:
-    """Run every point of ``experiment``; a failing run never stops the others."""
-    if parallel < 1:
-        raise ConfigError(f"--parallel must be >= 1 (got {parallel})")
+    """Run every point of ``experiment``; a failing run never stops the others.
+
+    Parameters
+    ----------
+    experiment : Experiment
+        The loaded experiment file.
+    overrides : dict, optional
+        Parameter values that win over the file's parameters and grid axes.
+    parallel : int
+        Grid points run at once, each in its own worker process.
+    wait : bool
+        Queue behind a running instance of the same experiment file instead of refusing.
+    wait_timeout : float, optional
+        Give up waiting after this many seconds (:class:`ExperimentLockedError`).
+    timeout : float, optional
+        Wall-time bound of each run in seconds (default: the file's ``timeout:``, else none).
+    max_runs : int
+        Refuse a grid with more points than this.
+    dry_run : bool
+        List the points and their parameters without running anything.
+    stream : file-like, optional
+        Where progress and the summary go (stdout by default).
+
+    Returns
+    -------
+    list of RunResult
+        One per grid point, in grid order (empty for a dry run).
+
+    Raises
+    ------
+    ConfigError
+        A bad option, an undeclared parameter, or a grid larger than ``max_runs``.
+    TrackingError
+        The store is unreachable, hangs or is not writable.
+    ExperimentLockedError
+        The same file is running (and ``wait`` is false, or ``wait_timeout`` expired).
+    RunStopped
+        A signal stopped the run; its ``results`` and ``exit_code`` tell how the runs ended.
+    """
+    out = stream or sys.stdout
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise ConfigError(f"--parallel must be an integer >= 1 (got {parallel!r})")
+    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+        raise ConfigError(f"--max-runs must be an integer >= 1 (got {max_runs!r})")
+    for name, value in (("--timeout", timeout), ("--wait-timeout", wait_timeout)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+            raise ConfigError(f"{name} must be a positive number of seconds (got {value!r})")
+    timeout = timeout if timeout is not None else experiment.timeout
     specs = experiment.runs(overrides)
+    if len(specs) > max_runs:
+        raise ConfigError(
+            f"experiment file {experiment.path.name!r} expands to {len(specs)} runs, more than --max-runs "
+            f"{max_runs}; check the grid, or raise --max-runs (see them first with --dry-run)"
+        )
     for spec in specs:
         check_parameters(experiment.notebook, spec.parameters)
+    if dry_run:
+        _print_plan(experiment, specs, timeout, out)
+        return []
+    tracking.bound_http_requests()
     uri = tracking.init_store()
+    os.environ["MLFLOW_TRACKING_URI"] = uri  # resolved once (a relative sqlite path), absolute from here on
     experiment_id = tracking.ensure_experiment(experiment.experiment, uri)
-    display = _Progress(specs, stream or sys.stdout)
-    with experiment_lock(experiment, wait):
-        ctx = mp.get_context("spawn")
-        manager = ctx.Manager()
-        events = manager.Queue()
-        listener = threading.Thread(target=display.listen, args=(events,), daemon=True)
-        listener.start()
-        workers = max(1, min(parallel, len(specs)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(execute_run, uri, experiment_id, experiment, s, events): s for s in specs}
-            done = {id(futures[f]): _collect(f, futures[f], events) for f in as_completed(futures)}
-        results = [done[id(s)] for s in specs]
-        events.put(None)
-        listener.join(timeout=5)
-        manager.shutdown()
+    _liveness.reap_ghost_runs(uri, [experiment_id])
+    display = _Progress(specs, out)
+    locks = _locks(experiment)
+    locks.acquire(wait, wait_timeout, out, ExperimentLockedError)
+    try:
+        scheduler = _lifecycle.Scheduler(
+            target=execute_run,
+            args=(uri, experiment_id, experiment),
+            specs=specs,
+            parallel=max(1, min(parallel, len(specs))),
+            timeout=timeout,
+            pid_dir=tracking.repo_root() / "runs" / ".pids",
+            members=str(locks.members_path),
+            display=display,
+            finish=lambda run_id, output, status, message: _finish_from_runner(uri, run_id, output, status, message),
+            make_result=lambda spec, run_id, status, error, elapsed, output: RunResult(
+                spec.name, run_id, status, elapsed, output, error),
+            stream=out,
+        )
+        results, stopped_by = scheduler.run()
+    finally:
+        locks.release()
     display.summary(results, experiment.experiment, uri)
+    if stopped_by is not None:
+        raise RunStopped(stopped_by, results)
     return results
 
 
-def _collect(future: Any, spec: RunSpec, events: Any) -> RunResult:
-    try:
-        result: RunResult = future.result()
-    except Exception as exc:  # the worker process itself died
-        result = RunResult(spec.name, "", "FAILED", 0.0, "", f"{type(exc).__name__}: {exc}")
-    events.put((result.status, spec.name, result.run_id, result.elapsed))
-    return result
+def _print_plan(experiment: Experiment, specs: list[RunSpec], timeout: float | None, out: TextIO) -> None:
+    bound = f", each bounded to {timeout:g} s" if timeout else ""
+    print(f"experiment {experiment.experiment!r}: {len(specs)} run(s) of {experiment.notebook.name}{bound} "
+          "(dry run: nothing started)", file=out)
+    width = len(str(len(specs)))
+    for i, spec in enumerate(specs, 1):
+        params = ", ".join(f"{k}={v!r}" for k, v in spec.parameters.items()) or "(defaults)"
+        print(f"[{i:>{width}}/{len(specs)}] {spec.name}: {params}", file=out)
+    out.flush()
 
 
 def run_experiment_file(path: str | Path, overrides: dict[str, Any] | None = None, **kwargs: Any) -> list[RunResult]:
@@ -336,22 +453,12 @@ class _Progress:
                 flush=True,
             )
 
-    def listen(self, events: Any) -> None:
-        while True:
-            try:
-                event = events.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            except (EOFError, OSError):
-                return
-            if event is None:
-                return
-            state, name, _run_id, elapsed = event
-            if state == "RUNNING":
-                self.started[name] = time.monotonic()
-                self.line(state, name, 0.0)
-            else:
-                self.line(state, name, elapsed)
+    def running(self, name: str) -> None:
+        self.started[name] = time.monotonic()
+        self.line("RUNNING", name, 0.0)
+
+    def ended(self, result: RunResult) -> None:
+        self.line(result.status, result.name, result.elapsed)
 
     def summary(self, results: list[RunResult], experiment: str, uri: str) -> None:
         rows = [("run", "status", "elapsed", "run id", "error")]
@@ -364,6 +471,12 @@ class _Progress:
             print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
             if i == 0:
                 print("  ".join("-" * w for w in widths), file=out)
-        failed = sum(r.status != "FINISHED" for r in results)
-        print(f"{len(results) - failed} finished, {failed} failed", file=out, flush=True)
+        for r in results:
+            if r.warning:
+                print(f"warning: {r.name}: {r.warning}", file=out)
+        counts = {s: sum(r.status == s for r in results) for s in ("FINISHED", "FAILED", "KILLED", "NOT STARTED")}
+        line = f"{counts['FINISHED']} finished, {counts['FAILED']} failed"
+        if counts["KILLED"] or counts["NOT STARTED"]:
+            line += f", {counts['KILLED']} killed, {counts['NOT STARTED']} not started"
+        print(line, file=out, flush=True)
 
