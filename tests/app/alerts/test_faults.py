@@ -278,3 +278,18 @@ def test_alert_claimed_by_a_live_process_is_left_to_it(tmp_path: Path) -> None:
     with ledger._transaction() as con:
         con.execute("UPDATE alerts SET claimed_by = ? WHERE alert_id = ?", (gone, alert.alert_id))
     assert notifier.redeliver().n_delivered == 1 and ledger.get(alert.alert_id)["delivery"] == "delivered"
+
+
+def test_next_notify_delivers_what_a_killed_run_left_pending(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "l.sqlite"
+    left = Alert(indicator="kri_1", value=3.0, level="red", threshold=1.0, direction="above", message="left")
+    AlertLedger(path).enqueue([left])  # recorded, never delivered: the run was killed here
+    notifier = Notifier.from_dict({"channels": [{"type": "log", "min_level": "blue"}]}, ledger=path)
+    fresh = EarlyWarning.from_dict({"indicators": ONE_RED}).evaluate({"kri_0": 5.0})
+    with caplog.at_level("INFO", logger="riskkit.alerts"):
+        report = notifier.notify(fresh)
+    assert sorted(report.deliveries["alert_id"]) == sorted([left.alert_id, fresh[0].alert_id])
+    assert sorted(r.getMessage() for r in caplog.records if r.name == "riskkit.alerts") == [
+        "RED kri_0=5 (above 1)", "RED kri_1=3 (above 1)"]
+    assert set(_states(path).values()) == {"delivered"}
+    assert notifier.notify([]).n_delivered == 0  # never twice
