@@ -20,7 +20,12 @@ from typing import Any
 import pandas as pd
 
 import riskkit
-from riskkit.app.alerts import DEFAULT_LEDGER_ENV, AlertLedger, Notifier, default_ledger_path
+from riskkit.app.alerts import (
+    DEFAULT_LEDGER_ENV,
+    AlertLedger,
+    Notifier,
+    default_ledger_path,
+)
 from riskkit.cli._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from riskkit.exceptions import ParameterError, RiskkitError
 from riskkit.grading import LEVELS, load_config

@@ -566,7 +566,7 @@ class SmsChannel(Channel):
         if not numbers:
             raise ConfigError(f"sms channel recipients is empty: list at least one number or export ${self.recipients_env}")
         for number in numbers:
-            digits = number[1:] if number.startswith("+") else number
+            digits = number.removeprefix("+")
             if not digits.isdigit() or not 3 <= len(digits) <= 15:
                 raise ParameterError(f"recipients must be phone numbers like +447700900123 (got {number!r})")
         return numbers

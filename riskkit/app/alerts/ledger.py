@@ -34,7 +34,7 @@ from riskkit._validation import short_repr
 from riskkit.exceptions import DataError, ParameterError
 from riskkit.grading import LEVELS, Alert
 
-__all__ = ["AlertLedger", "DELIVERY_STATES", "STATUSES", "owner_id"]
+__all__ = ["DELIVERY_STATES", "STATUSES", "AlertLedger", "owner_id"]
 
 STATUSES = ("new", "acknowledged", "resolved")
 DELIVERY_STATES = ("pending", "delivered", "undelivered", "not_routed")

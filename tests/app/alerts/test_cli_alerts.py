@@ -162,7 +162,7 @@ def test_ack_assign_resolve_keep_an_audit_trail(seeded: tuple[Path, dict[str, Al
 class _Hook(BaseHTTPRequestHandler):
     received: list[dict[str, Any]]
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server hook)
+    def do_POST(self) -> None:
         self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         self.send_response(204)
         self.end_headers()
@@ -199,7 +199,7 @@ def _config(tmp_path: Path, url: str, escalation: dict[str, Any] | None = None, 
 
 def test_redeliver_sends_pending_alerts_once(seeded: tuple[Path, dict[str, Alert]], tmp_path: Path,
                                              hook: tuple[str, list[dict[str, Any]]], inproc: Any) -> None:
-    path, alerts = seeded  # all four are pending: a run was killed before delivering them
+    path, _ = seeded  # all four are pending: a run was killed before delivering them
     config = _config(tmp_path, hook[0])
     out = _cli("redeliver", "--ledger", str(path), "--config", str(config))
     assert out.returncode == 0, out.stderr

@@ -49,7 +49,7 @@ class _Inbox:
         self.ids: list[str] = []
         self.seen = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         delay = self.delays[min(self.seen, len(self.delays) - 1)]
         self.seen += 1
         if delay:
@@ -223,7 +223,7 @@ def test_server_that_never_answers_gives_bounded_attempts_and_no_exception(silen
                 {"type": "webhook", "url": f"http://{HOST}:{silent_server}/hook", "timeout": 1, "retries": 0}]
     notifier = Notifier.from_dict({"channels": channels}, ledger=tmp_path / "l.sqlite")
     start = time.monotonic()
-    alerts, report = notifier.run(ew, {"kri_0": 5.0})
+    _, report = notifier.run(ew, {"kri_0": 5.0})
     elapsed = time.monotonic() - start
     assert elapsed < (2 * 1 + 1) + 4.0, f"notify took {elapsed:.1f} s"
     assert report.n_failed == 2 and sorted(report.failed["attempts"]) == [1, 2]
@@ -273,7 +273,8 @@ def test_alert_claimed_by_a_live_process_is_left_to_it(tmp_path: Path) -> None:
     notifier = Notifier.from_dict({"channels": [{"type": "log"}]}, ledger=path)
     assert notifier.redeliver().n_delivered == 0 and ledger.get(alert.alert_id)["delivery"] == "pending"
     # an owner that is gone (a pid that does not exist) loses its claim at once
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
     gone = f"{owner_id().rpartition(':')[0]}:{int(dead.stdout)}"
     with ledger._transaction() as con:
         con.execute("UPDATE alerts SET claimed_by = ? WHERE alert_id = ?", (gone, alert.alert_id))
