@@ -1,4 +1,4 @@
-"""The ``riskkit`` command line: run experiments, list and compare runs, promote models.
+"""The ``riskkit`` command line: run experiments, list and compare runs, promote models, handle alerts.
 
 Exit codes: 0 success; 1 a run failed, or a check refused (failed gate, missing model or metric);
 2 usage error (bad file, undeclared parameter, unknown run or experiment, unreachable server);
@@ -14,11 +14,11 @@ import logging
 from collections.abc import Sequence
 
 from riskkit import __version__
-from riskkit.cli import _review, _run, _score
+from riskkit.cli import _alerts, _review, _run, _score
 
 __all__ = ["build_parser", "main"]
 
-_GROUPS = (_run, _review, _score)
+_GROUPS = (_run, _review, _alerts, _score)
 
 
 def build_parser() -> argparse.ArgumentParser:

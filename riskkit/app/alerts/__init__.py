@@ -28,20 +28,24 @@ from riskkit.app.alerts.delivery import (
 )
 from riskkit.app.alerts.gsm import gsm7_text, septets, sms_segments
 from riskkit.app.alerts.ledger import DELIVERY_STATES, STATUSES, AlertLedger
-from riskkit.app.alerts.sources import DEFAULT_EXPERIMENTS, indicators_from_metrics, indicators_from_mlflow
+from riskkit.app.alerts.sources import (
+    DEFAULT_EXPERIMENTS,
+    indicators_from_metrics,
+    indicators_from_mlflow,
+)
 
 __all__ = [
-    "AlertLedger",
-    "Channel",
     "DEFAULT_EXPERIMENTS",
     "DEFAULT_LEDGER_ENV",
     "DELIVERY_STATES",
+    "STATUSES",
+    "AlertLedger",
+    "Channel",
     "EmailChannel",
     "Escalation",
     "LogChannel",
     "NotificationReport",
     "Notifier",
-    "STATUSES",
     "SmsChannel",
     "WebhookChannel",
     "channel_from_dict",

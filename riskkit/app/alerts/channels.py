@@ -379,9 +379,8 @@ class EmailChannel(Channel):
         run_with_deadline(lambda att: self._smtp(message, password, att), float(self.timeout), self.kind)
 
     def _smtp(self, message: EmailMessage, password: str | None, attempt: Attempt) -> None:
-        smtp = _TrackedSMTP(attempt, timeout=float(self.timeout) + _SOCKET_SLACK)
+        smtp = _TrackedSMTP(attempt, self.host, timeout=float(self.timeout) + _SOCKET_SLACK)
         attempt.register(smtp)
-        smtp._host = self.host  # the TLS server name, which smtplib sets only when connecting from __init__
         with smtp:
             smtp.connect(self.host, self.port)
             if self.starttls:
@@ -394,12 +393,14 @@ class EmailChannel(Channel):
 class _TrackedSMTP(smtplib.SMTP):
     """SMTP whose socket is refused once the attempt's deadline has passed."""
 
-    def __init__(self, attempt: Attempt, timeout: float) -> None:
+    def __init__(self, attempt: Attempt, server_name: str, timeout: float) -> None:
         self._attempt = attempt
         super().__init__(timeout=timeout)
+        # the TLS server name for STARTTLS, which smtplib sets only when __init__ connects
+        setattr(self, "_host", server_name)  # noqa: B010 - private attribute not in the stubs
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = super()._get_socket(host, port, timeout)
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
         self._attempt.register(sock)
         return sock
 
@@ -565,7 +566,7 @@ class SmsChannel(Channel):
         if not numbers:
             raise ConfigError(f"sms channel recipients is empty: list at least one number or export ${self.recipients_env}")
         for number in numbers:
-            digits = number[1:] if number.startswith("+") else number
+            digits = number.removeprefix("+")
             if not digits.isdigit() or not 3 <= len(digits) <= 15:
                 raise ParameterError(f"recipients must be phone numbers like +447700900123 (got {number!r})")
         return numbers

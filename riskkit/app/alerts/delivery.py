@@ -221,7 +221,21 @@ class Notifier:
         return cls.from_dict(load_config(path), ledger=ledger)
 
     def channel(self, name: str) -> Channel:
-        """The channel with this name (ConfigError when there is none)."""
+        """The channel with this name.
+
+        Parameters
+        ----------
+        name : str
+
+        Returns
+        -------
+        Channel
+
+        Raises
+        ------
+        ConfigError
+            When no channel has this name.
+        """
         for ch in self.channels:
             if ch.name == name:
                 return ch
@@ -255,7 +269,19 @@ class Notifier:
         return NotificationReport(deliveries=pd.DataFrame(rows, columns=_COLUMNS), n_alerts=len(items))
 
     def run(self, early_warning: Any, values: Mapping[str, Any]) -> tuple[list[Alert], NotificationReport]:
-        """``early_warning.evaluate(values)`` then :meth:`notify`."""
+        """``early_warning.evaluate(values)`` then :meth:`notify`.
+
+        Parameters
+        ----------
+        early_warning : EarlyWarning
+            The pure evaluation.
+        values : mapping of str to number
+            Indicator values.
+
+        Returns
+        -------
+        (list of Alert, NotificationReport)
+        """
         alerts = early_warning.evaluate(values)
         return alerts, self.notify(alerts)
 

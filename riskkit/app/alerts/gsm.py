@@ -133,7 +133,7 @@ def sms_segments(text: str, *, max_segments: int = 3) -> list[str]:
     >>> sms_segments("RED score_psi=0.31 (above 0.25)")
     ['RED score_psi=0.31 (above 0.25)']
     >>> [len(s) for s in sms_segments("x" * 200)]
-    [160, 52]
+    [160, 48]
     """
     if isinstance(max_segments, bool) or not isinstance(max_segments, int) or max_segments < 1:
         raise ParameterError(f"max_segments must be an integer >= 1 (got max_segments={short_repr(max_segments)})")
@@ -141,6 +141,7 @@ def sms_segments(text: str, *, max_segments: int = 3) -> list[str]:
     if septets(clean) <= SMS_SEPTETS:
         return [clean]
     # numbered parts: find the part count n such that the text fits n parts with "k/n " prefixes
+    parts: list[str] = []
     for n in range(2, max_segments + 1):
         rest, parts = clean, []
         while rest and len(parts) < n:

@@ -34,7 +34,7 @@ from riskkit._validation import short_repr
 from riskkit.exceptions import DataError, ParameterError
 from riskkit.grading import LEVELS, Alert
 
-__all__ = ["AlertLedger", "DELIVERY_STATES", "STATUSES", "owner_id"]
+__all__ = ["DELIVERY_STATES", "STATUSES", "AlertLedger", "owner_id"]
 
 STATUSES = ("new", "acknowledged", "resolved")
 DELIVERY_STATES = ("pending", "delivered", "undelivered", "not_routed")
@@ -144,27 +144,44 @@ class AlertLedger:
             raise DataError(f"ledger cannot be opened (got ledger={str(file)!r}): {exc}") from None
         try:
             con.row_factory = sqlite3.Row
-            con.executescript(_SCHEMA)
-            for table, columns in _ADDED_COLUMNS.items():
-                have = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
-                for column, decl in columns:
-                    if column not in have:
-                        con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+            try:
+                con.executescript(_SCHEMA)
+                for table, columns in _ADDED_COLUMNS.items():
+                    have = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
+                    for column, decl in columns:
+                        if column not in have:
+                            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+            except sqlite3.OperationalError as exc:
+                raise self._unusable(exc) from None
             yield con
         finally:
             con.close()
+
+    def _unusable(self, exc: sqlite3.Error) -> DataError:
+        return DataError(f"ledger cannot be used (got ledger={str(self.path)!r}): {exc}; "
+                         "check that the file and its folder are writable and not locked")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE): all or nothing."""
         with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._unusable(exc) from None
             try:
                 yield con
+            except sqlite3.OperationalError as exc:
+                con.execute("ROLLBACK")
+                raise self._unusable(exc) from None
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-            con.execute("COMMIT")
+            try:
+                con.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                con.execute("ROLLBACK")
+                raise self._unusable(exc) from None
 
     @staticmethod
     def _row(con: sqlite3.Connection, alert_id: str) -> dict[str, Any] | None:
@@ -215,12 +232,34 @@ class AlertLedger:
         return [a.alert_id for a in items]
 
     def append(self, alert: Alert) -> str:
-        """Record one alert (status ``new``, delivery ``pending``); returns its id."""
+        """Record one alert (status ``new``, delivery ``pending``).
+
+        Parameters
+        ----------
+        alert : Alert
+
+        Returns
+        -------
+        str
+            Its id.
+        """
         return self.enqueue([alert])[0]
 
     def due(self, *, force: bool = False, now: float | None = None) -> list[Alert]:
         """Alerts still to deliver: ``pending`` or ``undelivered``, not resolved, whose backoff has
-        passed (all of them with ``force``), oldest first."""
+        passed (all of them with ``force``), oldest first.
+
+        Parameters
+        ----------
+        force : bool, default False
+            Ignore the backoff between delivery rounds.
+        now : float, optional
+            Clock in seconds since the epoch (default: now).
+
+        Returns
+        -------
+        list of Alert
+        """
         clock = time.time() if now is None else now
         with self._connect() as con:
             rows = con.execute(
@@ -257,7 +296,18 @@ class AlertLedger:
         return True
 
     def delivered_channels(self, alert_id: str, kind: str = "alert") -> set[str]:
-        """Channels that have delivered this alert (``kind`` ``alert`` or ``escalation``)."""
+        """Channels that have delivered this alert.
+
+        Parameters
+        ----------
+        alert_id : str
+        kind : str, default "alert"
+            ``alert`` (routine delivery) or ``escalation``.
+
+        Returns
+        -------
+        set of str
+        """
         with self._connect() as con:
             rows = con.execute("SELECT DISTINCT channel FROM deliveries WHERE alert_id = ? AND ok = 1 AND kind = ?",
                                (alert_id, kind)).fetchall()
@@ -265,7 +315,27 @@ class AlertLedger:
 
     def record_delivery(self, alert_id: str, channel: str, *, ok: bool, attempts: int,
                         error: str | None = None, kind: str = "alert") -> None:
-        """Record one channel's delivery outcome for an alert."""
+        """Record one channel's delivery outcome for an alert.
+
+        Parameters
+        ----------
+        alert_id : str
+        channel : str
+            The channel's name.
+        ok : bool
+            Delivered or not.
+        attempts : int
+            Attempts made.
+        error : str, optional
+            The last error.
+        kind : str, default "alert"
+            ``alert`` or ``escalation``.
+
+        Raises
+        ------
+        ParameterError
+            When the alert is not in the ledger.
+        """
         with self._transaction() as con:
             self._require(con, alert_id)
             con.execute(
@@ -298,14 +368,33 @@ class AlertLedger:
             )
 
     def release(self, alert_id: str, *, owner: str | None = None) -> None:
-        """Drop this owner's claim on an alert without changing it."""
+        """Drop this owner's claim on an alert without changing it.
+
+        Parameters
+        ----------
+        alert_id : str
+        owner : str, optional
+            Default :func:`owner_id`.
+        """
         me = owner or owner_id()
         with self._transaction() as con:
             con.execute("UPDATE alerts SET claimed_by = NULL, claimed_until = NULL WHERE alert_id = ? AND claimed_by = ?",
                         (alert_id, me))
 
     def set_delivery(self, alert_id: str, state: str) -> None:
-        """Set an alert's delivery state (pending / delivered / undelivered / not_routed)."""
+        """Set an alert's delivery state.
+
+        Parameters
+        ----------
+        alert_id : str
+        state : str
+            ``pending``, ``delivered``, ``undelivered`` or ``not_routed``.
+
+        Raises
+        ------
+        ParameterError
+            On an unknown state or id.
+        """
         self._check_state(state)
         with self._transaction() as con:
             self._require(con, alert_id)
@@ -318,7 +407,19 @@ class AlertLedger:
 
     # -- escalation -----------------------------------------------------------------------------
     def escalation_candidates(self, after_minutes: float, *, now: datetime | None = None) -> list[Alert]:
-        """Red alerts still ``new`` (not acknowledged), never escalated, older than ``after_minutes``."""
+        """Red alerts still ``new`` (not acknowledged), never escalated, older than ``after_minutes``.
+
+        Parameters
+        ----------
+        after_minutes : float
+            Age from which an unacknowledged red alert is escalated.
+        now : datetime, optional
+            Clock (default: now, UTC).
+
+        Returns
+        -------
+        list of Alert
+        """
         clock = now or datetime.now(UTC)
         with self._connect() as con:
             rows = con.execute("SELECT * FROM alerts WHERE level = 'red' AND status = 'new' AND escalated_at IS NULL "
@@ -332,7 +433,21 @@ class AlertLedger:
         return out
 
     def mark_escalated(self, alert_id: str, channel: str, *, comment: str) -> bool:
-        """Record that an alert was escalated (once); False when it already was."""
+        """Record that an alert was escalated, in the alert and the audit trail, once.
+
+        Parameters
+        ----------
+        alert_id : str
+        channel : str
+            The escalation channel's name.
+        comment : str
+            Kept in the audit trail.
+
+        Returns
+        -------
+        bool
+            False when the alert was already escalated (nothing written).
+        """
         now = _now()
         with self._transaction() as con:
             self._require(con, alert_id)
@@ -452,7 +567,18 @@ class AlertLedger:
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, alert_id: str) -> dict[str, Any] | None:
-        """One alert as a dict, or None."""
+        """One alert as a dict.
+
+        Parameters
+        ----------
+        alert_id : str
+            The full id.
+
+        Returns
+        -------
+        dict or None
+            None when the id is unknown.
+        """
         with self._connect() as con:
             return self._row(con, alert_id)
 
@@ -506,11 +632,27 @@ class AlertLedger:
         return frame
 
     def undelivered(self) -> pd.DataFrame:
-        """Alerts that a channel failed to deliver after its retries."""
+        """Alerts that a channel failed to deliver after its retries.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         return self.alerts(delivery="undelivered")
 
     def deliveries(self, alert_id: str | None = None) -> pd.DataFrame:
-        """Delivery attempts per alert and channel (``kind`` alert or escalation)."""
+        """Delivery attempts per alert and channel.
+
+        Parameters
+        ----------
+        alert_id : str, optional
+            Only this alert's.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns id, alert_id, channel, kind (alert / escalation), ok, attempts, error, at.
+        """
         query, args = "SELECT id, alert_id, channel, kind, ok, attempts, error, at FROM deliveries", list[str]()
         if alert_id is not None:
             query, args = query + " WHERE alert_id = ?", [alert_id]
@@ -518,7 +660,18 @@ class AlertLedger:
             return pd.read_sql_query(query + " ORDER BY id", con, params=args)
 
     def audit(self, alert_id: str | None = None) -> pd.DataFrame:
-        """The audit trail: who did what to which alert, when, with which comment."""
+        """The audit trail: who did what to which alert, when, with which comment.
+
+        Parameters
+        ----------
+        alert_id : str, optional
+            Only this alert's.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns id, alert_id, at, user, action, comment, oldest first.
+        """
         query, args = "SELECT id, alert_id, at, user, action, comment FROM audit", list[str]()
         if alert_id is not None:
             query, args = query + " WHERE alert_id = ?", [alert_id]

@@ -40,7 +40,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
         return "250 Message accepted for delivery"
 
@@ -60,7 +60,7 @@ class _Hook(BaseHTTPRequestHandler):
     received: list[dict[str, Any]]
     fail_first: list[int]
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server hook)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if self.fail_first and self.fail_first[0] > 0:
             self.fail_first[0] -= 1

@@ -42,15 +42,18 @@ def _free_port() -> int:
 
 
 class _Inbox:
-    """aiosmtpd handler; ``delay`` seconds before accepting each message."""
+    """aiosmtpd handler; ``delays[k]`` seconds before accepting the k-th message (last one repeats)."""
 
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
+    def __init__(self, *delays: float) -> None:
+        self.delays = list(delays) or [0.0]
         self.ids: list[str] = []
+        self.seen = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
-        if self.delay:
-            await asyncio.sleep(self.delay)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        delay = self.delays[min(self.seen, len(self.delays) - 1)]
+        self.seen += 1
+        if delay:
+            await asyncio.sleep(delay)
         msg = message_from_bytes(envelope.content)
         self.ids.append(str(msg["Message-ID"]).strip("<>").split(".")[0])
         return "250 Message accepted for delivery"
@@ -94,14 +97,14 @@ def _states(path: Path) -> dict[str, str]:
 def test_sigterm_mid_delivery_loses_nothing_and_redeliver_sends_each_once(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.sqlite"
     port = _free_port()
-    slow = _Inbox(delay=1.5)
+    slow = _Inbox(1.0, 60.0)  # the first message takes 1 s, the next ones a minute
     controller = Controller(slow, hostname=HOST, port=port)
     controller.start()
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(ledger), str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        # the first alert is delivered (1.5 s), the second is on the wire: stop the whole group
+        # the first alert is delivered, the second is on the wire: stop the whole group
         _wait_for(lambda: "delivered" in _states(ledger).values(), 60, "the first delivery")
         os.killpg(proc.pid, signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
@@ -220,7 +223,7 @@ def test_server_that_never_answers_gives_bounded_attempts_and_no_exception(silen
                 {"type": "webhook", "url": f"http://{HOST}:{silent_server}/hook", "timeout": 1, "retries": 0}]
     notifier = Notifier.from_dict({"channels": channels}, ledger=tmp_path / "l.sqlite")
     start = time.monotonic()
-    alerts, report = notifier.run(ew, {"kri_0": 5.0})
+    _, report = notifier.run(ew, {"kri_0": 5.0})
     elapsed = time.monotonic() - start
     assert elapsed < (2 * 1 + 1) + 4.0, f"notify took {elapsed:.1f} s"
     assert report.n_failed == 2 and sorted(report.failed["attempts"]) == [1, 2]
@@ -270,8 +273,24 @@ def test_alert_claimed_by_a_live_process_is_left_to_it(tmp_path: Path) -> None:
     notifier = Notifier.from_dict({"channels": [{"type": "log"}]}, ledger=path)
     assert notifier.redeliver().n_delivered == 0 and ledger.get(alert.alert_id)["delivery"] == "pending"
     # an owner that is gone (a pid that does not exist) loses its claim at once
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
     gone = f"{owner_id().rpartition(':')[0]}:{int(dead.stdout)}"
     with ledger._transaction() as con:
         con.execute("UPDATE alerts SET claimed_by = ? WHERE alert_id = ?", (gone, alert.alert_id))
     assert notifier.redeliver().n_delivered == 1 and ledger.get(alert.alert_id)["delivery"] == "delivered"
+
+
+def test_next_notify_delivers_what_a_killed_run_left_pending(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "l.sqlite"
+    left = Alert(indicator="kri_1", value=3.0, level="red", threshold=1.0, direction="above", message="left")
+    AlertLedger(path).enqueue([left])  # recorded, never delivered: the run was killed here
+    notifier = Notifier.from_dict({"channels": [{"type": "log", "min_level": "blue"}]}, ledger=path)
+    fresh = EarlyWarning.from_dict({"indicators": ONE_RED}).evaluate({"kri_0": 5.0})
+    with caplog.at_level("INFO", logger="riskkit.alerts"):
+        report = notifier.notify(fresh)
+    assert sorted(report.deliveries["alert_id"]) == sorted([left.alert_id, fresh[0].alert_id])
+    assert sorted(r.getMessage() for r in caplog.records if r.name == "riskkit.alerts") == [
+        "RED kri_0=5 (above 1)", "RED kri_1=3 (above 1)"]
+    assert set(_states(path).values()) == {"delivered"}
+    assert notifier.notify([]).n_delivered == 0  # never twice

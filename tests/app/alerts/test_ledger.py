@@ -106,3 +106,51 @@ def test_missing_ledger_is_refused_when_not_creating(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"ledger does not exist \(got ledger='.*nope\.sqlite'\)"):
         AlertLedger(tmp_path / "nope.sqlite", create=False)
     assert not (tmp_path / "nope.sqlite").exists()
+
+
+def test_read_only_ledger_gives_a_riskkit_error(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from riskkit.exceptions import DataError
+
+    path = tmp_path / "ro" / "a.sqlite"
+    AlertLedger(path).append(_alert())
+    os.chmod(path, stat.S_IRUSR)
+    os.chmod(path.parent, stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(path, os.W_OK):
+            pytest.skip("running as a user that ignores file permissions")
+        with pytest.raises(DataError, match=r"ledger cannot be used \(got ledger='.*a\.sqlite'\): .*readonly"):
+            AlertLedger(path).append(_alert("yellow", "auc_decay"))
+        assert len(AlertLedger(path).alerts()) == 1  # reading still works
+    finally:
+        os.chmod(path.parent, stat.S_IRWXU)
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+_OLD_SCHEMA = """
+CREATE TABLE alerts (alert_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, indicator TEXT NOT NULL, value REAL,
+    level TEXT NOT NULL, level_code INTEGER NOT NULL, threshold REAL, direction TEXT NOT NULL, message TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'new', delivery TEXT NOT NULL DEFAULT 'pending', acknowledged_at TEXT,
+    acknowledged_by TEXT, resolved_at TEXT, resolved_by TEXT, note TEXT);
+CREATE TABLE deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, channel TEXT NOT NULL,
+    ok INTEGER NOT NULL, attempts INTEGER NOT NULL, error TEXT, at TEXT NOT NULL);
+INSERT INTO alerts (alert_id, created_at, indicator, value, level, level_code, threshold, direction, message, delivery)
+    VALUES ('0123456789abcdef', '2026-01-31T00:00:00+00:00', 'score_psi', 0.3, 'red', 4, 0.25, 'above', 'm', 'undelivered');
+INSERT INTO deliveries (alert_id, channel, ok, attempts, error, at)
+    VALUES ('0123456789abcdef', 'email:h:25', 0, 3, 'refused', '2026-01-31T00:00:01+00:00');
+"""
+
+
+def test_a_ledger_of_the_previous_layout_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript(_OLD_SCHEMA)
+    ledger = AlertLedger(path)
+    assert [a.alert_id for a in ledger.due()] == ["0123456789abcdef"]  # still to deliver
+    ledger.assign(ledger.resolve_id("0123456789"), "carol", by="bob")
+    row = ledger.get("0123456789abcdef")
+    assert row is not None and row["assignee"] == "carol" and row["rounds"] == 0
+    assert ledger.deliveries()["kind"].tolist() == ["alert"]
+    assert ledger.audit()[["user", "action"]].values.tolist() == [["bob", "assigned"]]

@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from riskkit.app.alerts import AlertLedger, Notifier, SmsChannel, gsm7_text, septets, sms_segments
+from riskkit.app.alerts import (
+    AlertLedger,
+    Notifier,
+    SmsChannel,
+    gsm7_text,
+    septets,
+    sms_segments,
+)
 from riskkit.app.alerts.gsm import GSM7_BASIC, GSM7_EXTENDED
 from riskkit.exceptions import ConfigError, ParameterError
 from riskkit.grading import Alert, EarlyWarning
@@ -32,7 +39,7 @@ class _Gateway(BaseHTTPRequestHandler):
     problems: list[str]
     fail_next: list[int]
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server hook)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"])).decode("ascii")
         expected = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
         if self.path != f"/2010-04-01/Accounts/{SID}/Messages.json":

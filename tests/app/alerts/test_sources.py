@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from riskkit.exceptions import MissingIndicatorWarning, ParameterError
 from riskkit.app.alerts import indicators_from_metrics, indicators_from_mlflow
+from riskkit.exceptions import MissingIndicatorWarning, ParameterError
 from riskkit.grading import EarlyWarning
 
 REPO = Path(__file__).resolve().parents[3]
