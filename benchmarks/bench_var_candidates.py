@@ -148,13 +148,15 @@ def main() -> None:
     parser.add_argument("--refit-every", type=int, default=10)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default=None, help="write the tables as markdown here")
+    parser.add_argument("--candidates", nargs="*", default=None, help="evaluate only these candidate names")
     args = parser.parse_args()
     series = load_series()
     t0 = time.perf_counter()
     c0 = time.process_time()
     rows = []
+    chosen = {k: v for k, v in CANDIDATES.items() if args.candidates is None or k in args.candidates}
     for sname, r in series.items():
-        for cname, cfg in CANDIDATES.items():
+        for cname, cfg in chosen.items():
             for alpha in LEVELS:
                 t1 = time.perf_counter()
                 res = evaluate(r, cfg, alpha, args.refit_every, args.n_jobs)
@@ -174,6 +176,8 @@ def main() -> None:
     current = next(k for k, v in CANDIDATES.items() if (v["model"], v["dist"], v["method"]) == tuple(DEFAULT_CONFIG))
     ranked = score.sort_values(["ok", "extra"], ascending=False)
     best = ranked.index[0]
+    if PREVIOUS_DEFAULT not in score.index:
+        score.loc[PREVIOUS_DEFAULT] = (-1, -1)  # not evaluated in this run
     p_ok, p_extra = score.loc[PREVIOUS_DEFAULT]
     b_ok, b_extra = score.loc[best]
     change = best != PREVIOUS_DEFAULT and (b_ok > p_ok or (b_ok == p_ok and b_extra > p_extra))

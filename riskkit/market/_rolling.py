@@ -94,9 +94,9 @@ def rolling_var(
         the moving window (volatility keeps updating daily).
     method : ``"parametric"`` (quantile of ``dist``), ``"fhs"`` (filtered historical
         simulation: empirical quantile / tail mean of the window's standardised residuals),
-        ``"evt"`` (GARCH family only; McNeil and Frey 2000: a generalised Pareto law fitted by
-        ``scipy.stats.genpareto`` to the largest 10% of the window's standardised losses on
-        each refit day, its quantile and tail mean), ``"mc"`` (``n_sims`` seeded draws from
+        ``"evt"`` (McNeil and Frey 2000: a generalised Pareto law fitted by maximum likelihood
+        to the largest 10% of the window's standardised losses on each refit day, its
+        quantile from ``scipy.stats.genpareto`` and its tail mean), ``"mc"`` (``n_sims`` seeded draws from
         ``dist``). The defaults of ``model``, ``dist`` and ``method`` are
         ``riskkit.market._var.DEFAULT_CONFIG``, shared with :class:`VaRModel`.
     n_jobs : worker processes for GARCH-family models (-1 or None: all cores; 1: in process).
@@ -129,7 +129,7 @@ def rolling_var(
     ------
     ParameterError
         An argument is outside its documented values (e.g. ``alpha`` outside (0, 0.5],
-        ``window`` not shorter than the series, ``method="evt"`` without a GARCH-family model).
+        ``window`` not shorter than the series).
     DataError
         ``returns`` has NaN/inf values, non-increasing or duplicated dates, or zero variance.
 
@@ -194,10 +194,6 @@ def _validate(returns: Any, model: str, dist: str, alpha: float, window: int, re
     w = check_window(window, len(r), minimum=30 if model != "hs" else 2)
     k = check_positive_int(refit_every, "refit_every", hint="1 refits every day, 5 once a week")
     check_positive_int(n_sims, "n_sims", minimum=100, hint="use at least a few thousand draws")
-    if method == "evt" and model not in GARCH_MODELS:
-        raise ParameterError(
-            f"method='evt' needs a GARCH-family model (got model={model!r}); use model='gjr' or method='fhs'"
-        )
     if model in ("normal", "ewma") and dist == "skewt":
         raise ParameterError(
             f"dist='skewt' needs a GARCH-family model (got model={model!r}); use dist='t' or model='gjr'"
@@ -436,9 +432,25 @@ def _simple_path(ys: np.ndarray, spec: _Spec) -> tuple[np.ndarray, np.ndarray]:
         z = _windows(ys / np.sqrt(s2[:-1]), w)
     if spec.method == "fhs":
         q, m = _row_tails(z, spec.alpha, spec.es_alpha)
+    elif spec.method == "evt":
+        q, m = _evt_rows(z, spec)
     else:
         q, m = _parametric_rows(z, spec)
     return -(mu + sigma * q), -(mu + sigma * m)
+
+
+def _evt_rows(z: np.ndarray, spec: _Spec) -> tuple[np.ndarray, np.ndarray]:
+    """GPD-tail quantile / tail mean per forecast, the tail refitted every refit_every days on
+    that day's window of standardised returns (held in between)."""
+    n = z.shape[0]
+    q = np.empty(n)
+    m = np.empty(n)
+    for start in range(0, n, spec.refit_every):
+        stop = min(n, start + spec.refit_every)
+        qa, _ = gpd_tail(z[start], spec.alpha)
+        _, me = gpd_tail(z[start], spec.es_alpha)
+        q[start:stop], m[start:stop] = qa, me
+    return q, m
 
 
 def _parametric_rows(z: np.ndarray, spec: _Spec) -> tuple[np.ndarray, np.ndarray]:

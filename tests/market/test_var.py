@@ -260,8 +260,15 @@ def test_evt_method_in_var_model_and_rolling(returns: pd.Series) -> None:
     m = VaRModel("gjr", dist="t", method="evt").fit(returns)
     q, _ = gpd_tail(m.std_resids_, 0.01)
     assert m.forecast(0.01).var == pytest.approx(-(m.mu_ + m.sigma_ * q) / m.scale_, rel=1e-12)
-    with pytest.raises(ParameterError, match=r"method='evt' needs a GARCH-family model \(got model='ewma'\)"):
-        rolling_var(returns, model="ewma", dist="normal", method="evt", window=250)
+    # EWMA-EVT rolling: the GPD tail of each window's EWMA-standardised returns
+    out = rolling_var(returns, model="ewma", dist="normal", method="evt", window=250, refit_every=50)
+    from riskkit.market._volatility import ewma_variance
+
+    ys = returns.to_numpy() * 100  # rolling_var fits decimal returns scaled as arch would (x100)
+    s2 = ewma_variance(ys, 0.94, init=float(np.mean(ys[:250] ** 2)))
+    z = ys[:250] / np.sqrt(s2[:250])
+    q0, _ = gpd_tail(z, 0.01)
+    assert out["var"].iloc[0] == pytest.approx(-np.sqrt(s2[250]) * q0 / 100, rel=1e-12)
     ten = m.forecast(0.01, horizon=10, horizon_method="simulation", es_alpha=0.025)
     assert 0 < ten.var < ten.es
 
