@@ -242,7 +242,7 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
     >>> from sklearn.base import clone
     >>> r = pd.Series(np.random.default_rng(0).standard_t(5, 750) * 0.8,
     ...               index=pd.bdate_range("2020-01-01", periods=750))
-    >>> m = VaRModel("ewma", dist="normal").fit(r)
+    >>> m = VaRModel("ewma", dist="normal", method="parametric").fit(r)
     >>> print(f"{m.forecast(0.01).var:.3f}")
     3.004
     >>> clone(m).get_params()["volatility"]
