@@ -1,8 +1,9 @@
 """Graded early warning on key risk indicators (KRIs).
 
 Each indicator has a direction (``above``: higher is worse, ``below``: lower is worse) and
-thresholds for any subset of the levels blue < yellow < orange < red. Its level is the most
-severe one breached. :meth:`EarlyWarning.evaluate` turns values into :class:`Alert` objects,
+thresholds for any subset of the levels blue < yellow < orange < red, and/or a dynamic threshold
+(:class:`~riskkit.grading.DynamicThreshold`: EWMA, CUSUM or rolling quantile on the indicator's
+own history, the ``dynamic:`` key in YAML). Its level is the most severe one breached. :meth:`EarlyWarning.evaluate` turns values into :class:`Alert` objects,
 :meth:`EarlyWarning.notify` records them in the ledger and delivers them through the channels,
 and :meth:`EarlyWarning.evaluate_history` measures how often breaches were followed by a loss.
 """
