@@ -211,6 +211,10 @@ def test_monthly_indicators_by_hand(tiny) -> None:
     assert ind.loc[mar, "roll_current_to_1_29"] == pytest.approx(1 / 2)  # C of B, C
     assert ind.loc[apr, "roll_current_to_1_29"] == 0.0  # B repaid
     assert ind.loc[mar, "roll_current_to_1_29_young"] == pytest.approx(1 / 2)  # all loans are young here
+    assert ind["roll_young_excess"].isna().all()  # so there is no seasoned loan to compare with
+    old = mon.monthly_indicators(perf, orig, ref, young_months=1, bins=4)
+    # young = at most 1 month on book: in March C (booked February) rolled, B (seasoned) did not
+    assert old.loc[mar, "roll_current_to_1_29_young"] == 1.0 and old.loc[mar, "roll_young_excess"] == 1.0 - 0.0
     assert ind.loc[apr, "roll_30_to_60"] == 0.0 and np.isnan(ind.loc[mar, "roll_30_to_60"])  # A cured
     assert ind.loc[mar, "dq30_rate"] == pytest.approx(1500 / 4100)
     assert ind.loc[mar, "default_rate"] == pytest.approx(1 / 4)
