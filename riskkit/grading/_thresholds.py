@@ -14,7 +14,9 @@ Three charts, each evaluated on a history Series (oldest first) and pure (no sta
   with ``Q_p,t`` the ``p``-quantile and ``m_t`` the median of the ``window`` values before t
   (t excluded). With ``inflate = 1`` a month breaches the ``p`` level with probability about
   ``1 - p`` in control, but no better than ``1 / (window + 1)``: a 24-month window cannot give a
-  1% false-alarm rate unless ``inflate > 1``.
+  1% false-alarm rate unless ``inflate > 1``. It follows slow changes of the level (an economic
+  cycle) instead of alarming on them, and by the same token absorbs a sustained shift once the
+  shifted months fill its window: it flags the onset of a change, CUSUM its persistence.
 
 The in-control mean and sd come from the first ``warmup`` values of the history unless given
 (``mean``, ``sd``). ``direction`` ``above`` alarms on upward moves only, ``below`` on downward

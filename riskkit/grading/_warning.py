@@ -1,8 +1,10 @@
 """Graded early warning on key risk indicators (KRIs).
 
 Each indicator has a direction (``above``: higher is worse, ``below``: lower is worse) and
-thresholds for any subset of the levels blue < yellow < orange < red. Its level is the most
-severe one breached. :meth:`EarlyWarning.evaluate` turns values into :class:`Alert` objects and
+thresholds for any subset of the levels blue < yellow < orange < red, and/or a dynamic threshold
+(:class:`~riskkit.grading.DynamicThreshold`: EWMA, CUSUM or rolling quantile on the indicator's
+own history, the ``dynamic:`` key in YAML). Its level is the most severe one breached.
+:meth:`EarlyWarning.evaluate` turns values into :class:`Alert` objects and
 :meth:`EarlyWarning.evaluate_history` measures how often breaches were followed by a loss.
 
 Pure model code: delivery (channels, the SQLite ledger, retries, escalation) is the application

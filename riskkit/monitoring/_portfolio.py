@@ -278,7 +278,7 @@ def flow_rates(performance: pd.DataFrame, *, weight: str = "balance") -> pd.Data
     frame = _check_performance(performance)
     check_choice(weight, "weight", ("count", "balance"))
     w = np.ones(len(frame)) if weight == "count" else frame["balance"].to_numpy(dtype=float)
-    sums = pd.Series(w).groupby([frame["snapshot_month"].to_numpy(), frame["status"].to_numpy()]).sum().unstack(fill_value=0.0)
+    sums = pd.Series(w).groupby([frame["snapshot_month"].to_numpy(), frame["status"].to_numpy()]).sum().unstack(fill_value=0)
     sums = sums.reindex(columns=list(STATUSES), fill_value=0.0).sort_index()
     if len(sums) < 2:
         raise DataError(f"performance holds a single month ({sums.index[0]:%Y-%m}); flow rates need two or more")

@@ -199,3 +199,25 @@ def test_figures(tiny) -> None:
     assert all(isinstance(f, Figure) and f.axes for f in figs)
     with pytest.raises(DataError, match="lacks column"):
         plots.delinquency(pd.DataFrame({"x": [1]}))
+
+
+def test_monthly_indicators_by_hand(tiny) -> None:
+    perf, orig = tiny
+    ref = pd.DataFrame({"score": np.linspace(450, 750, 40)})
+    ind = mon.monthly_indicators(perf, orig, ref, bins=4)
+    assert list(ind.columns) == list(mon.INDICATORS)
+    feb, mar, apr = (M(f"2024-0{k}-01") for k in (2, 3, 4))
+    assert ind.loc[feb, "roll_current_to_1_29"] == pytest.approx(2 / 3)  # A and D of A, B, D
+    assert ind.loc[mar, "roll_current_to_1_29"] == pytest.approx(1 / 2)  # C of B, C
+    assert ind.loc[apr, "roll_current_to_1_29"] == 0.0  # B repaid
+    assert ind.loc[mar, "roll_current_to_1_29_young"] == pytest.approx(1 / 2)  # all loans are young here
+    assert ind["roll_young_excess"].isna().all()  # so there is no seasoned loan to compare with
+    old = mon.monthly_indicators(perf, orig, ref, young_months=1, bins=4)
+    # young = at most 1 month on book: in March C (booked February) rolled, B (seasoned) did not
+    assert old.loc[mar, "roll_current_to_1_29_young"] == 1.0 and old.loc[mar, "roll_young_excess"] == 1.0 - 0.0
+    assert ind.loc[apr, "roll_30_to_60"] == 0.0 and np.isnan(ind.loc[mar, "roll_30_to_60"])  # A cured
+    assert ind.loc[mar, "dq30_rate"] == pytest.approx(1500 / 4100)
+    assert ind.loc[mar, "default_rate"] == pytest.approx(1 / 4)
+    assert ind.loc[mar, "hhi_region"] == pytest.approx((2100 ** 2 + 2000 ** 2) / 4100 ** 2)
+    assert np.isnan(ind.loc[mar, "score_psi_new"])  # nothing booked in March
+    assert not np.isnan(ind.loc[feb, "score_psi_new"])

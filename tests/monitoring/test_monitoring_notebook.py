@@ -42,4 +42,4 @@ def test_portfolio_monitoring_notebook(store: dict[str, str], tmp_path: Path) ->
     artifacts = {a.path for a in client.list_artifacts(by_month["2024-12"].info.run_id, "figures")}
     assert {"figures/vintage_30plus.png", "figures/roll_rates.png", "figures/stability.png",
             "figures/cohort_performance.png", "figures/calibration_by_grade.png", "figures/concentration.png",
-            "figures/control_chart_roll_current_to_1_29_young.png"} <= artifacts
+            "figures/control_chart_roll_current_to_1_29_young.png", "figures/control_chart_roll_young_excess.png"} <= artifacts
