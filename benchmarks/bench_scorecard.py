@@ -90,7 +90,7 @@ def synthetic_part(rows: int, seed: int) -> None:
     print(f"         riskkit kept {len(ours.features_)} features, "
           f"bins per feature {ours.binner_.n_bins_[ours.features_].tolist()}")
 
-    _, s_ours = timed(lambda: ours.score(X), "s_ours")
+    _, s_ours = timed(lambda: ours.points(X), "s_ours")
     _, s_theirs = timed(lambda: theirs.score(X), "s_theirs")
     print(f"score {rows:,} rows  riskkit {s_ours:6.3f} s   optbinning {s_theirs:6.3f} s   "
           f"ratio {s_theirs / s_ours:6.1f}x   (target >= 10x: {verdict(s_theirs / s_ours >= 10)})")
