@@ -297,7 +297,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         self._fit_codes(as_fit_frame(self, X), y)
         return self
 
-    def fit_transform(self, X: pd.DataFrame | np.ndarray, y: Any = None, **fit_params: Any) -> pd.DataFrame:
+    def fit_transform(self, X: pd.DataFrame | np.ndarray, y: Any = None, **fit_params: Any) -> pd.DataFrame | np.ndarray:
         """:meth:`fit`, then the WoE of ``X`` (computed in the same pass).
 
         Parameters
@@ -317,7 +317,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         codes = self._fit_codes(frame, y)
         return _like_input(self._woe_frame(codes, frame.index), X)
 
-    def transform(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
+    def transform(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame | np.ndarray:
         """WoE of every kept feature, same index as ``X`` (see the module for unseen values).
 
         Parameters

@@ -519,18 +519,18 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
         encoded = _encode(frame, self.features_)
         return _dmatrix(encoded, self.features_), frame.index
 
-    def encode(self, X: pd.DataFrame) -> pd.DataFrame:
+    def encode(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """The numeric matrix the native booster reads: fitted columns in order, categories as
         integer codes (NaN for missing or unseen). Use it to score the saved booster directly
         (e.g. through MLflow's xgboost flavour)."""
         return _encode(check_frame(as_predict_frame(self, X, "booster_"), "X"), self.features_)
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+    def decision_function(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Log-odds of bad, ``ln(PD / (1 - PD))``."""
         dmatrix, _ = self._fitted_dmatrix(X)
         return self.booster_.predict(dmatrix, output_margin=True).astype(float)
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Probabilities, shape (n, 2): column 0 good, column 1 bad (PD)."""
         dmatrix, _ = self._fitted_dmatrix(X)
         pd_bad = self.booster_.predict(dmatrix).astype(float)
@@ -603,7 +603,7 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
         return pd.Series(offset - factor * margin, index=frame.index, name="points")
 
     # ------------------------------------------------------------------ explanations
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def contributions(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """Per-applicant feature contributions to the log-odds of bad (exact tree SHAP values
         from ``Booster.predict(pred_contribs=True)``). Columns: the features and ``bias``;
         each row sums to :meth:`decision_function`."""

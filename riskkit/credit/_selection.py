@@ -17,6 +17,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from riskkit._results import Result
 from riskkit._validation import check_frame, check_in_range, short_repr
 from riskkit.exceptions import DataError, ParameterError
 
@@ -26,8 +27,8 @@ _DROPPED_COLUMNS = ["iv", "reason", "correlated_with", "correlation"]
 _CHUNK = 65_536
 
 
-@dataclass(frozen=True)
-class FeatureSelection:
+@dataclass(frozen=True, repr=False)
+class FeatureSelection(Result):
     """Outcome of :func:`select_features`.
 
     Attributes
@@ -64,10 +65,13 @@ class FeatureSelection:
         rows["correlated_with"] = rows["correlated_with"].fillna("")
         return rows.sort_values("iv", ascending=False, kind="stable")
 
-    def __str__(self) -> str:
-        head = (f"FeatureSelection: {len(self.selected)} kept, {len(self.dropped)} dropped "
+    def to_frame(self) -> pd.DataFrame:
+        """The per-feature table of :meth:`summary`."""
+        return self.summary()
+
+    def _headline(self) -> str:
+        return (f"{len(self.selected)} kept, {len(self.dropped)} dropped "
                 f"(iv_min={self.iv_min}, max_corr={self.max_corr})")
-        return head + "\n" + self.summary().to_string()
 
 
 def select_features(

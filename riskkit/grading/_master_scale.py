@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from riskkit._results import Result
 from riskkit._validation import check_in_range, check_same_length, short_repr
 from riskkit.exceptions import DataError, ParameterError
 
@@ -45,9 +46,13 @@ def default_bounds(n_grades: int = _DEFAULT_GRADES, floor: float = _DEFAULT_FLOO
     return np.geomspace(lo, 1.0, int(n_grades) + 1)
 
 
-@dataclass(frozen=True)
-class MigrationResult:
-    """Grade migration between two snapshots of the same obligors."""
+@dataclass(frozen=True, repr=False)
+class MigrationResult(Result):
+    """Grade migration between two snapshots of the same obligors.
+
+    ``summary()`` is one row (n_obligors, stable/upgrade/downgrade shares); ``to_frame()`` the
+    migration rates (row-normalised transition matrix).
+    """
 
     counts: pd.DataFrame
     """Obligor counts: rows = grade at the first snapshot, columns = grade at the second."""
@@ -79,24 +84,29 @@ class MigrationResult:
         n = len(self.counts)
         return self._share(np.tril(np.ones((n, n), dtype=bool), k=-1))
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """One row: n_obligors, stable_share, upgrade_share, downgrade_share."""
+        return pd.DataFrame({"n_obligors": [int(self.counts.to_numpy().sum())],
+                             "stable_share": [self.stable_share], "upgrade_share": [self.upgrade_share],
+                             "downgrade_share": [self.downgrade_share]},
+                            index=pd.Index(["migration"], name="measure"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Migration rates: rows = grade before, columns = grade after (see :attr:`rates`)."""
+        return self.rates
+
+    def _headline(self) -> str:
         n = int(self.counts.to_numpy().sum())
-        lines = [
-            f"Grade migration of {n} obligors",
-            f"  stable {self.stable_share:.1%}, upgraded {self.upgrade_share:.1%}, "
-            f"downgraded {self.downgrade_share:.1%}",
-            "",
-            self.rates.round(3).to_string(),
-        ]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
+        return (f"{n} obligors: stable {self.stable_share:.1%}, upgraded {self.upgrade_share:.1%}, "
+                f"downgraded {self.downgrade_share:.1%}")
 
 
-@dataclass(frozen=True)
-class CalibrationResult:
-    """Per-grade calibration tests of observed default rates against the grade PD."""
+@dataclass(frozen=True, repr=False)
+class CalibrationResult(Result):
+    """Per-grade calibration tests of observed default rates against the grade PD.
+
+    ``summary()`` and ``to_frame()`` are the per-grade table (one row per grade).
+    """
 
     table: pd.DataFrame
     """One row per grade: n, defaults, default_rate, pd, binomial_pvalue, jeffreys_pvalue, ..."""
@@ -115,16 +125,18 @@ class CalibrationResult:
         """True when no grade is rejected by either test."""
         return not self.rejected
 
-    def summary(self) -> str:
-        head = (
-            f"Calibration per grade (one-sided, H1: PD underestimated; "
-            f"significance {self.significance:g})"
-        )
-        verdict = "all grades pass" if self.passed else f"rejected grades: {', '.join(self.rejected)}"
-        return "\n".join([head, self.table.to_string(float_format=lambda v: f"{v:.4g}"), verdict])
+    def summary(self) -> pd.DataFrame:
+        """One row per grade: n, defaults, default_rate, pd and the test p-values."""
+        return self.table.copy()
 
-    def __str__(self) -> str:
-        return self.summary()
+    def to_frame(self) -> pd.DataFrame:
+        """The per-grade table (a copy of ``table``)."""
+        return self.table.copy()
+
+    def _headline(self) -> str:
+        verdict = "all grades pass" if self.passed else f"rejected grades: {', '.join(self.rejected)}"
+        return (f"one-sided tests, H1: PD underestimated, significance {self.significance:g}; "
+                f"{verdict}")
 
 
 class MasterScale:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from riskkit._results import Result
 from riskkit._validation import check_positive_int, short_repr
 from riskkit.exceptions import ConfigError, DataError, DeliveryError, MissingIndicatorWarning, ParameterError, RiskkitError
 from riskkit.grading._channels import LEVELS, Channel, channel_from_dict, level_code
@@ -124,9 +125,12 @@ class Alert:
         }
 
 
-@dataclass(frozen=True)
-class NotificationReport:
-    """Outcome of :meth:`EarlyWarning.notify`: one row per alert and routed channel."""
+@dataclass(frozen=True, repr=False)
+class NotificationReport(Result):
+    """Outcome of :meth:`EarlyWarning.notify`: one row per alert and routed channel.
+
+    ``summary()`` is one row (n_alerts, n_delivered, n_failed); ``to_frame()`` the deliveries.
+    """
 
     deliveries: pd.DataFrame
     """Columns alert_id, indicator, level, channel, ok, attempts, error."""
@@ -145,17 +149,22 @@ class NotificationReport:
         """Deliveries that failed after their retries (the alerts stay in the ledger)."""
         return self.deliveries[~self.deliveries["ok"].astype(bool)] if len(self.deliveries) else self.deliveries
 
-    def summary(self) -> str:
-        head = (f"{self.n_alerts} alert(s); {self.n_delivered} delivery(ies) succeeded, "
+    def summary(self) -> pd.DataFrame:
+        """One row: n_alerts, n_delivered, n_failed."""
+        return pd.DataFrame({"n_alerts": [self.n_alerts], "n_delivered": [self.n_delivered],
+                             "n_failed": [self.n_failed]}, index=pd.Index(["notification"], name="report"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per alert and channel (a copy of ``deliveries``)."""
+        return self.deliveries.copy()
+
+    def _headline(self) -> str:
+        return (f"{self.n_alerts} alert(s); {self.n_delivered} delivery(ies) succeeded, "
                 f"{self.n_failed} failed")
-        return head if not len(self.deliveries) else head + "\n" + self.deliveries.to_string(index=False)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
-@dataclass(frozen=True)
-class HistoryEvaluation:
+@dataclass(frozen=True, repr=False)
+class HistoryEvaluation(Result):
     """Breaches over a history of indicator values and, with loss data, their hit rates.
 
     ``table`` has one row per indicator plus ``any``: ``signals`` (breaches at or above
@@ -172,14 +181,19 @@ class HistoryEvaluation:
     min_level: str
     horizon: int
 
-    def summary(self) -> str:
-        head = f"Early-warning history: {len(self.levels)} periods, breaches at or above {self.min_level}"
+    def summary(self) -> pd.DataFrame:
+        """One row per indicator (and ``any``): signals and, with losses, hit rates."""
+        return self.table.copy()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Level code per period and indicator (a copy of ``levels``)."""
+        return self.levels.copy()
+
+    def _headline(self) -> str:
+        head = f"{len(self.levels)} periods, breaches at or above {self.min_level}"
         if "hit_rate" in self.table:
             head += f", loss within {self.horizon} period(s)"
-        return head + "\n" + self.table.to_string(float_format=lambda v: f"{v:.3f}")
-
-    def __str__(self) -> str:
-        return self.summary()
+        return head
 
 
 class EarlyWarning:
