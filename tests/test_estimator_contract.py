@@ -204,3 +204,17 @@ def test_woe_binner_set_output_feature_names_and_numpy_input(german):
 def test_sklearn_version_has_expected_failed_checks():
     major, minor = (int(p) for p in sklearn.__version__.split(".")[:2])
     assert (major, minor) >= (1, 6)
+
+
+def test_var_model_clones() -> None:
+    """VaRModel (fit on one return series, not an (X, y) estimator, so outside
+    parametrize_with_checks) must clone like every estimator. It is being turned from a
+    dataclass into an estimator in parallel; until that lands here the test skips."""
+    from riskkit.market import VaRModel
+
+    try:
+        copy = clone(VaRModel(volatility="ewma", dist="t"))
+    except Exception as exc:  # noqa: BLE001 - any failure of clone means "not yet clonable"
+        pytest.skip(f"VaRModel does not clone yet ({type(exc).__name__}: {exc})")
+    assert type(copy) is VaRModel
+    assert copy.get_params() == VaRModel(volatility="ewma", dist="t").get_params()

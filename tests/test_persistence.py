@@ -16,6 +16,7 @@ import pytest
 from riskkit.credit import GradientBoostingPD, Scorecard, WoEBinner
 from riskkit.data import german_credit
 from riskkit.exceptions import ConfigError
+from riskkit.grading import MasterScale
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +116,16 @@ def test_documents_are_checked(cls: type, tmp_path: Path, german: tuple[pd.DataF
         cls.from_json("{not json")
     with pytest.raises(ConfigError, match="path (does not name a file|must name a saved model)"):
         cls.load(tmp_path / "absent.json")
+
+
+def test_master_scale_round_trips(tmp_path: Path) -> None:
+    scale = MasterScale([0.001, 0.01, 0.1, 1.0], labels=["A", "B", "C"], default_label="X")
+    pds = np.array([0.0001, 0.005, 0.05, 0.5, 1.0])
+    for loaded in (MasterScale.from_json(scale.to_json()), MasterScale.load(scale.save(tmp_path / "scale.json"))):
+        assert loaded.grades == ["A", "B", "C", "X"]
+        np.testing.assert_array_equal(loaded.grade(pds), scale.grade(pds))
+        pd.testing.assert_frame_equal(loaded.table(), scale.table())
+    doc = json.loads(scale.to_json())
+    doc["bounds"] = [0.1, 0.01, 1.0]
+    with pytest.raises(ConfigError, match="document describes an invalid master scale: bounds must increase"):
+        MasterScale.from_json(json.dumps(doc))

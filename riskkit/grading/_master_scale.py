@@ -12,7 +12,8 @@ observed default rate against the grade's PD, both with the alternative "PD is u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +22,9 @@ import pandas as pd
 from scipy import stats
 
 from riskkit._results import Result
+from riskkit._persistence import JSONPersistence, check_header, document_header, parse_document
 from riskkit._validation import check_in_range, check_same_length, short_repr
-from riskkit.exceptions import DataError, ParameterError
+from riskkit.exceptions import ConfigError, DataError, ParameterError
 
 __all__ = ["CalibrationResult", "MasterScale", "MigrationResult", "default_bounds"]
 
@@ -139,8 +141,16 @@ class CalibrationResult(Result):
                 f"{verdict}")
 
 
-class MasterScale:
+#: ``format`` and ``format_version`` of :meth:`MasterScale.to_json` documents.
+FORMAT = "riskkit.master_scale"
+FORMAT_VERSION = 1
+
+
+class MasterScale(JSONPersistence):
     """Map PDs to rating grades on a configurable master scale.
+
+    Persist with :meth:`to_json` / :meth:`from_json` or :meth:`save` / :meth:`load` (the
+    versioned JSON protocol of every riskkit model).
 
     Parameters
     ----------
@@ -164,6 +174,57 @@ class MasterScale:
         self.bounds = bounds
         self.labels = labels
         self.default_label = default_label
+
+    # -- persistence ---------------------------------------------------------------------------
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The scale as a versioned JSON document (``"format": "riskkit.master_scale"``).
+
+        Parameters
+        ----------
+        indent : int, optional
+            Indentation of the JSON text (None writes one line).
+
+        Returns
+        -------
+        str
+            Bounds, labels and default label; :meth:`from_json` reads it back.
+
+        Raises
+        ------
+        ParameterError
+            The scale's bounds or labels are invalid.
+        """
+        doc = {**document_header(FORMAT, FORMAT_VERSION), "bounds": self._edges().tolist(),
+               "labels": self._labels(), "default_label": str(self.default_label)}
+        return json.dumps(doc, indent=indent)
+
+    @classmethod
+    def from_json(cls, document: str | bytes | Mapping[str, Any]) -> MasterScale:
+        """Rebuild a scale from :meth:`to_json` output.
+
+        Parameters
+        ----------
+        document : str, bytes or mapping
+            The JSON text (or its parsed object).
+
+        Returns
+        -------
+        MasterScale
+            Grades PDs exactly as the scale that wrote the document.
+
+        Raises
+        ------
+        ConfigError
+            Not JSON, another format, a newer version, or invalid bounds or labels.
+        """
+        doc = parse_document(document, "MasterScale")
+        check_header(doc, FORMAT, FORMAT_VERSION, "master scale")
+        scale = cls(doc.get("bounds"), labels=doc.get("labels"), default_label=doc.get("default_label", "D"))
+        try:
+            scale.grades  # validates bounds and labels
+        except ParameterError as exc:
+            raise ConfigError(f"document describes an invalid master scale: {exc}") from None
+        return scale
 
     # -- configuration -------------------------------------------------------------------------
     def _edges(self) -> np.ndarray:
