@@ -242,9 +242,9 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
     A scikit-learn transformer: ``X`` may be a DataFrame or a 2-d array (columns named
     ``x0, x1, ...``), ``y`` any two labels (the greater, e.g. 1, is bad);
     :meth:`get_feature_names_out` names the WoE columns (the kept features) and
-    ``set_output(transform="pandas")`` works. :meth:`transform` returns a DataFrame in every
-    output mode but ``"polars"``. Persist with :meth:`to_json` / :meth:`from_json` or
-    :meth:`save` / :meth:`load`.
+    ``set_output(transform="pandas")`` works. By default :meth:`transform` keeps the kind of
+    its input (DataFrame in, DataFrame with the same index out; array in, float64 array out).
+    Persist with :meth:`to_json` / :meth:`from_json` or :meth:`save` / :meth:`load`.
 
     Examples
     --------

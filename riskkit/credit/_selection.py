@@ -56,7 +56,13 @@ class FeatureSelection(Result):
     max_corr: float | None
 
     def summary(self) -> pd.DataFrame:
-        """One row per candidate feature: iv, kept (bool), reason, correlated_with, correlation."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per candidate feature: iv, kept (bool), reason, correlated_with, correlation.
+        """
         rows = pd.DataFrame(index=pd.Index(list(self.iv.index), name="feature"))
         rows["iv"] = self.iv
         rows["kept"] = rows.index.isin(self.selected)
@@ -66,7 +72,13 @@ class FeatureSelection(Result):
         return rows.sort_values("iv", ascending=False, kind="stable")
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-feature table of :meth:`summary`."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            The per-feature table of :meth:`summary`.
+        """
         return self.summary()
 
     def _headline(self) -> str:

@@ -363,14 +363,26 @@ class ConcentrationResult(Result):
         return 1.0 / self.hhi
 
     def summary(self) -> pd.DataFrame:
-        """One row: hhi, normalized_hhi, effective_number, n_segments."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row: hhi, normalized_hhi, effective_number, n_segments.
+        """
         return pd.DataFrame({"hhi": [self.hhi], "normalized_hhi": [self.normalized_hhi],
                              "effective_number": [self.effective_number],
                              "n_segments": [len(self.shares)]},
                             index=pd.Index(["concentration"], name="measure"))
 
     def to_frame(self) -> pd.DataFrame:
-        """Exposure and share per segment, largest first (a copy of ``shares``)."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Exposure and share per segment, largest first (a copy of ``shares``).
+        """
         return self.shares.copy()
 
     def _headline(self) -> str:

@@ -432,7 +432,13 @@ class HosmerLemeshowResult(Result):
     table: pd.DataFrame
 
     def summary(self) -> pd.DataFrame:
-        """One row: statistic, df, pvalue and whether calibration is rejected at 5%."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row: statistic, df, pvalue and whether calibration is rejected at 5%.
+        """
         return pd.DataFrame(
             {"statistic": [self.statistic], "df": [self.df], "pvalue": [self.pvalue],
              "rejected_5pct": [bool(self.pvalue < 0.05)]},
@@ -440,7 +446,13 @@ class HosmerLemeshowResult(Result):
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """Observed and expected bads and goods per group (a copy of ``table``)."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Observed and expected bads and goods per group (a copy of ``table``).
+        """
         return self.table.copy()
 
     def _headline(self) -> str:

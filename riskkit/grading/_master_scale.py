@@ -87,14 +87,26 @@ class MigrationResult(Result):
         return self._share(np.tril(np.ones((n, n), dtype=bool), k=-1))
 
     def summary(self) -> pd.DataFrame:
-        """One row: n_obligors, stable_share, upgrade_share, downgrade_share."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row: n_obligors, stable_share, upgrade_share, downgrade_share.
+        """
         return pd.DataFrame({"n_obligors": [int(self.counts.to_numpy().sum())],
                              "stable_share": [self.stable_share], "upgrade_share": [self.upgrade_share],
                              "downgrade_share": [self.downgrade_share]},
                             index=pd.Index(["migration"], name="measure"))
 
     def to_frame(self) -> pd.DataFrame:
-        """Migration rates: rows = grade before, columns = grade after (see :attr:`rates`)."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Migration rates: rows = grade before, columns = grade after (see :attr:`rates`).
+        """
         return self.rates
 
     def _headline(self) -> str:
@@ -128,11 +140,23 @@ class CalibrationResult(Result):
         return not self.rejected
 
     def summary(self) -> pd.DataFrame:
-        """One row per grade: n, defaults, default_rate, pd and the test p-values."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per grade: n, defaults, default_rate, pd and the test p-values.
+        """
         return self.table.copy()
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-grade table (a copy of ``table``)."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            The per-grade table (a copy of ``table``).
+        """
         return self.table.copy()
 
     def _headline(self) -> str:

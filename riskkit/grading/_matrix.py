@@ -180,7 +180,13 @@ class RiskMatrix:
         return self._levels()
 
     def to_frame(self) -> pd.DataFrame:
-        """The grid as a DataFrame: rows = probability (5 at the top), columns = impact."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            The grid as a DataFrame: rows = probability (5 at the top), columns = impact.
+        """
         n = self._size()
         names = np.array(self._levels(), dtype=object)[self._codes()]
         frame = pd.DataFrame(names, index=pd.Index(range(1, n + 1), name="probability"),
@@ -475,11 +481,23 @@ class RiskRegister(Result):
         return out
 
     def summary(self) -> pd.DataFrame:
-        """Risks per level, inherent and residual, with a Totals row (:meth:`level_counts`)."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Risks per level, inherent and residual, with a Totals row (:meth:`level_counts`).
+        """
         return self.level_counts()
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per risk, most severe residual first (:meth:`table`)."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per risk, most severe residual first (:meth:`table`).
+        """
         return self.table()
 
     def _headline(self) -> str:

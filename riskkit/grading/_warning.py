@@ -150,12 +150,24 @@ class NotificationReport(Result):
         return self.deliveries[~self.deliveries["ok"].astype(bool)] if len(self.deliveries) else self.deliveries
 
     def summary(self) -> pd.DataFrame:
-        """One row: n_alerts, n_delivered, n_failed."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row: n_alerts, n_delivered, n_failed.
+        """
         return pd.DataFrame({"n_alerts": [self.n_alerts], "n_delivered": [self.n_delivered],
                              "n_failed": [self.n_failed]}, index=pd.Index(["notification"], name="report"))
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per alert and channel (a copy of ``deliveries``)."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per alert and channel (a copy of ``deliveries``).
+        """
         return self.deliveries.copy()
 
     def _headline(self) -> str:
@@ -182,11 +194,23 @@ class HistoryEvaluation(Result):
     horizon: int
 
     def summary(self) -> pd.DataFrame:
-        """One row per indicator (and ``any``): signals and, with losses, hit rates."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per indicator (and ``any``): signals and, with losses, hit rates.
+        """
         return self.table.copy()
 
     def to_frame(self) -> pd.DataFrame:
-        """Level code per period and indicator (a copy of ``levels``)."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Level code per period and indicator (a copy of ``levels``).
+        """
         return self.levels.copy()
 
     def _headline(self) -> str:

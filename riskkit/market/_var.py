@@ -87,7 +87,13 @@ class VaREstimate(Result):
                           "es_alpha": self.es_alpha, "horizon": self.horizon}, name=self.method)
 
     def summary(self) -> pd.DataFrame:
-        """One row (index: the method): var, es, alpha, es_alpha, horizon."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row (index: the method): var, es, alpha, es_alpha, horizon.
+        """
         return self.to_series().to_frame().T.rename_axis("method")
 
     def _headline(self) -> str:
@@ -351,12 +357,24 @@ class PortfolioVaR(Result):
     contributions: pd.DataFrame
 
     def summary(self) -> pd.DataFrame:
-        """One row: var, es, alpha, es_alpha."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row: var, es, alpha, es_alpha.
+        """
         return pd.DataFrame([{"var": self.var, "es": self.es, "alpha": self.alpha, "es_alpha": self.es_alpha}],
                             index=pd.Index(["portfolio"], name="position"))
 
     def to_frame(self) -> pd.DataFrame:
-        """Weight and Euler contributions per position (a copy of ``contributions``)."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Weight and Euler contributions per position (a copy of ``contributions``).
+        """
         return self.contributions.copy()
 
     def _headline(self) -> str:

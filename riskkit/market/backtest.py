@@ -57,7 +57,13 @@ class TestResult(Result):
         return bool(self.pvalue < level)
 
     def summary(self) -> pd.DataFrame:
-        """One row (index: the test name): statistic, pvalue, df, reject_5pct and the details."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row (index: the test name): statistic, pvalue, df, reject_5pct and the details.
+        """
         row = {"statistic": self.statistic, "pvalue": self.pvalue, "df": self.df,
                "reject_5pct": self.reject(), **self.details}
         return pd.DataFrame([row], index=pd.Index([self.name], name="test"))
@@ -174,7 +180,13 @@ class TrafficLightResult(Result):
         return {"green": 0, "yellow": 1, "red": 2}[self.zone]
 
     def summary(self) -> pd.DataFrame:
-        """One row: zone, exceptions, n, alpha, cumulative_probability, plus_factor, multiplier."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row: zone, exceptions, n, alpha, cumulative_probability, plus_factor, multiplier.
+        """
         return pd.DataFrame([{"zone": self.zone, "exceptions": self.exceptions, "n": self.n,
                               "alpha": self.alpha, "cumulative_probability": self.cumulative_probability,
                               "plus_factor": self.plus_factor, "multiplier": self.multiplier}],
@@ -310,7 +322,13 @@ class Z2Result(Result):
         return bool(self.statistic < self.critical_value)
 
     def summary(self) -> pd.DataFrame:
-        """One row: statistic, critical_value, level, pvalue, reject."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row: statistic, critical_value, level, pvalue, reject.
+        """
         return pd.DataFrame([{"statistic": self.statistic, "critical_value": self.critical_value,
                               "level": self.level, "pvalue": self.pvalue, "reject": self.reject()}],
                             index=pd.Index(["Acerbi-Szekely Z2"], name="test"))
@@ -435,11 +453,23 @@ class VaRBacktestReport(Result):
         return {f"{k}{suffix}": float(v) for k, v in out.items()}
 
     def summary(self) -> pd.DataFrame:
-        """One row per test: statistic, pvalue, df, verdict_5pct (:meth:`table`)."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per test: statistic, pvalue, df, verdict_5pct (:meth:`table`).
+        """
         return self.table()
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per forecast day: ``hit`` (bool), ``var`` and, when given, ``es``."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per forecast day: ``hit`` (bool), ``var`` and, when given, ``es``.
+        """
         data = {"hit": self.hits, "var": self.var}
         if self.es is not None:
             data["es"] = self.es
