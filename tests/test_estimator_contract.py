@@ -95,6 +95,21 @@ def test_sklearn_api_checks(estimator, check, request):
 
 
 # --------------------------------------------------------------------------- beyond the checks
+def test_gradient_boosting_default_early_stopping_fails_only_on_tiny_data():
+    """With the default early stopping (20% of rows held out, stratified) the only checks that
+    fail are those whose 10-30-row data hold too few rows of one class to split off, and they
+    fail with riskkit's DataError saying so, never with an XGBoost crash."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = estimator_checks.check_estimator(GradientBoostingPD(n_estimators=30), on_fail=None)
+    failed = [r for r in results if r["status"] == "failed"]
+    assert len(results) > 50
+    for r in failed:
+        assert isinstance(r["exception"], DataError), (r["check_name"], r["exception"])
+        assert "too few rows of its rarer class for an early-stopping split" in str(r["exception"])
+    assert len(failed) <= 8
+
+
 def test_expected_failures_stay_few():
     """The expected-failure list is short: one shared entry and two Scorecard-only ones."""
     lists = [_expected_failed_checks(e) for e in ESTIMATORS]
