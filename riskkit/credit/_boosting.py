@@ -379,10 +379,8 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
             raise ParameterError(
                 f"eval_set must be a pair (X_valid, y_valid) (got {short_repr(eval_set)})"
             )
-        frame = eval_set[0]
-        if not isinstance(frame, pd.DataFrame):
-            frame = pd.DataFrame(np.asarray(frame), columns=[f"x{i}" for i in range(np.shape(frame)[1])])
-        frame = check_frame(frame, "eval_set X")
+        # fit has set n_features_in_ (and feature_names_in_): an array takes the fitted names
+        frame = check_frame(as_predict_frame(self, eval_set[0], "n_features_in_", "eval_set X"), "eval_set X")
         labels = np.asarray(eval_set[1])
         unknown = sorted(set(pd.unique(labels).tolist()) - set(classes.tolist()), key=str)
         if labels.ndim != 1 or unknown:
