@@ -15,16 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self
 
 import riskkit
 from riskkit._validation import short_repr
 from riskkit.exceptions import ConfigError, ParameterError
 
 __all__ = ["JSONPersistence", "check_header", "document_header", "parse_document"]
-
-_T = TypeVar("_T", bound="JSONPersistence")
-
 
 def document_header(fmt: str, version: int) -> dict[str, Any]:
     """The three header fields every riskkit document starts with."""
@@ -76,7 +73,7 @@ class JSONPersistence:
         raise NotImplementedError
 
     @classmethod
-    def from_json(cls: type[_T], document: str | bytes | Mapping[str, Any]) -> _T:  # pragma: no cover
+    def from_json(cls, document: str | bytes | Mapping[str, Any]) -> Self:  # pragma: no cover
         raise NotImplementedError
 
     def save(self, path: str | Path) -> Path:
@@ -108,7 +105,7 @@ class JSONPersistence:
         return target
 
     @classmethod
-    def load(cls: type[_T], path: str | Path) -> _T:
+    def load(cls, path: str | Path) -> Self:
         """Read a model written by :meth:`save`.
 
         Parameters

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
 
-
 from riskkit._results import Result
 from riskkit.credit import Scorecard, WoEBinner, decision, metrics, select_features
 from riskkit.grading import EarlyWarning, MasterScale, RiskRegister

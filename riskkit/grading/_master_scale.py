@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from riskkit._results import Result
 from riskkit._persistence import JSONPersistence, check_header, document_header, parse_document
+from riskkit._results import Result
 from riskkit._validation import check_in_range, check_same_length, short_repr
 from riskkit.exceptions import ConfigError, DataError, ParameterError
 
@@ -245,7 +245,7 @@ class MasterScale(JSONPersistence):
         check_header(doc, FORMAT, FORMAT_VERSION, "master scale")
         scale = cls(doc.get("bounds"), labels=doc.get("labels"), default_label=doc.get("default_label", "D"))
         try:
-            scale.grades  # validates bounds and labels
+            _ = scale.grades  # validates bounds and labels
         except ParameterError as exc:
             raise ConfigError(f"document describes an invalid master scale: {exc}") from None
         return scale
