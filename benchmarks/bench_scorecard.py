@@ -71,9 +71,8 @@ def opt_scorecard(columns: list[str], categorical: list[str] | None = None) -> A
 
 
 def points(card: Scorecard, X: pd.DataFrame) -> Any:
-    """riskkit's points per applicant (``points`` once the scikit-learn rename lands)."""
-    fn = getattr(card, "points", None)
-    return fn(X) if callable(fn) else card.score(X)
+    """riskkit's points per applicant."""
+    return card.points(X)
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:

@@ -9,6 +9,8 @@ message names the argument, the value received and a hint, e.g.::
 
 from __future__ import annotations
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
 __all__ = [
     "ConfigError",
     "ConvergenceWarning",
@@ -37,8 +39,12 @@ class DataError(RiskkitError):
     """Input data is unusable: empty, NaN/inf, wrong dtype, misaligned, missing column, ..."""
 
 
-class NotFittedError(RiskkitError):
-    """A method that needs a fitted estimator was called before ``fit``."""
+class NotFittedError(RiskkitError, _SklearnNotFittedError):
+    """A method that needs a fitted estimator was called before ``fit``.
+
+    Also a :class:`sklearn.exceptions.NotFittedError` (itself a ``ValueError`` and an
+    ``AttributeError``), so ``except sklearn.exceptions.NotFittedError`` catches it.
+    """
 
 
 class ConfigError(RiskkitError):

@@ -503,12 +503,18 @@ def log_dict(obj: Any, artifact_file: str) -> None:
     mlflow.log_dict(obj, artifact_file)
 
 
-def log_text(text: str, artifact_file: str) -> None:
-    """Log a text artifact."""
+def log_text(text: Any, artifact_file: str) -> None:
+    """Log a text artifact.
+
+    ``text`` may also be a riskkit result (logged as ``str(result)``: its headline and summary)
+    or a DataFrame such as ``result.summary()`` (logged in full with ``to_string()``).
+    """
     import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
-    mlflow.log_text(text, artifact_file)
+    if isinstance(text, pd.DataFrame):
+        text = text.to_string()
+    mlflow.log_text(text if isinstance(text, str) else str(text), artifact_file)
 
 
 def log_artifact(local_path: str | Path, artifact_path: str | None = None) -> None:

@@ -49,6 +49,7 @@ when there is one and otherwise to the missing bin; a missing value goes to the 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import warnings
@@ -59,10 +60,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import ClassifierTags
+from sklearn.utils.validation import _check_feature_names_in
 
+from riskkit._estimator import as_fit_frame, as_predict_frame, encode_binary_target
+from riskkit._persistence import JSONPersistence, check_header, document_header, parse_document
 from riskkit._validation import (
-    check_binary_target,
     check_fitted,
     check_frame,
     check_in_range,
@@ -73,7 +77,11 @@ from riskkit._validation import (
 from riskkit.credit._optimal_bins import optimal_partitions, partition_loglik
 from riskkit.exceptions import ConfigError, DataError, DroppedFeatureWarning, ParameterError
 
-__all__ = ["TABLE_COLUMNS", "TRENDS", "WoEBinner"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "TABLE_COLUMNS", "TRENDS", "WoEBinner"]
+
+#: ``format`` and ``format_version`` of :meth:`WoEBinner.to_json` documents.
+FORMAT = "riskkit.woe_binner"
+FORMAT_VERSION = 1
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +245,7 @@ def _woe_iv(n_bad: np.ndarray, n_good: np.ndarray, total_bad: float, total_good:
 # --------------------------------------------------------------------------------------------
 # the estimator
 # --------------------------------------------------------------------------------------------
-class WoEBinner(BaseEstimator):  # type: ignore[misc]
+class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Weight-of-evidence binner with IV-optimal bins under a bad-rate trend constraint.
 
     Parameters
@@ -275,7 +283,15 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
     ``pvalue_`` (Series, the permutation p-value of each feature's IV),
     ``max_bins_``/``min_bin_share_`` (the values used, after "auto"),
     ``trend_`` (Series, the trend used per feature), ``n_bins_`` (Series, regular bins),
-    ``dropped_`` (dict of dropped feature -> reason), ``bins_`` (dict of :class:`FeatureBins`).
+    ``dropped_`` (dict of dropped feature -> reason), ``bins_`` (dict of :class:`FeatureBins`),
+    ``n_features_in_`` and, when fitted on a DataFrame, ``feature_names_in_``.
+
+    A scikit-learn transformer: ``X`` may be a DataFrame or a 2-d array (columns named
+    ``x0, x1, ...``), ``y`` any two labels (the greater, e.g. 1, is bad);
+    :meth:`get_feature_names_out` names the WoE columns (the kept features) and
+    ``set_output(transform="pandas")`` works. By default :meth:`transform` keeps the kind of
+    its input (DataFrame in, DataFrame with the same index out; array in, float64 array out).
+    Persist with :meth:`to_json` / :meth:`from_json` or :meth:`save` / :meth:`load`.
 
     Examples
     --------
@@ -305,26 +321,126 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
         self.random_state = random_state
 
     # ---------------------------------------------------------------- public API
-    def fit(self, X: pd.DataFrame, y: Any) -> WoEBinner:
-        """Find the bins of every feature of ``X`` against the 0/1 target ``y`` (1 = bad)."""
-        self._fit_codes(X, y)
+    def fit(self, X: pd.DataFrame | np.ndarray, y: Any) -> WoEBinner:
+        """Find the bins of every feature of ``X`` against the target ``y``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Features; numeric columns are cut into intervals, text, category and bool columns
+            grouped. Arrays get the column names ``x0, x1, ...``.
+        y : array-like of shape (n_samples,)
+            Two classes, 0 = good and 1 = bad (or any two labels, the greater being bad).
+
+        Returns
+        -------
+        WoEBinner
+            ``self``, fitted.
+
+        Raises
+        ------
+        ParameterError
+            An invalid constructor parameter.
+        DataError
+            Empty, sparse or complex ``X``, non-string column names, a target without exactly
+            two classes, or no feature that varies.
+        """
+        self._fit_codes(as_fit_frame(self, X), y)
         return self
 
-    def fit_transform(self, X: pd.DataFrame, y: Any) -> pd.DataFrame:
-        """:meth:`fit`, then the WoE of ``X`` (computed in the same pass)."""
-        codes = self._fit_codes(X, y)
-        return self._woe_frame(codes, X.index)
+    def fit_transform(self, X: pd.DataFrame | np.ndarray, y: Any = None, **fit_params: Any) -> pd.DataFrame | np.ndarray:
+        """:meth:`fit`, then the WoE of ``X`` (computed in the same pass).
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        """WoE of every kept feature, same index as ``X`` (see the module for unseen values)."""
-        codes = self.transform_codes(X)
-        return self._woe_frame(codes, X.index)
+        Parameters
+        ----------
+        X, y
+            As in :meth:`fit`.
+        **fit_params
+            Not used; present for scikit-learn's signature.
 
-    def transform_codes(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        Returns
+        -------
+        DataFrame or ndarray
+            WoE of every kept feature: a DataFrame with the index of ``X`` for DataFrame input,
+            a float64 array for array input.
+        """
+        frame = as_fit_frame(self, X)
+        codes = self._fit_codes(frame, y)
+        return _like_input(self._woe_frame(codes, frame.index), X)
+
+    def transform(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame | np.ndarray:
+        """WoE of every kept feature, same index as ``X`` (see the module for unseen values).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            A DataFrame holding the fitted columns (looked up by name), or an array with the
+            fitted columns in the fitted order.
+
+        Returns
+        -------
+        DataFrame or ndarray
+            For DataFrame input a DataFrame with the columns :meth:`get_feature_names_out` and
+            the index of ``X``; for array input a float64 array with those columns (DataFrame
+            in, DataFrame out; ``set_output(transform="pandas")`` always gives a DataFrame).
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        DataError
+            A fitted column is missing or has another type than at fit time.
+        """
+        frame = as_predict_frame(self, X, "bins_")
+        codes = self.transform_codes(frame)
+        return _like_input(self._woe_frame(codes, frame.index), X)
+
+    def transform_codes(self, X: pd.DataFrame | np.ndarray) -> dict[str, np.ndarray]:
         """Bin code of every row per kept feature (regular bins, then missing, then specials)."""
-        check_fitted(self, "bins_")
+        X = as_predict_frame(self, X, "bins_")
         X = _check_scoring_frame(X, self.features_)
         return {name: _codes(self.bins_[name], X[name]) for name in self.features_}
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the WoE columns :meth:`transform` returns: the kept features.
+
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+            Names of the input columns; must match ``feature_names_in_`` when that is set.
+            Defaults to the fitted names (``x0, x1, ...`` for array input).
+
+        Returns
+        -------
+        ndarray of str
+            One name per kept feature, in input order (dropped features have no column).
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        """
+        check_fitted(self, "bins_")
+        names = _check_feature_names_in(self, input_features)
+        fitted = self._input_names()
+        kept = set(self.features_)
+        return np.asarray([str(n) for n, f in zip(names, fitted) if f in kept], dtype=object)
+
+    def _input_names(self) -> list[str]:
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            return [str(n) for n in names]
+        return [f"x{i}" for i in range(self.n_features_in_)]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing value has its own bin
+        tags.input_tags.string = True  # text and category columns are binned as categories
+        tags.input_tags.categorical = True
+        tags.target_tags.required = True  # supervised: the bins maximise information value
+        # the target is a two-class classification target (goods vs bads), as for a classifier
+        tags.classifier_tags = ClassifierTags(multi_class=False)
+        return tags
 
     def table(self, feature: str) -> pd.DataFrame:
         """Binning table of one feature: one row per bin plus a Totals row.
@@ -382,6 +498,8 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
             params["monotonic"] = dict(params["monotonic"])
         return {
             "params": params,
+            "input_features": self._input_names(),
+            "input_named": getattr(self, "feature_names_in_", None) is not None,
             "total_bad": self.total_bad_, "total_good": self.total_good_,
             "features": [self.bins_[f].to_dict() for f in self.features_],
             "dropped": dict(self.dropped_),
@@ -411,8 +529,58 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
             raise ConfigError(f"{where}.params is invalid: {exc}") from None
         binner.max_bins_, binner.min_bin_share_ = auto_bins(
             int(binner.total_bad_ + binner.total_good_), binner.max_bins, binner.min_bin_share)
+        inputs = doc.get("input_features", list(binner.bins_) + list(binner.dropped_))
+        if not isinstance(inputs, list) or not set(binner.bins_) <= set(map(str, inputs)):
+            raise ConfigError(f"{where}.input_features must list every binned feature (got {short_repr(inputs)})")
+        binner.n_features_in_ = len(inputs)
+        if doc.get("input_named", True):
+            binner.feature_names_in_ = np.asarray([str(n) for n in inputs], dtype=object)
         binner._set_summaries()
         return binner
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The fitted binner as a versioned JSON document (``"format": "riskkit.woe_binner"``).
+
+        Parameters
+        ----------
+        indent : int, optional
+            Indentation of the JSON text (None writes one line).
+
+        Returns
+        -------
+        str
+            The document; :meth:`from_json` reads it back.
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        """
+        check_fitted(self, "bins_")
+        return json.dumps({**document_header(FORMAT, FORMAT_VERSION), **self.to_dict()}, indent=indent)
+
+    @classmethod
+    def from_json(cls, document: str | bytes | Mapping[str, Any]) -> WoEBinner:
+        """Rebuild a fitted binner from :meth:`to_json` output.
+
+        Parameters
+        ----------
+        document : str, bytes or mapping
+            The JSON text (or its parsed object).
+
+        Returns
+        -------
+        WoEBinner
+            Fitted; transforms exactly as the binner that wrote the document.
+
+        Raises
+        ------
+        ConfigError
+            Not JSON, another format, a newer format version, or a malformed field.
+        """
+        doc = parse_document(document, "WoEBinner")
+        check_header(doc, FORMAT, FORMAT_VERSION, "WoE binner")
+        return cls.from_dict(doc, "document")
 
     # ---------------------------------------------------------------- fitting
     def _check_params(self) -> None:
@@ -443,10 +611,11 @@ class WoEBinner(BaseEstimator):  # type: ignore[misc]
             )
 
     def _fit_codes(self, X: pd.DataFrame, y: Any) -> dict[str, np.ndarray]:
+        """Fit on a frame from :func:`~riskkit._estimator.as_fit_frame`; the bin codes of X."""
         self._check_params()
         X = check_frame(X, "X")
         _check_columns(X)
-        y_arr = check_binary_target(y, "y")
+        y_arr = encode_binary_target(y, "y", estimator="WoEBinner")[1]
         check_same_length(X, y_arr, "X", "y")
         kinds = {name: _kind(X[name], name) for name in X.columns}
         if isinstance(self.monotonic, Mapping):
@@ -714,6 +883,11 @@ def auto_bins(n: int, max_bins: int | str, min_bin_share: float | str) -> tuple[
 
 def _iv_or_neg(iv: float) -> float:
     return iv if np.isfinite(iv) else -np.inf
+
+
+def _like_input(woe: pd.DataFrame, X: Any) -> pd.DataFrame | np.ndarray:
+    """DataFrame in, DataFrame out; an array (or list) in, a float64 array out."""
+    return woe if isinstance(X, (pd.DataFrame, pd.Series)) else woe.to_numpy(dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 
 from riskkit import __version__
+from riskkit._estimator import as_fit_frame, as_predict_frame, encode_binary_target
+from riskkit._persistence import JSONPersistence, check_header, document_header, parse_document
 from riskkit._validation import (
-    check_binary_target,
     check_fitted,
     check_frame,
     check_in_range,
@@ -55,7 +56,12 @@ __all__ = ["GradientBoostingPD"]
 logger = logging.getLogger(__name__)
 
 SIDECAR_FORMAT = "riskkit.GradientBoostingPD"
-SIDECAR_VERSION = 1
+#: Version 2 adds ``classes``, ``n_features_in`` and ``feature_names_in``.
+SIDECAR_VERSION = 2
+#: ``format`` of :meth:`GradientBoostingPD.to_json` documents (the booster embedded as
+#: XGBoost's own JSON model) and its version.
+FORMAT = "riskkit.gradient_boosting_pd"
+FORMAT_VERSION = 1
 MODEL_SUFFIXES = (".json", ".ubj")
 #: Below this many cells (rows x features) ``n_jobs=None`` trains on one thread.
 SMALL_DATA_CELLS = 200_000
@@ -157,11 +163,15 @@ def _dmatrix(encoded: pd.DataFrame, features: list[Feature], label: Any = None, 
 
 
 # --------------------------------------------------------------------------- estimator
-class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
+class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """XGBoost probability-of-default model with defaults tuned for credit data.
 
-    A scikit-learn classifier (``clone``, ``cross_val_score(..., scoring="roc_auc")`` work);
-    note that :meth:`score` returns points, not accuracy.
+    A scikit-learn binary classifier: ``clone``, ``GridSearchCV(..., scoring="roc_auc")`` and
+    ``score(X, y)`` (mean accuracy, as for every scikit-learn classifier) work; the points on
+    the scorecard scale are :meth:`points`. ``X`` may be a DataFrame or a 2-d array; ``y`` is
+    0/1 with 1 = bad (any two labels work, the greater, ``classes_[1]``, being bad). Persist
+    with :meth:`save` / :meth:`load` (XGBoost's native file plus a JSON sidecar) or
+    :meth:`to_json` / :meth:`from_json` (one JSON document).
 
     Parameters
     ----------
@@ -216,7 +226,15 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
     tree of the final booster), ``n_rounds_validated_`` (rounds chosen by early stopping, before
     any refit), ``evals_result_`` (log loss per round of the early-stopping fit),
     ``feature_names_``, ``features_`` (schema with the categories), ``dropped_features_``,
-    ``classes_``.
+    ``classes_``, ``n_features_in_`` (input columns, dropped ones included) and, when fitted on
+    a DataFrame, ``feature_names_in_``.
+
+    Examples
+    --------
+    >>> from riskkit.data import german_credit                      # doctest: +SKIP
+    >>> X, y = german_credit()                                      # doctest: +SKIP
+    >>> model = GradientBoostingPD(random_state=1).fit(X, y)        # doctest: +SKIP
+    >>> model.predict_proba(X.head(3))[:, 1]                        # doctest: +SKIP
     """
 
     def __init__(
@@ -259,7 +277,10 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
     # ------------------------------------------------------------------ parameters
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
-        tags.estimator_type = "classifier"
+        tags.classifier_tags.multi_class = False  # binary:logistic, PD of the bad class
+        tags.input_tags.allow_nan = True  # NaN is XGBoost's missing value
+        tags.input_tags.string = True  # text and category columns are categorical features
+        tags.input_tags.categorical = True
         return tags
 
     def _document_params(self) -> dict[str, Any]:
@@ -347,21 +368,34 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         return "(" + ",".join(str(v) for v in values) + ")"
 
     # ------------------------------------------------------------------ fit
-    def _check_xy(self, X: Any, y: Any, name_x: str = "X", name_y: str = "y") -> tuple[pd.DataFrame, np.ndarray]:
-        frame = check_frame(X, name_x)
-        target = check_binary_target(y, name_y)
-        check_same_length(frame, target, name_x, name_y)
-        return frame, target
+    def _check_xy(self, X: Any, y: Any) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        frame = check_frame(as_fit_frame(self, X), "X")
+        classes, target = encode_binary_target(y, "y", estimator="GradientBoostingPD")
+        check_same_length(frame, target, "X", "y")
+        return frame, target, classes
+
+    def _check_eval_set(self, eval_set: Any, classes: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+        if not isinstance(eval_set, (tuple, list)) or len(eval_set) != 2:
+            raise ParameterError(
+                f"eval_set must be a pair (X_valid, y_valid) (got {short_repr(eval_set)})"
+            )
+        # fit has set n_features_in_ (and feature_names_in_): an array takes the fitted names
+        frame = check_frame(as_predict_frame(self, eval_set[0], "n_features_in_", "eval_set X"), "eval_set X")
+        labels = np.asarray(eval_set[1])
+        unknown = sorted(set(pd.unique(labels).tolist()) - set(classes.tolist()), key=str)
+        if labels.ndim != 1 or unknown:
+            raise DataError(
+                f"eval_set y must be one label per row from the training classes {classes.tolist()} "
+                f"(got shape {labels.shape}, unknown labels {short_repr(unknown)})"
+            )
+        check_same_length(frame, labels, "eval_set X", "eval_set y")
+        return frame, (labels == classes[1]).astype(np.int8)
 
     def _split(
         self, frame: pd.DataFrame, target: np.ndarray, weight: np.ndarray | None, eval_set: Any
     ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None, pd.DataFrame | None, np.ndarray | None]:
         if eval_set is not None:
-            if not isinstance(eval_set, (tuple, list)) or len(eval_set) != 2:
-                raise ParameterError(
-                    f"eval_set must be a pair (X_valid, y_valid) (got {short_repr(eval_set)})"
-                )
-            X_val, y_val = self._check_xy(eval_set[0], eval_set[1], "eval_set X", "eval_set y")
+            X_val, y_val = self._check_eval_set(eval_set, self.classes_)
             return frame, target, weight, X_val, y_val
         if self.early_stopping_rounds is None:
             return frame, target, weight, None, None
@@ -394,7 +428,8 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
         Constant or all-missing columns are dropped with a :class:`DroppedFeatureWarning`.
         """
         params = self._xgb_params()
-        frame, target = self._check_xy(X, y)
+        frame, target, classes = self._check_xy(X, y)
+        self.classes_ = classes
         weight = self._check_weight(sample_weight, len(frame))
         features, dropped = _describe_features(frame)
         if not features:
@@ -422,10 +457,8 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
             rounds = max(1, round(self.n_rounds_validated_ / (1.0 - self.validation_share)))
             dall = _dmatrix(_encode(frame, features), features, label=target, weight=weight)
             booster = _xgb().train(params, dall, num_boost_round=rounds, verbose_eval=False)
-        self.classes_ = np.array([0, 1])
         self.features_ = features
         self.feature_names_ = [f["name"] for f in features]
-        self.n_features_in_ = len(features)
         self.booster_ = booster
         self.best_iteration_ = booster.num_boosted_rounds() - 1
         self.evals_result_: pd.DataFrame | None = history
@@ -440,6 +473,11 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
             raise DataError(
                 f"sample_weight must hold {n} finite non-negative numbers (got shape {weight.shape}); "
                 "give one weight per row of X"
+            )
+        if not weight.sum() > 0:
+            raise DataError(
+                "sample_weight is zero for every row (got all zeros); give positive weights to "
+                "the rows to learn from"
             )
         return weight
 
@@ -475,50 +513,95 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ predict
     def _fitted_dmatrix(self, X: Any) -> tuple[xgb.DMatrix, pd.Index]:
-        check_fitted(self, "booster_")
-        frame = check_frame(X, "X")
+        frame = check_frame(as_predict_frame(self, X, "booster_"), "X")
         encoded = _encode(frame, self.features_)
         return _dmatrix(encoded, self.features_), frame.index
 
-    def encode(self, X: pd.DataFrame) -> pd.DataFrame:
+    def encode(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """The numeric matrix the native booster reads: fitted columns in order, categories as
         integer codes (NaN for missing or unseen). Use it to score the saved booster directly
         (e.g. through MLflow's xgboost flavour)."""
-        check_fitted(self, "booster_")
-        return _encode(check_frame(X, "X"), self.features_)
+        return _encode(check_frame(as_predict_frame(self, X, "booster_"), "X"), self.features_)
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+    def decision_function(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Log-odds of bad, ``ln(PD / (1 - PD))``."""
         dmatrix, _ = self._fitted_dmatrix(X)
         return self.booster_.predict(dmatrix, output_margin=True).astype(float)
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Probabilities, shape (n, 2): column 0 good, column 1 bad (PD)."""
         dmatrix, _ = self._fitted_dmatrix(X)
         pd_bad = self.booster_.predict(dmatrix).astype(float)
         return np.column_stack([1.0 - pd_bad, pd_bad])
 
-    def predict(self, X: pd.DataFrame, *, threshold: float = 0.5) -> np.ndarray:
-        """0/1 decisions: 1 (bad) where PD >= ``threshold``."""
-        cut = check_in_range(threshold, "threshold", 0, 1, hint="a PD cut-off such as 0.5")
-        return (self.predict_proba(X)[:, 1] >= cut).astype(int)
+    def predict(self, X: pd.DataFrame | np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
+        """Predicted class: ``classes_[1]`` (bad) where PD > ``threshold`` (at 0.5: log-odds > 0,
+        as :meth:`decision_function` and scikit-learn classifiers decide).
 
-    def score(
-        self, X: pd.DataFrame, *, pdo: float = 20.0, base_score: float = 600.0, base_odds: float = 50.0
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            Features (a DataFrame's columns are looked up by name).
+        threshold : float, default 0.5
+            PD cut-off in [0, 1].
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_`` (0/1 for a 0/1 target).
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        ParameterError
+            ``threshold`` outside [0, 1].
+        """
+        cut = check_in_range(threshold, "threshold", 0, 1, hint="a PD cut-off such as 0.5")
+        bad = self.predict_proba(X)[:, 1] > cut
+        return self.classes_[bad.astype(int)]
+
+    def points(
+        self, X: pd.DataFrame | np.ndarray, *, pdo: float = 20.0, base_score: float = 600.0,
+        base_odds: float = 50.0,
     ) -> pd.Series:
         """Points (higher = safer) on the scorecard scale: ``base_score`` points at good:bad odds
-        of ``base_odds``, and ``pdo`` more points each time the odds double."""
+        of ``base_odds``, and ``pdo`` more points each time the odds double.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            Features.
+        pdo : float, default 20
+            Points that double the good:bad odds.
+        base_score : float, default 600
+            Score at good:bad odds ``base_odds``.
+        base_odds : float, default 50
+            Good:bad odds at ``base_score``.
+
+        Returns
+        -------
+        Series
+            Named ``"points"``, same index as ``X``.
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        ParameterError
+            A non-positive ``pdo`` or ``base_odds``, or a non-finite ``base_score``.
+        """
         check_in_range(pdo, "pdo", 0, math.inf, low_open=True, hint="e.g. 20 points to double the odds")
         check_in_range(base_odds, "base_odds", 0, math.inf, low_open=True, hint="good:bad odds, e.g. 50")
         check_in_range(base_score, "base_score", -math.inf, math.inf, hint="e.g. 600")
         factor = pdo / math.log(2.0)
         offset = base_score - factor * math.log(base_odds)
-        frame = check_frame(X, "X")
+        frame = check_frame(as_predict_frame(self, X, "booster_"), "X")
         margin = self.decision_function(frame)
-        return pd.Series(offset - factor * margin, index=frame.index, name="score")
+        return pd.Series(offset - factor * margin, index=frame.index, name="points")
 
     # ------------------------------------------------------------------ explanations
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def contributions(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """Per-applicant feature contributions to the log-odds of bad (exact tree SHAP values
         from ``Booster.predict(pred_contribs=True)``). Columns: the features and ``bias``;
         each row sums to :meth:`decision_function`."""
@@ -568,7 +651,7 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ persistence
     def _sidecar(self, model_file: str) -> dict[str, Any]:
-
+        names = getattr(self, "feature_names_in_", None)
         return {
             "format": SIDECAR_FORMAT,
             "format_version": SIDECAR_VERSION,
@@ -580,7 +663,85 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
             "dropped_features": self.dropped_features_,
             "best_iteration": int(self.best_iteration_),
             "n_rounds_validated": int(self.n_rounds_validated_),
+            "classes": [v.item() if isinstance(v, np.generic) else v for v in self.classes_],
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": None if names is None else [str(n) for n in names],
         }
+
+    @classmethod
+    def _from_sidecar(cls, doc: dict[str, Any], booster: xgb.Booster) -> GradientBoostingPD:
+        model = cls(**doc["params"])
+        model.classes_ = np.asarray(doc.get("classes", [0, 1]))
+        model.features_ = doc["features"]
+        model.feature_names_ = [f["name"] for f in doc["features"]]
+        model.dropped_features_ = list(doc.get("dropped_features", []))
+        model.n_features_in_ = int(doc.get("n_features_in", len(model.feature_names_) + len(model.dropped_features_)))
+        names = doc.get("feature_names_in", model.feature_names_ + model.dropped_features_)
+        if names is not None:
+            model.feature_names_in_ = np.asarray([str(n) for n in names], dtype=object)
+        model.best_iteration_ = int(doc["best_iteration"])
+        model.n_rounds_validated_ = int(doc.get("n_rounds_validated", model.best_iteration_ + 1))
+        model.evals_result_ = None
+        model.booster_ = booster
+        return model
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The fitted model as one versioned JSON document, the booster embedded as XGBoost's
+        own JSON model (``"format": "riskkit.gradient_boosting_pd"``).
+
+        Parameters
+        ----------
+        indent : int, optional
+            Indentation of the JSON text (None writes one line).
+
+        Returns
+        -------
+        str
+            The document; :meth:`from_json` reads it back and predicts bit for bit the same.
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        """
+        check_fitted(self, "booster_")
+        doc = self._sidecar("")
+        del doc["model_file"]
+        doc.update(document_header(FORMAT, FORMAT_VERSION))
+        doc["booster"] = json.loads(bytes(self.booster_.save_raw(raw_format="json")))
+        return json.dumps(doc, indent=indent, default=_json_default)
+
+    @classmethod
+    def from_json(cls, document: str | bytes | Mapping[str, Any]) -> GradientBoostingPD:
+        """Rebuild a model from :meth:`to_json` output.
+
+        Parameters
+        ----------
+        document : str, bytes or mapping
+            The JSON text (or its parsed object).
+
+        Returns
+        -------
+        GradientBoostingPD
+            Fitted (``evals_result_`` is None: the training history is not stored).
+
+        Raises
+        ------
+        ConfigError
+            Not JSON, another format, a newer version, a missing field or an unreadable booster.
+        """
+        doc = parse_document(document, "GradientBoostingPD")
+        check_header(doc, FORMAT, FORMAT_VERSION, "GradientBoostingPD")
+        for key in ("params", "features", "best_iteration", "booster"):
+            if key not in doc:
+                raise ConfigError(f"document lacks the field {key!r}; write it with GradientBoostingPD.to_json")
+        booster = _xgb().Booster()
+        try:
+            booster.load_model(bytearray(json.dumps(doc["booster"]).encode("utf-8")))
+        except _xgb().core.XGBoostError as err:
+            raise ConfigError(f"document field 'booster' is not an XGBoost model: {err}") from None
+        _check_booster_matches(booster, doc, Path("<document>"))
+        return cls._from_sidecar(doc, booster)
 
     def save(self, path: str | Path) -> Path:
         """Save the booster in XGBoost's native format (``.json`` or ``.ubj``, by suffix) and the
@@ -617,17 +778,7 @@ class GradientBoostingPD(BaseEstimator):  # type: ignore[misc]
                 f"path does not hold an XGBoost model (got path={str(source)!r}): {err}"
             ) from None
         _check_booster_matches(booster, doc, source)
-        model = cls(**doc["params"])
-        model.classes_ = np.array([0, 1])
-        model.features_ = doc["features"]
-        model.feature_names_ = [f["name"] for f in doc["features"]]
-        model.n_features_in_ = len(model.feature_names_)
-        model.dropped_features_ = list(doc.get("dropped_features", []))
-        model.best_iteration_ = int(doc["best_iteration"])
-        model.n_rounds_validated_ = int(doc.get("n_rounds_validated", model.best_iteration_ + 1))
-        model.evals_result_ = None
-        model.booster_ = booster
-        return model
+        return cls._from_sidecar(doc, booster)
 
 
 def _json_default(value: Any) -> Any:
@@ -647,10 +798,10 @@ def _read_sidecar(side: Path) -> dict[str, Any]:
             f"sidecar {str(side)!r} is not a GradientBoostingPD document (got format={found!r}); "
             "load files written by GradientBoostingPD.save"
         )
-    if doc.get("format_version") != SIDECAR_VERSION:
+    if doc.get("format_version") not in range(1, SIDECAR_VERSION + 1):
         raise ConfigError(
             f"sidecar {str(side)!r} has format_version={doc.get('format_version')!r}, this riskkit "
-            f"reads version {SIDECAR_VERSION}; re-save the model with this riskkit"
+            f"reads versions 1 to {SIDECAR_VERSION}; upgrade riskkit or re-save the model"
         )
     for key in ("params", "features", "best_iteration"):
         if key not in doc:

@@ -25,12 +25,14 @@ from typing import Any, TypeGuard
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 
-import riskkit
+from riskkit._estimator import as_fit_frame, as_predict_frame, encode_binary_target
+from riskkit._persistence import JSONPersistence, check_header, document_header, parse_document
 from riskkit._validation import (
     check_fitted,
+    check_frame,
     check_in_range,
     check_positive_int,
     short_repr,
@@ -48,13 +50,14 @@ from riskkit.exceptions import ConfigError, ConvergenceWarning, DataError, Param
 __all__ = ["FORMAT", "FORMAT_VERSION", "Scorecard"]
 
 FORMAT = "riskkit.scorecard"
-FORMAT_VERSION = 1
+#: Version 2 adds ``classes`` and the input columns (``n_features_in``, ``feature_names_in``).
+FORMAT_VERSION = 2
 _CHUNK = 16_384
 #: Features whose binner p-value exceeds this are dropped as not significant.
 _MAX_PVALUE = 0.05
 
 
-class Scorecard(BaseEstimator):  # type: ignore[misc]
+class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Logistic-regression scorecard on WoE features, scaled to points (higher = safer).
 
     Parameters
@@ -83,7 +86,22 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
 
     Fitted attributes: ``binner_``, ``selection_`` (:class:`FeatureSelection` or None),
     ``features_``, ``coef_`` (Series), ``intercept_``, ``estimator_`` (the sklearn model),
-    ``factor_``, ``offset_``.
+    ``factor_``, ``offset_``, ``n_iter_`` (L-BFGS iterations), ``classes_``, ``n_features_in_`` and, when fitted on a DataFrame,
+    ``feature_names_in_``.
+
+    A scikit-learn binary classifier: :meth:`predict_proba`, :meth:`predict`,
+    :meth:`decision_function` and ``score(X, y)`` (mean accuracy, as for every scikit-learn
+    classifier), so ``GridSearchCV(Scorecard(), ..., scoring="roc_auc")`` works. The points
+    are :meth:`points`. ``y`` is 0/1 with 1 = bad (any two labels work; the greater,
+    ``classes_[1]``, is bad). Persist with :meth:`to_json` / :meth:`from_json` or
+    :meth:`save` / :meth:`load`.
+
+    Examples
+    --------
+    >>> from riskkit.data import german_credit            # doctest: +SKIP
+    >>> X, y = german_credit()                            # doctest: +SKIP
+    >>> card = Scorecard(pdo=20).fit(X, y)                # doctest: +SKIP
+    >>> card.points(X.head(3))                            # doctest: +SKIP
     """
 
     def __init__(
@@ -108,19 +126,43 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
         self.max_iter = max_iter
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, X: pd.DataFrame, y: Any) -> Scorecard:
-        """Bin ``X``, select features, fit the logistic regression on WoE, scale to points."""
+    def fit(self, X: pd.DataFrame | np.ndarray, y: Any) -> Scorecard:
+        """Bin ``X``, select features, fit the logistic regression on WoE, scale to points.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Applicant features (arrays get the column names ``x0, x1, ...``).
+        y : array-like of shape (n_samples,)
+            0 = good, 1 = bad (or any two labels, the greater being bad).
+
+        Returns
+        -------
+        Scorecard
+            ``self``, fitted.
+
+        Raises
+        ------
+        ParameterError
+            An invalid constructor parameter.
+        DataError
+            Unusable ``X``, a target without exactly two classes, or no feature left after
+            selection.
+        """
         self._check_params()
+        X = check_frame(as_fit_frame(self, X), "X")
+        classes, y_arr = encode_binary_target(y, "y", estimator="Scorecard")
         binner = WoEBinner() if self.binner is None else clone(self.binner)
-        codes = binner._fit_codes(X, y)
-        y_arr = np.asarray(y).astype(np.int8)
+        codes = binner._fit_codes(as_fit_frame(binner, X), y_arr)
+        self.classes_ = classes
         luts = {f: binner.woe_table(f) for f in binner.features_}
         self.binner_ = binner
         self.selection_ = self._select(binner, codes, luts)
         features = self.selection_.selected if self.selection_ is not None else binner.features_
         if not features:
             raise DataError(
-                f"no feature passed the selection (iv_min={self.iv_min}, max_corr={self.max_corr}; "
+                f"no feature passed the selection among the {binner.n_features_in_} feature(s) of X "
+                f"(iv_min={self.iv_min}, max_corr={self.max_corr}; "
                 f"highest IV {binner.iv_.max():.4f}); lower iv_min or pass stronger features"
             )
         design = _woe_matrix([codes[f] for f in features], [luts[f] for f in features])
@@ -135,6 +177,7 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
         self._set_model(features, solution.coef, solution.intercept)
         self.estimator_ = _rebuilt_estimator(self, solution.coef, solution.intercept)
         self.estimator_.n_iter_ = np.array([solution.n_iter])
+        self.n_iter_ = int(solution.n_iter)
         return self
 
     def _check_params(self) -> None:
@@ -179,16 +222,106 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
         self._points_luts = [-self.factor_ * lut + share for lut in self._logit_luts]
 
     # ---------------------------------------------------------------- scoring
-    def score(self, X: pd.DataFrame) -> pd.Series:
-        """Points of every applicant (higher = safer), same index as ``X``."""
-        total = self._accumulate(X, "_points_luts")
-        return pd.Series(total, index=X.index, name="score")
+    def points(self, X: pd.DataFrame | np.ndarray) -> pd.Series:
+        """Points of every applicant (higher = safer), same index as ``X``.
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Probabilities, shape (n, 2): column 0 = good, column 1 = bad (default)."""
-        logit = self._accumulate(X, "_logit_luts") + self.intercept_
-        p_bad = expit(logit)
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            A DataFrame holding the scorecard's features (looked up by name; other columns are
+            ignored), or an array with the fitted columns in the fitted order.
+
+        Returns
+        -------
+        Series
+            Named ``"points"``; the sum of the applicant's points per feature.
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        DataError
+            A scorecard feature is missing or has another type than at fit time.
+        """
+        X = as_predict_frame(self, X, "coef_")
+        total = self._accumulate(X, "_points_luts")
+        return pd.Series(total, index=X.index, name="points")
+
+    def decision_function(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Log-odds of bad, ``ln(PD / (1 - PD))``, shape (n_samples,).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            As in :meth:`points`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        DataError
+            As in :meth:`points`.
+        """
+        X = as_predict_frame(self, X, "coef_")
+        return self._accumulate(X, "_logit_luts") + self.intercept_
+
+    def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Probabilities, shape (n, 2): column 0 = good, column 1 = bad (default).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            As in :meth:`points`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            Columns in the order of ``classes_``.
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        DataError
+            As in :meth:`points`.
+        """
+        p_bad = expit(self.decision_function(X))
         return np.column_stack((1.0 - p_bad, p_bad))
+
+    def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Predicted class: ``classes_[1]`` (bad) where the PD exceeds 0.5 (log-odds > 0).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+            As in :meth:`points`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        DataError
+            As in :meth:`points`.
+        """
+        bad = self.decision_function(X) > 0.0
+        return self.classes_[bad.astype(int)]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # a scorecard separates goods from bads
+        tags.input_tags.allow_nan = True  # a missing value has its own bin
+        tags.input_tags.string = True  # text and category columns are binned as categories
+        tags.input_tags.categorical = True
+        return tags
 
     def reason_codes(self, X: pd.DataFrame, k: int = 3) -> pd.DataFrame:
         """Top-``k`` adverse-action reasons per applicant.
@@ -198,7 +331,7 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
         loss first. A feature on which the applicant already has the best points is never a
         reason (its slot holds None and 0.0).
         """
-        check_fitted(self, "coef_")
+        X = as_predict_frame(self, X, "coef_")
         k = check_positive_int(k, "k", hint="ask for e.g. the top 3 reasons")
         if k > len(self.features_):
             raise ParameterError(
@@ -261,36 +394,60 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
 
     # ---------------------------------------------------------------- persistence
     def to_json(self, *, indent: int | None = None) -> str:
-        """The fitted scorecard as a JSON document (``"format": "riskkit.scorecard"``)."""
+        """The fitted scorecard as a versioned JSON document (``"format": "riskkit.scorecard"``).
+
+        Parameters
+        ----------
+        indent : int, optional
+            Indentation of the JSON text (None writes one line).
+
+        Returns
+        -------
+        str
+            The document; :meth:`from_json` reads it back and scores bit for bit the same.
+
+        Raises
+        ------
+        NotFittedError
+            Called before :meth:`fit`.
+        """
         check_fitted(self, "coef_")
+        names = getattr(self, "feature_names_in_", None)
         doc = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "riskkit_version": riskkit.__version__,
+            **document_header(FORMAT, FORMAT_VERSION),
             "params": {k: v for k, v in self.get_params(deep=False).items() if k != "binner"},
             "binner": self.binner_.to_dict(),
             "features": self.features_,
             "coef": self.coef_.tolist(),
             "intercept": self.intercept_,
+            "classes": self.classes_.tolist(),
+            "n_iter": int(self.n_iter_),
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": None if names is None else [str(n) for n in names],
         }
         return json.dumps(doc, indent=indent)
 
     @classmethod
     def from_json(cls, document: str | bytes | Mapping[str, Any]) -> Scorecard:
-        """Load a scorecard written by :meth:`to_json`; a malformed document -> ConfigError."""
-        doc = _parse(document)
-        fmt = doc.get("format")
-        if fmt != FORMAT:
-            raise ConfigError(
-                f"document field 'format' must be {FORMAT!r} (got {short_repr(fmt)}); "
-                "this is not a riskkit scorecard"
-            )
-        version = doc.get("format_version")
-        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
-            raise ConfigError(
-                f"document field 'format_version' must be an integer from 1 to {FORMAT_VERSION} "
-                f"(got {short_repr(version)}); upgrade riskkit to read newer scorecards"
-            )
+        """Load a scorecard written by :meth:`to_json` (format versions 1 and 2).
+
+        Parameters
+        ----------
+        document : str, bytes or mapping
+            The JSON text (or its parsed object).
+
+        Returns
+        -------
+        Scorecard
+            Fitted; ``selection_`` is None (the selection report is not stored).
+
+        Raises
+        ------
+        ConfigError
+            Not JSON, another format, a newer format version, or a malformed field.
+        """
+        doc = parse_document(document, "Scorecard")
+        version = check_header(doc, FORMAT, FORMAT_VERSION, "scorecard")
         params = doc.get("params")
         if not isinstance(params, dict):
             raise ConfigError(f"document field 'params' must be an object (got {short_repr(params)})")
@@ -307,27 +464,28 @@ class Scorecard(BaseEstimator):  # type: ignore[misc]
         card.selection_ = None
         card._set_model(features, coef, intercept)
         card.estimator_ = _rebuilt_estimator(card, coef, intercept)
+        card.n_iter_ = int(doc.get("n_iter", 0))
+        _set_input_attributes(card, doc if version >= 2 else {})
         return card
 
 
-def _parse(document: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(document, Mapping):
-        return dict(document)
-    if not isinstance(document, (str, bytes)):
-        raise ConfigError(
-            f"document must be a JSON string (got {type(document).__name__}); "
-            "pass the text written by Scorecard.to_json()"
-        )
-    try:
-        doc = json.loads(document)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"document is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-            "pass the text written by Scorecard.to_json()"
-        ) from None
-    if not isinstance(doc, dict):
-        raise ConfigError(f"document must be a JSON object (got {type(doc).__name__})")
-    return doc
+def _set_input_attributes(card: Scorecard, doc: Mapping[str, Any]) -> None:
+    """classes_, n_features_in_ and feature_names_in_ from a version-2 document (defaults
+    for version 1: classes 0/1, the binner's input columns)."""
+    classes = doc.get("classes", [0, 1])
+    if not isinstance(classes, list) or len(classes) != 2 or classes[0] == classes[1]:
+        raise ConfigError(f"document field 'classes' must be two distinct labels (got {short_repr(classes)})")
+    card.classes_ = np.asarray(classes)
+    binner = card.binner_
+    card.n_features_in_ = int(doc.get("n_features_in", binner.n_features_in_))
+    names = doc["feature_names_in"] if "feature_names_in" in doc else getattr(binner, "feature_names_in_", None)
+    if names is not None:
+        if len(names) != card.n_features_in_:
+            raise ConfigError(
+                f"document field 'feature_names_in' must hold n_features_in={card.n_features_in_} "
+                f"names (got {short_repr(names)})"
+            )
+        card.feature_names_in_ = np.asarray([str(n) for n in names], dtype=object)
 
 
 def _model_fields(doc: Mapping[str, Any], known: list[str]) -> tuple[list[str], np.ndarray, float]:

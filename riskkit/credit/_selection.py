@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from riskkit._results import Result
 from riskkit._validation import check_frame, check_in_range, short_repr
 from riskkit.exceptions import DataError, ParameterError
 
@@ -32,8 +33,8 @@ _DROPPED_COLUMNS = ["iv", "reason", "correlated_with", "correlation", "pvalue"]
 _CHUNK = 65_536
 
 
-@dataclass(frozen=True)
-class FeatureSelection:
+@dataclass(frozen=True, repr=False)
+class FeatureSelection(Result):
     """Outcome of :func:`select_features`.
 
     Attributes
@@ -66,7 +67,13 @@ class FeatureSelection:
     pvalue: pd.Series | None = None
 
     def summary(self) -> pd.DataFrame:
-        """One row per candidate feature: iv, pvalue, kept (bool), reason, correlated_with, correlation."""
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per candidate feature: iv, pvalue, kept (bool), reason, correlated_with, correlation.
+        """
         rows = pd.DataFrame(index=pd.Index(list(self.iv.index), name="feature"))
         rows["iv"] = self.iv
         rows["pvalue"] = self.pvalue if self.pvalue is not None else np.nan
@@ -76,10 +83,19 @@ class FeatureSelection:
         rows["correlated_with"] = rows["correlated_with"].fillna("")
         return rows.sort_values("iv", ascending=False, kind="stable")
 
-    def __str__(self) -> str:
-        head = (f"FeatureSelection: {len(self.selected)} kept, {len(self.dropped)} dropped "
+    def to_frame(self) -> pd.DataFrame:
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            The per-feature table of :meth:`summary`.
+        """
+        return self.summary()
+
+    def _headline(self) -> str:
+        return (f"{len(self.selected)} kept, {len(self.dropped)} dropped "
                 f"(max_pvalue={self.max_pvalue}, iv_min={self.iv_min}, max_corr={self.max_corr})")
-        return head + "\n" + self.summary().to_string()
 
 
 def select_features(

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from riskkit._results import Result
 from riskkit._validation import check_choice, check_in_range, short_repr
 from riskkit.exceptions import DataError, ParameterError
 from riskkit.grading import MasterScale
@@ -334,9 +335,13 @@ def portfolio_summary(
 
 
 # -- concentration --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ConcentrationResult:
-    """Herfindahl-Hirschman concentration of exposure across segments."""
+@dataclass(frozen=True, repr=False)
+class ConcentrationResult(Result):
+    """Herfindahl-Hirschman concentration of exposure across segments.
+
+    ``summary()`` is one row (hhi, normalized_hhi, effective_number, n_segments);
+    ``to_frame()`` the exposure and share per segment.
+    """
 
     shares: pd.DataFrame
     """Exposure and share per segment, largest first."""
@@ -357,13 +362,33 @@ class ConcentrationResult:
         """1 / HHI: the number of equal-sized segments with the same concentration."""
         return 1.0 / self.hhi
 
-    def summary(self) -> str:
-        head = (f"HHI {self.hhi:.4f} (normalised {self.normalized_hhi:.4f}, "
-                f"effective number of segments {self.effective_number:.2f})")
-        return head + "\n" + self.shares.to_string(float_format=lambda v: f"{v:.4g}")
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
 
-    def __str__(self) -> str:
-        return self.summary()
+        Returns
+        -------
+        DataFrame
+            One row: hhi, normalized_hhi, effective_number, n_segments.
+        """
+        return pd.DataFrame({"hhi": [self.hhi], "normalized_hhi": [self.normalized_hhi],
+                             "effective_number": [self.effective_number],
+                             "n_segments": [len(self.shares)]},
+                            index=pd.Index(["concentration"], name="measure"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Exposure and share per segment, largest first (a copy of ``shares``).
+        """
+        return self.shares.copy()
+
+    def _headline(self) -> str:
+        top = self.shares.index[0]
+        return (f"HHI {self.hhi:.4f} over {len(self.shares)} segments (effective number "
+                f"{self.effective_number:.2f}); largest {top!r} holds {self.shares['share'].iloc[0]:.1%}")
 
 
 def concentration(exposure: Any, segments: Any) -> ConcentrationResult:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from riskkit._results import Result
 from riskkit._validation import (
     check_binary_target,
     check_frame,
@@ -417,30 +418,47 @@ def calibration_table(y: Any, p: Any, *, bins: Bins = 10) -> pd.DataFrame:
     return table
 
 
-@dataclass(frozen=True)
-class HosmerLemeshowResult:
-    """Hosmer-Lemeshow goodness-of-fit test: ``statistic`` ~ chi2(``df``) under calibration."""
+@dataclass(frozen=True, repr=False)
+class HosmerLemeshowResult(Result):
+    """Hosmer-Lemeshow goodness-of-fit test: ``statistic`` ~ chi2(``df``) under calibration.
+
+    ``summary()`` is one row (statistic, df, pvalue, rejected_5pct); ``to_frame()`` the table of
+    observed and expected bads and goods per group.
+    """
 
     statistic: float
     pvalue: float
     df: int
     table: pd.DataFrame
 
-    def summary(self) -> str:
-        verdict = "rejected" if self.pvalue < 0.05 else "not rejected"
-        lines = [
-            "Hosmer-Lemeshow test",
-            f"  statistic : {self.statistic:.4f}",
-            f"  df        : {self.df}",
-            f"  p-value   : {self.pvalue:.4g}",
-            f"  calibration {verdict} at the 5% level",
-            "",
-            self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
-        ]
-        return "\n".join(lines)
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
 
-    def __str__(self) -> str:
-        return self.summary()
+        Returns
+        -------
+        DataFrame
+            One row: statistic, df, pvalue and whether calibration is rejected at 5%.
+        """
+        return pd.DataFrame(
+            {"statistic": [self.statistic], "df": [self.df], "pvalue": [self.pvalue],
+             "rejected_5pct": [bool(self.pvalue < 0.05)]},
+            index=pd.Index(["Hosmer-Lemeshow"], name="test"),
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Observed and expected bads and goods per group (a copy of ``table``).
+        """
+        return self.table.copy()
+
+    def _headline(self) -> str:
+        verdict = "rejected" if self.pvalue < 0.05 else "not rejected"
+        return (f"statistic {self.statistic:.4f} on {self.df} df, p-value {self.pvalue:.4g}; "
+                f"calibration {verdict} at the 5% level ({len(self.table)} groups)")
 
 
 def hosmer_lemeshow(y: Any, p: Any, *, groups: int = 10) -> HosmerLemeshowResult:

@@ -12,7 +12,8 @@ observed default rate against the grade's PD, both with the alternative "PD is u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from riskkit._persistence import JSONPersistence, check_header, document_header, parse_document
+from riskkit._results import Result
 from riskkit._validation import check_in_range, check_same_length, short_repr
-from riskkit.exceptions import DataError, ParameterError
+from riskkit.exceptions import ConfigError, DataError, ParameterError
 
 __all__ = ["CalibrationResult", "MasterScale", "MigrationResult", "default_bounds"]
 
@@ -45,9 +48,13 @@ def default_bounds(n_grades: int = _DEFAULT_GRADES, floor: float = _DEFAULT_FLOO
     return np.geomspace(lo, 1.0, int(n_grades) + 1)
 
 
-@dataclass(frozen=True)
-class MigrationResult:
-    """Grade migration between two snapshots of the same obligors."""
+@dataclass(frozen=True, repr=False)
+class MigrationResult(Result):
+    """Grade migration between two snapshots of the same obligors.
+
+    ``summary()`` is one row (n_obligors, stable/upgrade/downgrade shares); ``to_frame()`` the
+    migration rates (row-normalised transition matrix).
+    """
 
     counts: pd.DataFrame
     """Obligor counts: rows = grade at the first snapshot, columns = grade at the second."""
@@ -79,24 +86,41 @@ class MigrationResult:
         n = len(self.counts)
         return self._share(np.tril(np.ones((n, n), dtype=bool), k=-1))
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row: n_obligors, stable_share, upgrade_share, downgrade_share.
+        """
+        return pd.DataFrame({"n_obligors": [int(self.counts.to_numpy().sum())],
+                             "stable_share": [self.stable_share], "upgrade_share": [self.upgrade_share],
+                             "downgrade_share": [self.downgrade_share]},
+                            index=pd.Index(["migration"], name="measure"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Migration rates: rows = grade before, columns = grade after (see :attr:`rates`).
+        """
+        return self.rates
+
+    def _headline(self) -> str:
         n = int(self.counts.to_numpy().sum())
-        lines = [
-            f"Grade migration of {n} obligors",
-            f"  stable {self.stable_share:.1%}, upgraded {self.upgrade_share:.1%}, "
-            f"downgraded {self.downgrade_share:.1%}",
-            "",
-            self.rates.round(3).to_string(),
-        ]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
+        return (f"{n} obligors: stable {self.stable_share:.1%}, upgraded {self.upgrade_share:.1%}, "
+                f"downgraded {self.downgrade_share:.1%}")
 
 
-@dataclass(frozen=True)
-class CalibrationResult:
-    """Per-grade calibration tests of observed default rates against the grade PD."""
+@dataclass(frozen=True, repr=False)
+class CalibrationResult(Result):
+    """Per-grade calibration tests of observed default rates against the grade PD.
+
+    ``summary()`` and ``to_frame()`` are the per-grade table (one row per grade).
+    """
 
     table: pd.DataFrame
     """One row per grade: n, defaults, default_rate, pd, binomial_pvalue, jeffreys_pvalue, ..."""
@@ -115,20 +139,42 @@ class CalibrationResult:
         """True when no grade is rejected by either test."""
         return not self.rejected
 
-    def summary(self) -> str:
-        head = (
-            f"Calibration per grade (one-sided, H1: PD underestimated; "
-            f"significance {self.significance:g})"
-        )
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per grade: n, defaults, default_rate, pd and the test p-values.
+        """
+        return self.table.copy()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            The per-grade table (a copy of ``table``).
+        """
+        return self.table.copy()
+
+    def _headline(self) -> str:
         verdict = "all grades pass" if self.passed else f"rejected grades: {', '.join(self.rejected)}"
-        return "\n".join([head, self.table.to_string(float_format=lambda v: f"{v:.4g}"), verdict])
-
-    def __str__(self) -> str:
-        return self.summary()
+        return (f"one-sided tests, H1: PD underestimated, significance {self.significance:g}; "
+                f"{verdict}")
 
 
-class MasterScale:
+#: ``format`` and ``format_version`` of :meth:`MasterScale.to_json` documents.
+FORMAT = "riskkit.master_scale"
+FORMAT_VERSION = 1
+
+
+class MasterScale(JSONPersistence):
     """Map PDs to rating grades on a configurable master scale.
+
+    Persist with :meth:`to_json` / :meth:`from_json` or :meth:`save` / :meth:`load` (the
+    versioned JSON protocol of every riskkit model).
 
     Parameters
     ----------
@@ -152,6 +198,57 @@ class MasterScale:
         self.bounds = bounds
         self.labels = labels
         self.default_label = default_label
+
+    # -- persistence ---------------------------------------------------------------------------
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The scale as a versioned JSON document (``"format": "riskkit.master_scale"``).
+
+        Parameters
+        ----------
+        indent : int, optional
+            Indentation of the JSON text (None writes one line).
+
+        Returns
+        -------
+        str
+            Bounds, labels and default label; :meth:`from_json` reads it back.
+
+        Raises
+        ------
+        ParameterError
+            The scale's bounds or labels are invalid.
+        """
+        doc = {**document_header(FORMAT, FORMAT_VERSION), "bounds": self._edges().tolist(),
+               "labels": self._labels(), "default_label": str(self.default_label)}
+        return json.dumps(doc, indent=indent)
+
+    @classmethod
+    def from_json(cls, document: str | bytes | Mapping[str, Any]) -> MasterScale:
+        """Rebuild a scale from :meth:`to_json` output.
+
+        Parameters
+        ----------
+        document : str, bytes or mapping
+            The JSON text (or its parsed object).
+
+        Returns
+        -------
+        MasterScale
+            Grades PDs exactly as the scale that wrote the document.
+
+        Raises
+        ------
+        ConfigError
+            Not JSON, another format, a newer version, or invalid bounds or labels.
+        """
+        doc = parse_document(document, "MasterScale")
+        check_header(doc, FORMAT, FORMAT_VERSION, "master scale")
+        scale = cls(doc.get("bounds"), labels=doc.get("labels"), default_label=doc.get("default_label", "D"))
+        try:
+            _ = scale.grades  # validates bounds and labels
+        except ParameterError as exc:
+            raise ConfigError(f"document describes an invalid master scale: {exc}") from None
+        return scale
 
     # -- configuration -------------------------------------------------------------------------
     def _edges(self) -> np.ndarray:

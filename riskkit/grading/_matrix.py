@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from riskkit._results import Result
 from riskkit._validation import short_repr
 from riskkit.exceptions import ConfigError, DataError, ParameterError
 from riskkit.grading.plots import risk_heatmap
@@ -191,7 +192,13 @@ class RiskMatrix:
         return self._levels()
 
     def to_frame(self) -> pd.DataFrame:
-        """The grid as a DataFrame: rows = probability (5 at the top), columns = impact."""
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            The grid as a DataFrame: rows = probability (5 at the top), columns = impact.
+        """
         n = self._size()
         names = np.array(self._levels(), dtype=object)[self._codes()]
         frame = pd.DataFrame(names, index=pd.Index(range(1, n + 1), name="probability"),
@@ -395,8 +402,11 @@ def _parse_risk(record: Mapping[str, Any], row: int, size: int,
     )
 
 
-class RiskRegister:
+class RiskRegister(Result):
     """Identified risks scored on a :class:`RiskMatrix`, with inherent and residual levels.
+
+    ``summary()`` counts the risks per level (inherent and residual, with a Totals row);
+    ``to_frame()`` is :meth:`table`, one row per risk.
 
     Build it from records (dicts), a CSV file or a YAML file; every field is validated and an
     error names the risk, the field and the value. Categories and subcategories come from
@@ -557,15 +567,30 @@ class RiskRegister:
         out["n_without_controls"] = float((t["n_controls"] == 0).sum())
         return out
 
-    def summary(self) -> str:
-        counts = self.level_counts()
-        lines = [f"Risk register: {len(self.risks)} risks", counts.to_string(), "", "Top residual risks:"]
-        top = self.table().head(5)[["id", "title", "inherent_level", "residual_level", "residual_score"]]
-        lines.append(top.to_string(index=False))
-        return "\n".join(lines)
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
 
-    def __str__(self) -> str:
-        return self.summary()
+        Returns
+        -------
+        DataFrame
+            Risks per level, inherent and residual, with a Totals row (:meth:`level_counts`).
+        """
+        return self.level_counts()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per risk, most severe residual first (:meth:`table`).
+        """
+        return self.table()
+
+    def _headline(self) -> str:
+        top = self.table().iloc[0]
+        return (f"{len(self.risks)} risks; most severe residual {top['id']} ({top['residual_level']}, "
+                f"score {top['residual_score']:g})")
 
     def heatmap(self, *, which: str = "residual") -> Figure:
         """Heat map of the matrix with the number of risks (and their ids) in each cell."""

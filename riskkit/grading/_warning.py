@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from riskkit._results import Result
 from riskkit._validation import check_positive_int, short_repr
 from riskkit.exceptions import ConfigError, DataError, MissingIndicatorWarning, ParameterError
 from riskkit.grading._levels import LEVELS, level_code
@@ -190,8 +191,8 @@ class Alert:
         }
 
 
-@dataclass(frozen=True)
-class HistoryEvaluation:
+@dataclass(frozen=True, repr=False)
+class HistoryEvaluation(Result):
     """Breaches over a history of indicator values and, with loss data, their hit rates.
 
     ``table`` has one row per indicator plus ``any``: ``signals`` (breaches at or above
@@ -208,14 +209,31 @@ class HistoryEvaluation:
     min_level: str
     horizon: int
 
-    def summary(self) -> str:
-        head = f"Early-warning history: {len(self.levels)} periods, breaches at or above {self.min_level}"
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per indicator (and ``any``): signals and, with losses, hit rates.
+        """
+        return self.table.copy()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Level code per period and indicator (a copy of ``levels``).
+        """
+        return self.levels.copy()
+
+    def _headline(self) -> str:
+        head = f"{len(self.levels)} periods, breaches at or above {self.min_level}"
         if "hit_rate" in self.table:
             head += f", loss within {self.horizon} period(s)"
-        return head + "\n" + self.table.to_string(float_format=lambda v: f"{v:.3f}")
-
-    def __str__(self) -> str:
-        return self.summary()
+        return head
 
 
 class EarlyWarning:

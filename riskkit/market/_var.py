@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator
 
+from riskkit._results import Result
 from riskkit._validation import (
     check_alpha,
     check_choice,
@@ -170,8 +171,8 @@ def gpd_ppf(sample: np.ndarray, u: np.ndarray, tail_share: float = EVT_TAIL_SHAR
     return out
 
 
-@dataclass(frozen=True)
-class VaREstimate:
+@dataclass(frozen=True, repr=False)
+class VaREstimate(Result):
     """A VaR / ES pair (positive losses) with the settings that produced it."""
 
     var: float
@@ -185,14 +186,19 @@ class VaREstimate:
         return pd.Series({"var": self.var, "es": self.es, "alpha": self.alpha,
                           "es_alpha": self.es_alpha, "horizon": self.horizon}, name=self.method)
 
-    def summary(self) -> str:
-        return (
-            f"{self.method}: {100 * (1 - self.alpha):g}% VaR = {self.var:.6g}, "
-            f"{100 * (1 - self.es_alpha):g}% ES = {self.es:.6g} (horizon {self.horizon} day(s))"
-        )
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
 
-    def __str__(self) -> str:
-        return self.summary()
+        Returns
+        -------
+        DataFrame
+            One row (index: the method): var, es, alpha, es_alpha, horizon.
+        """
+        return self.to_series().to_frame().T.rename_axis("method")
+
+    def _headline(self) -> str:
+        return (f"{self.method}: {100 * (1 - self.alpha):g}% VaR = {self.var:.6g}, "
+                f"{100 * (1 - self.es_alpha):g}% ES = {self.es:.6g} (horizon {self.horizon} day(s))")
 
 
 class VaRModel(BaseEstimator):  # type: ignore[misc]
@@ -525,9 +531,12 @@ def monte_carlo_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None
                      method="mc", n_sims=n_sims, random_state=random_state)
 
 
-@dataclass(frozen=True)
-class PortfolioVaR:
-    """Portfolio VaR / ES with Euler contributions by position (they add up to the totals)."""
+@dataclass(frozen=True, repr=False)
+class PortfolioVaR(Result):
+    """Portfolio VaR / ES with Euler contributions by position (they add up to the totals).
+
+    ``summary()`` is one row (var, es, alpha, es_alpha); ``to_frame()`` the contributions.
+    """
 
     var: float
     es: float
@@ -535,13 +544,30 @@ class PortfolioVaR:
     es_alpha: float
     contributions: pd.DataFrame
 
-    def summary(self) -> str:
-        return (f"portfolio {100 * (1 - self.alpha):g}% VaR = {self.var:.6g}, "
-                f"{100 * (1 - self.es_alpha):g}% ES = {self.es:.6g}\n"
-                + self.contributions.to_string(float_format=lambda v: f"{v:.6g}"))
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
 
-    def __str__(self) -> str:
-        return self.summary()
+        Returns
+        -------
+        DataFrame
+            One row: var, es, alpha, es_alpha.
+        """
+        return pd.DataFrame([{"var": self.var, "es": self.es, "alpha": self.alpha, "es_alpha": self.es_alpha}],
+                            index=pd.Index(["portfolio"], name="position"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            Weight and Euler contributions per position (a copy of ``contributions``).
+        """
+        return self.contributions.copy()
+
+    def _headline(self) -> str:
+        return (f"{100 * (1 - self.alpha):g}% VaR = {self.var:.6g}, "
+                f"{100 * (1 - self.es_alpha):g}% ES = {self.es:.6g} over {len(self.contributions)} positions")
 
 
 def portfolio_var(returns: pd.DataFrame, weights: Any, alpha: float = 0.01, *,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from riskkit._results import Result
 from riskkit._validation import check_alpha, check_positive_int, check_probability, short_repr
 from riskkit.exceptions import DataError, ParameterError
 from riskkit.market._checks import check_aligned, check_returns
@@ -42,8 +43,8 @@ __all__ = [
 BCBS_PLUS_FACTORS = {5: 0.40, 6: 0.50, 7: 0.65, 8: 0.75, 9: 0.85}
 
 
-@dataclass(frozen=True)
-class TestResult:
+@dataclass(frozen=True, repr=False)
+class TestResult(Result):
     """A likelihood-ratio (or Wald) test: statistic, p-value, degrees of freedom and details."""
 
     name: str
@@ -55,12 +56,24 @@ class TestResult:
     def reject(self, level: float = 0.05) -> bool:
         return bool(self.pvalue < level)
 
-    def summary(self) -> str:
-        extra = ", ".join(f"{k}={v:g}" for k, v in self.details.items())
-        return f"{self.name}: statistic={self.statistic:.5g}, p-value={self.pvalue:.5g}" + (f" ({extra})" if extra else "")
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
 
-    def __str__(self) -> str:
-        return self.summary()
+        Returns
+        -------
+        DataFrame
+            One row (index: the test name): statistic, pvalue, df, reject_5pct and the details.
+        """
+        row = {"statistic": self.statistic, "pvalue": self.pvalue, "df": self.df,
+               "reject_5pct": self.reject(), **self.details}
+        return pd.DataFrame([row], index=pd.Index([self.name], name="test"))
+
+    def _title(self) -> str:
+        return self.name
+
+    def _headline(self) -> str:
+        verdict = "reject" if self.reject() else "accept"
+        return f"statistic {self.statistic:.5g}, p-value {self.pvalue:.5g} ({verdict} at 5%)"
 
 
 def _check_count(exceptions: Any, n: Any) -> tuple[int, int]:
@@ -150,8 +163,8 @@ def conditional_coverage(hits: Any, alpha: float) -> TestResult:
                       {"pof": pof.statistic, "independence": ind.statistic})
 
 
-@dataclass(frozen=True)
-class TrafficLightResult:
+@dataclass(frozen=True, repr=False)
+class TrafficLightResult(Result):
     """Basel traffic light: zone, capital multiplier (3 + plus factor), P(X <= exceptions)."""
 
     zone: str
@@ -166,13 +179,23 @@ class TrafficLightResult:
     def zone_code(self) -> int:
         return {"green": 0, "yellow": 1, "red": 2}[self.zone]
 
-    def summary(self) -> str:
-        return (f"Basel traffic light: {self.zone} ({self.exceptions} exceptions in {self.n} days at "
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row: zone, exceptions, n, alpha, cumulative_probability, plus_factor, multiplier.
+        """
+        return pd.DataFrame([{"zone": self.zone, "exceptions": self.exceptions, "n": self.n,
+                              "alpha": self.alpha, "cumulative_probability": self.cumulative_probability,
+                              "plus_factor": self.plus_factor, "multiplier": self.multiplier}],
+                            index=pd.Index(["Basel traffic light"], name="test"))
+
+    def _headline(self) -> str:
+        return (f"{self.zone} ({self.exceptions} exceptions in {self.n} days at "
                 f"{100 * (1 - self.alpha):g}%; P(X <= x) = {self.cumulative_probability:.4%}); "
                 f"multiplier {self.multiplier:.2f}")
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def traffic_light(exceptions: int, n: int = 250, alpha: float = 0.01) -> TrafficLightResult:
@@ -286,8 +309,8 @@ def dynamic_quantile(hits: Any, var: Any, alpha: float, lags: int = 4) -> TestRe
     return TestResult("Engle-Manganelli DQ", stat, float(stats.chi2.sf(stat, dof)), dof, {"lags": k})
 
 
-@dataclass(frozen=True)
-class Z2Result:
+@dataclass(frozen=True, repr=False)
+class Z2Result(Result):
     """Acerbi-Szekely Z2: statistic, critical value (by simulation) and simulated p-value."""
 
     statistic: float
@@ -298,13 +321,22 @@ class Z2Result:
     def reject(self) -> bool:
         return bool(self.statistic < self.critical_value)
 
-    def summary(self) -> str:
-        verdict = "reject" if self.reject() else "accept"
-        return (f"Acerbi-Szekely Z2: statistic={self.statistic:.4f}, critical value={self.critical_value:.4f} "
-                f"at {self.level:g} ({verdict}), p-value={self.pvalue:.4f}")
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
 
-    def __str__(self) -> str:
-        return self.summary()
+        Returns
+        -------
+        DataFrame
+            One row: statistic, critical_value, level, pvalue, reject.
+        """
+        return pd.DataFrame([{"statistic": self.statistic, "critical_value": self.critical_value,
+                              "level": self.level, "pvalue": self.pvalue, "reject": self.reject()}],
+                            index=pd.Index(["Acerbi-Szekely Z2"], name="test"))
+
+    def _headline(self) -> str:
+        verdict = "reject" if self.reject() else "accept"
+        return (f"statistic {self.statistic:.4f}, critical value {self.critical_value:.4f} "
+                f"at {self.level:g} ({verdict}), p-value {self.pvalue:.4f}")
 
 
 def acerbi_szekely_z2(returns: Any, var: Any, es: Any, alpha: float, *, level: float = 0.05,
@@ -355,9 +387,13 @@ def _simulate_z2(t: int, a: float, n_sims: int, dist: str, df: float, seed: int 
     return out
 
 
-@dataclass(frozen=True)
-class VaRBacktestReport:
-    """All backtests of one VaR (and optionally ES) forecast series."""
+@dataclass(frozen=True, repr=False)
+class VaRBacktestReport(Result):
+    """All backtests of one VaR (and optionally ES) forecast series.
+
+    ``summary()`` is :meth:`table` (one row per test); ``to_frame()`` the daily return-side
+    data: hit, var (and es).
+    """
 
     alpha: float
     hits: pd.Series
@@ -416,15 +452,36 @@ class VaRBacktestReport:
         }
         return {f"{k}{suffix}": float(v) for k, v in out.items()}
 
-    def summary(self) -> str:
-        head = (f"VaR backtest at {100 * (1 - self.alpha):g}% ({self.hits.index[0]} to {self.hits.index[-1]})\n"
-                f"  exceptions: {self.n_exceptions} of {self.n_obs} days, hit rate {self.hit_rate:.4%} "
-                f"(expected {self.alpha:.4%})\n  {self.traffic_light.summary()} [last {self.traffic_light.n} days]\n")
-        body = self.table().to_string(float_format=lambda v: f"{v:.4g}")
-        return head + body
+    def summary(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame.
 
-    def __str__(self) -> str:
-        return self.summary()
+        Returns
+        -------
+        DataFrame
+            One row per test: statistic, pvalue, df, verdict_5pct (:meth:`table`).
+        """
+        return self.table()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The underlying data as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per forecast day: ``hit`` (bool), ``var`` and, when given, ``es``.
+        """
+        data = {"hit": self.hits, "var": self.var}
+        if self.es is not None:
+            data["es"] = self.es
+        return pd.DataFrame(data)
+
+    def _headline(self) -> str:
+        tl = self.traffic_light
+        first, last = (v.date() if isinstance(v, pd.Timestamp) else v for v in (self.hits.index[0], self.hits.index[-1]))
+        return (f"{100 * (1 - self.alpha):g}% VaR, {first} to {last}: "
+                f"{self.n_exceptions} exceptions in {self.n_obs} days, hit rate {self.hit_rate:.4%} "
+                f"(expected {self.alpha:.4%}); traffic light {tl.zone} ({tl.exceptions} in the last "
+                f"{tl.n} days, multiplier {tl.multiplier:.2f})")
 
 
 def backtest_var(returns: Any, var: Any, alpha: float, *, es: Any = None, traffic_light_window: int = 250,

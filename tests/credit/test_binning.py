@@ -421,16 +421,16 @@ def _xy() -> tuple[pd.DataFrame, pd.Series]:
 
 
 @pytest.mark.parametrize("X, y, error, match", [
-    (pd.DataFrame(), [], DataError, "X is empty"),
-    ("not a frame", [0, 1], DataError, "X must be a pandas DataFrame"),
+    (pd.DataFrame(), [], DataError, r"X has 0 feature\(s\) \(shape=\(0, 0\)\)"),
+    ("not a frame", [0, 1], DataError, "X must be 2-d"),
     (pd.DataFrame({"x": [1.0, 2.0, 3.0]}), [0, 1], DataError, "X and y must have the same length"),
     (pd.DataFrame({"x": [1.0, 2.0]}), [0, np.nan], DataError, "y has 1 missing values"),
-    (pd.DataFrame({"x": [1.0, 2.0]}), [0, 2], DataError, "y must be binary 0/1"),
-    (pd.DataFrame({"x": [1.0, 2.0]}), [1, 1], DataError, "y has a single class"),
+    (pd.DataFrame({"x": [1.0, 2.0, 3.0]}), [0, 1, 2], DataError, "Only binary classification is supported: y must be binary 0/1"),
+    (pd.DataFrame({"x": [1.0, 2.0]}), [1, 1], DataError, "y has one class only"),
     (pd.DataFrame({"x": [1.0, np.inf]}), [0, 1], DataError, "feature 'x' has 1 infinite values"),
     (pd.DataFrame({"t": pd.to_datetime(["2020-01-01", "2021-01-01"])}), [0, 1], DataError,
      "feature 't' has an unsupported dtype"),
-    (pd.DataFrame({1: [1.0, 2.0]}), [0, 1], DataError, "column names must be strings"),
+    (pd.DataFrame({1: [1.0, 2.0], "a": [1.0, 2.0]}), [0, 1], DataError, "column names must be strings"),
 ])
 def test_fit_rejects_bad_data(X: object, y: object, error: type, match: str) -> None:
     with pytest.raises(error, match=match):

@@ -179,7 +179,8 @@ def test_hosmer_lemeshow_matches_hand_computation(sample: tuple[np.ndarray, np.n
     assert result.df == df
     assert result.pvalue == pytest.approx(stats.chi2.sf(stat, df), rel=1e-12)
     assert result.table["count"].sum() == y.size
-    assert "Hosmer-Lemeshow" in result.summary()
+    assert "HosmerLemeshowResult: statistic" in str(result)
+    assert result.summary().loc["Hosmer-Lemeshow", "pvalue"] == result.pvalue
 
 
 def test_hosmer_lemeshow_detects_miscalibration(sample: tuple[np.ndarray, np.ndarray]) -> None:

@@ -45,7 +45,7 @@ def test_scaling_reproduces_the_published_worked_example(
     p_bad = card.predict_proba(X)[:, 1]
     ln_odds = np.log((1 - p_bad) / p_bad)
     published = 487.123 + 28.8539 * ln_odds
-    np.testing.assert_allclose(card.score(X).to_numpy(), published,
+    np.testing.assert_allclose(card.points(X).to_numpy(), published,
                                rtol=0, atol=5e-4 + 5e-5 * np.abs(ln_odds).max())
     # the book's reading of the scale: 50:1 -> 600, 100:1 -> 620, 200:1 -> 640
     for odds, points in ((50, 600.0), (100, 620.0), (200, 640.0)):
@@ -54,7 +54,7 @@ def test_scaling_reproduces_the_published_worked_example(
 
 def test_doubling_the_odds_adds_pdo_points(card: Scorecard, german: tuple[pd.DataFrame, pd.Series]) -> None:
     X, _ = german
-    score = card.score(X).to_numpy()
+    score = card.points(X).to_numpy()
     p = card.predict_proba(X)[:, 1]
     odds = (1 - p) / p
     # two applicants: score difference = pdo * log2(odds ratio)
@@ -113,9 +113,9 @@ def test_score_is_the_sum_of_points(card: Scorecard, german: tuple[pd.DataFrame,
     codes = card.binner_.transform_codes(X.head(5))
     by_feature = {f: table[table["feature"] == f]["points"].to_numpy() for f in card.features_}
     manual = sum(by_feature[f][codes[f]] for f in card.features_)
-    np.testing.assert_allclose(card.score(X.head(5)).to_numpy(), manual, atol=1e-9)
+    np.testing.assert_allclose(card.points(X.head(5)).to_numpy(), manual, atol=1e-9)
     # higher = safer: the scores rank applicants the opposite way to the bad probability
-    s, p = card.score(X).to_numpy(), card.predict_proba(X)[:, 1]
+    s, p = card.points(X).to_numpy(), card.predict_proba(X)[:, 1]
     assert np.corrcoef(s, p)[0, 1] < -0.9
 
 
@@ -123,9 +123,9 @@ def test_json_round_trip_gives_identical_scores(card: Scorecard, german: tuple[p
     X, _ = german
     text = card.to_json()
     doc = json.loads(text)
-    assert doc["format"] == "riskkit.scorecard" and doc["format_version"] == 1
+    assert doc["format"] == "riskkit.scorecard" and doc["format_version"] == 2
     loaded = Scorecard.from_json(text)
-    pd.testing.assert_series_equal(loaded.score(X), card.score(X), check_exact=True)
+    pd.testing.assert_series_equal(loaded.points(X), card.points(X), check_exact=True)
     np.testing.assert_array_equal(loaded.predict_proba(X), card.predict_proba(X))
     pd.testing.assert_frame_equal(loaded.points_table(), card.points_table())
     np.testing.assert_array_equal(loaded.estimator_.predict_proba(card.binner_.transform(X)[card.features_].to_numpy()),
@@ -222,7 +222,7 @@ def test_estimator_contract(estimator: WoEBinner | Scorecard, german: tuple[pd.D
     assert not [k for k in vars(fresh) if k.endswith("_") and not k.startswith("_")]
     assert fresh.fit(X.head(300), y.head(300)) is fresh
     with pytest.raises(NotFittedError, match=f"{type(estimator).__name__} is not fitted yet"):
-        clone(estimator).transform(X) if isinstance(estimator, WoEBinner) else clone(estimator).score(X)
+        clone(estimator).transform(X) if isinstance(estimator, WoEBinner) else clone(estimator).points(X)
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -247,8 +247,9 @@ def test_fit_rejects_bad_parameters(params: dict, match: str, german: tuple[pd.D
     (lambda X, y: (X.iloc[:0], y.iloc[:0]), DataError, r"X is empty"),
     (lambda X, y: (X, y.iloc[:-1]), DataError, r"X and y must have the same length \(got 1000 and 999\)"),
     (lambda X, y: (X, y.where(y.index > 0)), DataError, r"y has 1 missing values"),
-    (lambda X, y: (X, y + 1), DataError, r"y must be binary 0/1 with 1 = bad \(got values \[1, 2\]\)"),
-    (lambda X, y: (X, y * 0), DataError, r"y has a single class \(got only \[0\]\)"),
+    (lambda X, y: (X, y.where(y.index != y.index[0], 2)), DataError,
+     r"Only binary classification is supported: y must be binary 0/1 with 1 = bad \(got 3 classes"),
+    (lambda X, y: (X, y * 0), DataError, r"y has one class only \(got only \[0\]\)"),
     (lambda X, y: (X.assign(age_in_years=X["age_in_years"].replace(67, np.inf)), y), DataError,
      r"feature 'age_in_years' has \d+ infinite values"),
     (lambda X, y: (X.assign(when=pd.Timestamp("2020-01-01")), y), DataError,
@@ -262,7 +263,7 @@ def test_fit_rejects_bad_data(make: object, error: type, match: str, german: tup
 
 def test_fit_with_no_feature_passing_selection(german: tuple[pd.DataFrame, pd.Series]) -> None:
     X, y = german
-    with pytest.raises(DataError, match=r"no feature passed the selection \(iv_min=5"):
+    with pytest.raises(DataError, match=r"no feature passed the selection among the 20 feature\(s\) of X \(iv_min=5"):
         Scorecard(iv_min=5).fit(X, y)
 
 
@@ -272,12 +273,12 @@ def test_scoring_errors(card: Scorecard, german: tuple[pd.DataFrame, pd.Series])
         Scorecard().predict_proba(X)
     f = card.features_[0]
     with pytest.raises(DataError, match=rf"X is missing 1 fitted feature column\(s\) \(got no \['{f}'\]\)"):
-        card.score(X.drop(columns=f))
+        card.points(X.drop(columns=f))
     numeric = next(c for c in card.features_ if card.binner_.bins_[c].kind == "numeric")
     with pytest.raises(DataError, match=rf"feature '{numeric}' must be numeric as at fit time"):
-        card.score(X.assign(**{numeric: "ten"}))
-    with pytest.raises(DataError, match=r"X must be a pandas DataFrame \(got ndarray\)"):
-        card.predict_proba(X.to_numpy())
+        card.points(X.assign(**{numeric: "ten"}))
+    with pytest.raises(DataError, match=r"X has 3 features, but Scorecard is expecting 20 features"):
+        card.predict_proba(X.to_numpy()[:, :3])
     with pytest.raises(ParameterError, match=r"k must be at most the number of scorecard features"):
         card.reason_codes(X, k=99)
     with pytest.raises(ParameterError, match=r"k must be >= 1 \(got k=0\)"):
@@ -292,7 +293,7 @@ def _doc(card: Scorecard) -> dict:
     (lambda d: d.update(format="optbinning.scorecard"),
      r"document field 'format' must be 'riskkit.scorecard' \(got 'optbinning.scorecard'\)"),
     (lambda d: d.pop("format"), r"document field 'format' must be 'riskkit.scorecard' \(got None\)"),
-    (lambda d: d.update(format_version=99), r"document field 'format_version' must be an integer from 1 to 1"),
+    (lambda d: d.update(format_version=99), r"document field 'format_version' must be an integer from 1 to 2"),
     (lambda d: d.update(params=[1]), r"document field 'params' must be an object"),
     (lambda d: d["params"].update(pdo=-5), r"document field 'params' is invalid: pdo must be"),
     (lambda d: d["params"].update(colour="red"), r"document field 'params' has an unknown parameter"),

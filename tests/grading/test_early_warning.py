@@ -160,7 +160,7 @@ def test_history_hit_and_false_alarm_rates_by_hand() -> None:
     red = ew.evaluate_history(history, [idx[2], idx[5]], min_level="red").table.loc["psi"]
     assert (red["signals"], red["hits"], red["hit_rate"]) == (2, 2, 1.0)
     assert "hit" not in ew.evaluate_history(history).table.columns  # no loss data: breach counts only
-    assert "Early-warning history: 6 periods" in res.summary()
+    assert "HistoryEvaluation: 6 periods" in str(res)
 
 
 def test_history_bad_input() -> None:

@@ -6,6 +6,7 @@ import itertools
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from riskkit.exceptions import ConfigError, ParameterError
@@ -107,7 +108,8 @@ def test_example_register_covers_seed_categories() -> None:
     assert sum(m[f"n_{lvl}_residual"] for lvl in RiskMatrix().level_names) == 20
     counts = reg.level_counts()
     assert counts.loc["Totals", "inherent"] == 20
-    assert "Risk register: 20 risks" in reg.summary()
+    assert "RiskRegister: 20 risks" in str(reg)
+    pd.testing.assert_frame_equal(reg.summary(), counts)
 
 
 def test_yaml_register_with_matrix(tmp_path: Path) -> None:

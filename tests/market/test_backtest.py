@@ -179,8 +179,10 @@ def test_backtest_var_report() -> None:
     assert rep.traffic_light.n == 250
     m = rep.metrics("_99")
     assert {"hit_rate_99", "kupiec_pvalue_99", "traffic_light_zone_code_99", "z2_critical_99"} <= set(m)
-    text = rep.summary()
+    text = str(rep)
     assert "Kupiec POF" in text and "traffic light" in text
+    assert "dtype:" not in repr(rep)  # the repr shows the tests, not raw Series
+    assert list(rep.summary().index) == list(rep.table().index)
 
 
 def test_exceptions_are_strict_losses() -> None:

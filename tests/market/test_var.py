@@ -177,7 +177,7 @@ def test_portfolio_normal_matches_covariance_formula(returns: pd.Series) -> None
 def test_model_summary_and_params(returns: pd.Series) -> None:
     m = VaRModel("gjr", dist="skewt", method="fhs").fit(returns)
     assert list(m.params_.index)[:2] == ["mu", "omega"]
-    assert "99% VaR" in m.forecast(0.01).summary()
+    assert "99% VaR" in str(m.forecast(0.01))
 
 
 # -- bad input ---------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def as_frame(model_input: Any, what: str) -> pd.DataFrame:
 def scorecard_output(scorecard: Any, frame: pd.DataFrame) -> pd.DataFrame:
     """Columns ``pd`` and ``score`` of a :class:`~riskkit.credit.Scorecard`, one row per applicant."""
     return pd.DataFrame(
-        {"pd": scorecard.predict_proba(frame)[:, 1], "score": scorecard.score(frame).to_numpy()},
+        {"pd": scorecard.predict_proba(frame)[:, 1], "score": scorecard.points(frame).to_numpy()},
         index=frame.index,
     )
 
@@ -41,7 +41,7 @@ def boosting_output(model: Any, frame: pd.DataFrame, scaling: Mapping[str, float
     """Columns ``pd``, ``score`` (points with ``scaling``: pdo, base_score, base_odds) and
     ``reason_1 .. reason_k`` of a :class:`~riskkit.credit.GradientBoostingPD`."""
     out = pd.DataFrame(
-        {"pd": model.predict_proba(frame)[:, 1], "score": model.score(frame, **scaling).to_numpy()},
+        {"pd": model.predict_proba(frame)[:, 1], "score": model.points(frame, **scaling).to_numpy()},
         index=frame.index,
     )
     if k:

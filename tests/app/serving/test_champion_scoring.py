@@ -53,7 +53,7 @@ def test_champion_scores_raw_applicant_frame(
     assert out.index.equals(X.index)
     # tolerance 1e-9: the same model arithmetic on the same inputs
     np.testing.assert_allclose(out["pd"], model.predict_proba(X)[:, 1], rtol=0, atol=1e-9)
-    np.testing.assert_allclose(out["score"], model.score(X), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(out["score"], model.points(X), rtol=0, atol=1e-9)
     assert 0.0 < out["pd"].min() and out["pd"].max() < 1.0
 
     local = Path(mlflow.artifacts.download_artifacts(f"models:/{name}@champion"))

@@ -31,7 +31,7 @@ def test_logged_pyfunc_matches_scorecard(store: dict[str, str]) -> None:
     served = mlflow.pyfunc.load_model(info.model_uri).predict(X)  # category columns as loaded
     assert list(served.columns) == ["pd", "score"]
     np.testing.assert_allclose(served["pd"], card.predict_proba(X)[:, 1], atol=1e-12)
-    np.testing.assert_allclose(served["score"], card.score(X), atol=1e-9)
+    np.testing.assert_allclose(served["score"], card.points(X), atol=1e-9)
     assert [c["name"] for c in json.loads(info.signature.to_dict()["outputs"])] == ["pd", "score"]
 
 

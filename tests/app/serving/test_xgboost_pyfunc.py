@@ -39,7 +39,7 @@ def test_ubj_model_reason_codes_and_scaling(
     factor = 40.0 / np.log(2.0)
     by_hand = 500.0 - factor * np.log(20.0) - factor * np.log(out["pd"] / (1.0 - out["pd"]))
     np.testing.assert_allclose(out["score"], by_hand, rtol=0, atol=1e-4)
-    np.testing.assert_allclose(out["score"], gbm.score(sample, pdo=40.0, base_score=500.0, base_odds=20.0), atol=1e-9)
+    np.testing.assert_allclose(out["score"], gbm.points(sample, pdo=40.0, base_score=500.0, base_odds=20.0), atol=1e-9)
     expected = gbm.reason_codes(sample, k=2)
     pd.testing.assert_frame_equal(out[["reason_1", "reason_2"]], expected[["reason_1", "reason_2"]])
     assert set(out["reason_1"].dropna()) <= set(gbm.feature_names_)
