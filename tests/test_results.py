@@ -21,11 +21,11 @@ from sklearn.base import BaseEstimator
 from riskkit._results import Result
 from riskkit.credit import Scorecard, WoEBinner, decision, metrics, select_features
 from riskkit.grading import EarlyWarning, MasterScale, RiskRegister
-from riskkit.grading._warning import NotificationReport
-from riskkit.market import backtest, historical_var, portfolio_var
+from riskkit.app.alerts import NotificationReport
+from riskkit.market import backtest, historical_var, panel_backtest, portfolio_var
 
 REPO = Path(__file__).resolve().parents[1]
-MODEL_PACKAGES = ("riskkit.credit", "riskkit.market", "riskkit.grading")
+MODEL_PACKAGES = ("riskkit.credit", "riskkit.market", "riskkit.grading", "riskkit.monitoring", "riskkit.app.alerts")
 
 
 def _returns(n: int = 600, seed: int = 0) -> pd.Series:
@@ -67,8 +67,8 @@ def _calibration() -> Result:
 def _notification(empty: bool) -> Callable[[], Result]:
     def build() -> Result:
         rows = [] if empty else [{"alert_id": "a1", "indicator": "psi", "level": "red", "channel": "log",
-                                  "ok": True, "attempts": 1, "error": ""}]
-        cols = ["alert_id", "indicator", "level", "channel", "ok", "attempts", "error"]
+                                  "kind": "alert", "ok": True, "attempts": 1, "error": ""}]
+        cols = ["alert_id", "indicator", "level", "channel", "kind", "ok", "attempts", "error"]
         return NotificationReport(deliveries=pd.DataFrame(rows, columns=cols), n_alerts=0 if empty else 1)
     return build
 
@@ -105,6 +105,9 @@ BUILDERS: dict[str, Callable[[], Result]] = {
     "TrafficLightResult": lambda: backtest.traffic_light(7, 250, 0.01),
     "Z2Result": lambda: _report().z2,  # type: ignore[return-value]
     "VaRBacktestReport": _report,
+    "PanelBacktest": lambda: panel_backtest(
+        pd.DataFrame({"a": _returns(seed=6), "b": _returns(seed=7)}), 0.05, model="normal", dist="normal",
+        window=100, n_jobs=1),
     "VaREstimate": lambda: historical_var(_returns(), 0.01),
     "PortfolioVaR": lambda: portfolio_var(pd.DataFrame({"a": _returns(seed=4), "b": _returns(seed=5)}),
                                           [0.6, 0.4], 0.01),

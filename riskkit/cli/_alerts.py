@@ -164,7 +164,7 @@ def _notifier(args: argparse.Namespace) -> Notifier:
 
 
 def _report(report: Any) -> int:
-    print(report.summary())
+    print(report)
     return EXIT_FAILED if report.n_failed else EXIT_OK
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from riskkit._results import Result
 from riskkit._validation import check_alpha, short_repr
 from riskkit.exceptions import DataError, ParameterError
 from riskkit.market.backtest import backtest_var
@@ -126,8 +127,8 @@ def _one(args: tuple[str, pd.Series, float, dict[str, Any]]) -> tuple[pd.DataFra
     return backtest_series(*args)
 
 
-@dataclass(frozen=True)
-class PanelBacktest:
+@dataclass(frozen=True, repr=False)
+class PanelBacktest(Result):
     """Forecasts and backtest summary of every series of a panel."""
 
     forecasts: pd.DataFrame
@@ -135,22 +136,24 @@ class PanelBacktest:
     table: pd.DataFrame
     """One row per series: :data:`SUMMARY_COLUMNS`, in series order."""
 
+    def summary(self) -> pd.DataFrame:
+        """The backtest of each series.
+
+        Returns
+        -------
+        DataFrame
+            One row per series, indexed by series: :data:`SUMMARY_COLUMNS`.
+        """
+        return self.table.set_index("series")
+
     def to_frame(self) -> pd.DataFrame:
-        """The summary table."""
-        return self.table.copy()
+        """The forecasts, one row per series and day (a copy)."""
+        return self.forecasts.copy()
 
-    def summary(self) -> str:
-        """How many series pass Kupiec and conditional coverage at 5%, and the zones."""
-        ok = ((self.table["kupiec_pvalue"] >= 0.05) & (self.table["cc_pvalue"] >= 0.05)).sum()
-        zones = self.table["traffic_light_zone"].value_counts().to_dict()
-        return (f"{len(self.table)} series; {ok} pass Kupiec and conditional coverage at 5%; "
-                f"traffic light {zones}")
-
-    def __repr__(self) -> str:
-        return f"PanelBacktest({self.summary()})"
-
-    def _repr_html_(self) -> str:
-        return f"<p>{self.summary()}</p>" + self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+    def _headline(self) -> str:
+        ok = int(((self.table["kupiec_pvalue"] >= 0.05) & (self.table["cc_pvalue"] >= 0.05)).sum())
+        zones = ", ".join(f"{n} {z}" for z, n in self.table["traffic_light_zone"].value_counts().items())
+        return f"{len(self.table)} series, {ok} pass Kupiec and conditional coverage at 5%; traffic light: {zones}"
 
 
 def _check_min_length(frame: pd.DataFrame, window: int) -> None:

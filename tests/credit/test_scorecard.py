@@ -63,7 +63,7 @@ def test_doubling_the_odds_adds_pdo_points(card: Scorecard, german: tuple[pd.Dat
     # pdo 40): same model, so the points map linearly, 40/20 times as steep
     other = Scorecard(pdo=40, base_score=500, base_odds=20).fit(*german)
     shifted = 500 + 2 * (score - 600) + 40 * np.log2(50 / 20)
-    np.testing.assert_allclose(other.score(X).to_numpy(), shifted, atol=1e-9)
+    np.testing.assert_allclose(other.points(X).to_numpy(), shifted, atol=1e-9)
 
 
 def test_coefficients_match_sklearn_on_the_same_woe(card: Scorecard, german: tuple[pd.DataFrame, pd.Series]) -> None:
@@ -101,7 +101,7 @@ def test_strided_frame_scores_like_a_column_frame(card: Scorecard, german: tuple
     # one row-major 2-D block kept as is (copy=False): every column is a strided view
     strided = pd.DataFrame(np.ascontiguousarray(X.to_numpy()), columns=X.columns, copy=False)
     assert not strided["monotone_00"].to_numpy().flags["C_CONTIGUOUS"]
-    pd.testing.assert_series_equal(fitted.score(strided), fitted.score(X), check_exact=True)
+    pd.testing.assert_series_equal(fitted.points(strided), fitted.points(X), check_exact=True)
     again = Scorecard().fit(strided, y)
     np.testing.assert_array_equal(again.coef_.to_numpy(), fitted.coef_.to_numpy())
 

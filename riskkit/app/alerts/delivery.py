@@ -35,6 +35,7 @@ from riskkit.app import tracking
 from riskkit.app.alerts.channels import Channel, channel_from_dict
 from riskkit.app.alerts.ledger import AlertLedger, owner_id
 from riskkit.exceptions import ConfigError, DeliveryError, RiskkitError
+from riskkit._results import Result
 from riskkit.grading import Alert, load_config
 
 __all__ = ["DEFAULT_LEDGER_ENV", "Escalation", "NotificationReport", "Notifier", "default_ledger_path"]
@@ -63,8 +64,8 @@ class Escalation:
     channel: str
 
 
-@dataclass(frozen=True)
-class NotificationReport:
+@dataclass(frozen=True, repr=False)
+class NotificationReport(Result):
     """Outcome of :meth:`Notifier.notify` / :meth:`Notifier.redeliver`: one row per attempt series."""
 
     deliveries: pd.DataFrame
@@ -97,13 +98,24 @@ class NotificationReport:
         """The escalation deliveries of this call."""
         return self.deliveries[self.deliveries["kind"] == "escalation"]
 
-    def summary(self) -> str:
-        """One line of counts and the table of deliveries."""
-        head = f"{self.n_alerts} alert(s); {self.n_delivered} delivery(ies) succeeded, {self.n_failed} failed"
-        return head if not len(self.deliveries) else head + "\n" + self.deliveries.to_string(index=False)
+    def summary(self) -> pd.DataFrame:
+        """Headline counts as a DataFrame.
 
-    def __str__(self) -> str:
-        return self.summary()
+        Returns
+        -------
+        DataFrame
+            One row: n_alerts, n_delivered, n_failed, n_escalations.
+        """
+        return pd.DataFrame({"n_alerts": [self.n_alerts], "n_delivered": [self.n_delivered],
+                             "n_failed": [self.n_failed], "n_escalations": [len(self.escalations)]},
+                            index=pd.Index(["notification"], name="report"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per alert, channel and kind of delivery (a copy of ``deliveries``)."""
+        return self.deliveries.copy()
+
+    def _headline(self) -> str:
+        return f"{self.n_alerts} alert(s); {self.n_delivered} delivery(ies) succeeded, {self.n_failed} failed"
 
 
 class Notifier:
