@@ -164,7 +164,8 @@ def _notifier(args: argparse.Namespace) -> Notifier:
 
 
 def _report(report: Any) -> int:
-    print(report)
+    head = f"{report.n_alerts} alert(s); {report.n_delivered} delivery(ies) succeeded, {report.n_failed} failed"
+    print(head if not len(report.deliveries) else head + "\n" + report.deliveries.to_string(index=False))
     return EXIT_FAILED if report.n_failed else EXIT_OK
 
 
