@@ -10,6 +10,7 @@ message names the argument, the value received and a hint, e.g.::
 from __future__ import annotations
 
 __all__ = [
+    "AuthorizationError",
     "ConfigError",
     "ConvergenceWarning",
     "DataError",
@@ -46,6 +47,10 @@ class ConfigError(RiskkitError):
 
 class TrackingError(RiskkitError):
     """The MLflow store or server cannot be used (unreachable, unknown run, missing model)."""
+
+
+class AuthorizationError(RiskkitError):
+    """The acting user may not do this (e.g. promote a model from a run they created themselves)."""
 
 
 class DeliveryError(RiskkitError):

@@ -14,11 +14,11 @@ import logging
 from collections.abc import Sequence
 
 from riskkit import __version__
-from riskkit.cli import _review, _run
+from riskkit.cli import _review, _run, _team
 
 __all__ = ["build_parser", "main"]
 
-_GROUPS = (_run, _review)
+_GROUPS = (_run, _review, _team)
 
 
 def build_parser() -> argparse.ArgumentParser:

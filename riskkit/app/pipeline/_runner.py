@@ -30,7 +30,7 @@ from typing import Any, TextIO
 from riskkit import __version__
 from riskkit.app import report, review, tracking
 from riskkit.exceptions import ConfigError, RiskkitError
-from riskkit.app.experiments import Experiment, RunSpec, load_experiment
+from riskkit.app.experiments import Experiment, RunSpec, check_no_secrets, load_experiment
 
 __all__ = ["ExperimentLockedError", "RunResult", "check_parameters", "run_experiment", "run_experiment_file"]
 
@@ -56,9 +56,18 @@ class RunResult:
 
 # --------------------------------------------------------------------------- parameters
 def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
-    """Refuse parameters the notebook's ``parameters`` cell does not declare (papermill only warns)."""
+    """Refuse parameters the notebook's ``parameters`` cell does not declare (papermill only warns),
+    and parameters whose names look like credentials (they would be logged in MLflow and written
+    into the executed notebook; a notebook reads secrets from environment variables).
+
+    Raises
+    ------
+    ConfigError
+        An undeclared or secret-looking parameter name.
+    """
     import papermill  # lazy: papermill is heavy; imported only in the worker that runs a notebook
 
+    check_no_secrets(parameters, "parameter")
     declared = papermill.inspect_notebook(str(notebook))
     if not declared and parameters:
         raise ConfigError(
@@ -166,6 +175,8 @@ def execute_run(
         "riskkit.git_dirty": git["dirty"],
         "riskkit.version": __version__,
         **experiment.tags,
+        # who ran it (MLFLOW_TRACKING_USERNAME, else $USER): run.info.user_id, checked by promote
+        "mlflow.user": tracking.tracking_user(),
     }
     run = mlflow_client.create_run(experiment_id, tags=tags, run_name=spec.name)
     run_id = run.info.run_id
@@ -280,7 +291,12 @@ def run_experiment(
     for spec in specs:
         check_parameters(experiment.notebook, spec.parameters)
     uri = tracking.init_store()
-    experiment_id = tracking.ensure_experiment(experiment.experiment, uri)
+    try:
+        experiment_id = tracking.ensure_experiment(experiment.experiment, uri)
+    except RiskkitError:
+        raise
+    except Exception as exc:  # a 403 from an authenticated server becomes one line
+        raise tracking.store_error(exc, uri) from None
     display = _Progress(specs, stream or sys.stdout)
     with experiment_lock(experiment, wait):
         ctx = mp.get_context("spawn")
