@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,8 +272,6 @@ def apply_team(team: Team, uri: str | None = None, *, environ: Mapping[str, str]
     TrackingError
         The server is not an authenticated MLflow server, is unreachable, or refuses the admin.
     """
-    import warnings
-
     with warnings.catch_warnings():  # mlflow.server imports starlette's deprecated WSGI middleware
         warnings.simplefilter("ignore")
         from mlflow.server import get_app_client  # lazy: mlflow takes ~1.5 s to import
@@ -296,6 +295,14 @@ def apply_team(team: Team, uri: str | None = None, *, environ: Mapping[str, str]
             client.search_experiments(max_results=1)
         except Exception as exc:  # noqa: BLE001 (turned into one riskkit line)
             raise tracking.store_error(exc, uri, f"admin {team.admin_username!r}", hint=admin_hint) from None
+        try:
+            auth.get_user(team.admin_username)
+        except Exception as exc:  # noqa: BLE001 (a server without the auth app has no users API)
+            raise TrackingError(
+                f"{uri} does not answer MLflow's users API as admin {team.admin_username!r} "
+                f"({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); is it running with authentication "
+                "(python -m riskkit.app.server --auth)?"
+            ) from None
         experiment_ids: dict[str, str] = {}
         for name in team.experiments:
             existing = client.get_experiment_by_name(name)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import getpass
 import hashlib
 import json
 import logging
@@ -140,8 +141,6 @@ def check_reachable(uri: str | None = None, timeout: float = _HTTP_TIMEOUT_S) ->
 def tracking_user() -> str:
     """Who is acting on the store: ``MLFLOW_TRACKING_USERNAME`` (the user an authenticated server
     knows), else the login name (``$USER``)."""
-    import getpass
-
     name = os.environ.get("MLFLOW_TRACKING_USERNAME", "").strip()
     if name:
         return name
@@ -178,12 +177,12 @@ def store_error(exc: BaseException, uri: str | None = None, who: str | None = No
     code = str(getattr(exc, "error_code", ""))
     if status == 401 or code == "UNAUTHENTICATED":
         return TrackingError(
-            f"the tracking server {uri} refused the credentials of {who} (401 unauthenticated); "
+            f"401 unauthenticated: the tracking server {uri} refused the credentials of {who}; "
             + (hint or "set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD in the environment to a valid user")
         )
     if status == 403 or code == "PERMISSION_DENIED":
         return TrackingError(
-            f"the tracking server {uri} denied {who} this action (403 permission denied); "
+            f"403 permission denied: {who} may not do this on the tracking server {uri}; "
             "ask the server's admin for the permission (riskkit team apply)"
         )
     first = " ".join(str(exc).split())[:300]

@@ -301,7 +301,8 @@ def test_wrong_credentials_from_riskkit_run_are_one_line(auth_server: dict[str, 
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert "refused the credentials of user 'dora' (401" in lines[0] and "MLFLOW_TRACKING_PASSWORD" in lines[0]
+    assert "401 unauthenticated: the tracking server" in lines[0] and "user 'dora'" in lines[0]
+    assert "MLFLOW_TRACKING_PASSWORD" in lines[0]
     assert "not-her-password" not in result.stderr + result.stdout
 
 
@@ -318,10 +319,13 @@ def test_reviewer_reads_but_cannot_log_a_run_or_move_an_alias(auth_server: dict[
         rev("log_metric", developer_run["run_id"], "auc_test", 0.99)
     with pytest.raises(MlflowException, match="403"):
         rev("set_registered_model_alias", MODEL, "champion", "1")
+    ran = run_cli("run", str(developer_run["file"]), env=_as("rev", auth_server["uri"], developer_run["home"]))
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert "403 permission denied: user 'rev' may not do this" in ran.stdout, ran.stdout
     refused = run_cli("promote", developer_run["run_id"], "--reason", "looks fine to me",
                       env=_as("rev", auth_server["uri"], developer_run["home"]))
     assert refused.returncode == 2
-    assert "denied user 'rev' this action (403" in refused.stderr and "Traceback" not in refused.stderr
+    assert "403 permission denied: user 'rev'" in refused.stderr and "Traceback" not in refused.stderr
 
 
 @pytest.mark.slow

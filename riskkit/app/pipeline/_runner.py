@@ -178,7 +178,10 @@ def execute_run(
         # who ran it (MLFLOW_TRACKING_USERNAME, else $USER): run.info.user_id, checked by promote
         "mlflow.user": tracking.tracking_user(),
     }
-    run = mlflow_client.create_run(experiment_id, tags=tags, run_name=spec.name)
+    try:
+        run = mlflow_client.create_run(experiment_id, tags=tags, run_name=spec.name)
+    except Exception as exc:  # a 403 (no EDIT on the experiment) becomes one line in the summary
+        raise tracking.store_error(exc, uri) from None
     run_id = run.info.run_id
     if events is not None:
         events.put(("RUNNING", spec.name, run_id, 0.0))
@@ -380,6 +383,9 @@ class _Progress:
             print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
             if i == 0:
                 print("  ".join("-" * w for w in widths), file=out)
+        for r in results:
+            if len(r.error) > 60:  # the table cuts errors short; the whole line helps fixing it
+                print(f"  {r.name}: {r.error[:1000]}", file=out)
         failed = sum(r.status != "FINISHED" for r in results)
         print(f"{len(results) - failed} finished, {failed} failed", file=out, flush=True)
 
