@@ -1,7 +1,8 @@
 """The ``riskkit`` command line: run experiments, list and compare runs, promote models.
 
 Exit codes: 0 success; 1 a run failed, or a check refused (failed gate, missing model or metric);
-2 usage error (bad file, undeclared parameter, unknown run or experiment, unreachable server);
+2 usage error (bad file, undeclared or secret-looking parameter, unknown run or experiment,
+unreachable server, refused credentials (401) or permission (403), promoting one's own run);
 3 the experiment file is already running (see ``--wait``); 130 interrupted (Ctrl-C).
 
 One module per command group registers its subcommands (``register(sub)``).
