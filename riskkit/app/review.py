@@ -223,7 +223,8 @@ def promote(run_id: str, alias: str = "champion", *, reason: str, experiment_fil
     reason : str
         Why (required, recorded on the model version).
     experiment_file : str or Path, optional
-        Gates and ``allow_self_promotion`` from this file (default: the run's own).
+        Gates and ``allow_self_promotion`` from this file (default: the run's own); self-promotion
+        needs ``allow_self_promotion: true`` in both this file and the run's own.
     model_name : str, optional
         Registered model (default: the experiment file's ``register_model``, else the experiment).
     user : str, optional
@@ -263,6 +264,10 @@ def promote(run_id: str, alias: str = "champion", *, reason: str, experiment_fil
         gates = parse_gates(exp.gates)
         registered = exp.register_model
         allow_self = exp.allow_self_promotion
+        # an --experiment-file override cannot switch four eyes off: the run's own file must agree
+        own = experiment_file_of(run)
+        if allow_self and own is not None and own.resolve() != Path(path).resolve():
+            allow_self = own.is_file() and load_experiment(own).allow_self_promotion
     author = (run.info.user_id or run.data.tags.get("mlflow.user") or "").strip()
     if not allow_self and author in _UNKNOWN_AUTHORS:
         raise AuthorizationError(

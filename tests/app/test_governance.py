@@ -414,3 +414,37 @@ def test_no_credentials_in_the_run(auth_server: dict[str, Any], developer_run: d
     assert executed
     for path in executed:
         assert secret not in path.read_text(encoding="utf-8"), path
+
+
+def test_four_eyes_on_a_local_store(store: dict[str, str], tmp_path: Path) -> None:
+    """Self-promotion is refused; an --experiment-file override cannot switch it off; another user
+    passes the check (and then meets the next one: this run logged no model)."""
+    from mlflow import MlflowClient
+
+    from riskkit.exceptions import AuthorizationError
+
+    strict = write_experiment(tmp_path / "strict.yaml", experiment="four-eyes", notebook=PROBE)
+    lenient = write_experiment(tmp_path / "lenient.yaml", experiment="four-eyes", notebook=PROBE,
+                               allow_self_promotion=True)
+    client = MlflowClient(store["uri"])
+    experiment_id = client.create_experiment("four-eyes")
+
+    def finished_run(author: str, experiment_file: Path) -> str:
+        run = client.create_run(experiment_id, tags={"mlflow.user": author,
+                                                     "riskkit.experiment_path": str(experiment_file)})
+        client.set_terminated(run.info.run_id)
+        return str(run.info.run_id)
+
+    mine = finished_run("dora", strict)
+    with pytest.raises(AuthorizationError, match=r"user 'dora' created run .* cannot promote it \(four eyes\)"):
+        promote(mine, reason="mine is best", user="dora")
+    with pytest.raises(AuthorizationError, match="four eyes"):
+        promote(mine, reason="mine is best", user="dora", experiment_file=lenient)
+    with pytest.raises(ConfigError, match="logged no model"):
+        promote(mine, reason="validated", user="val")
+    unknown = finished_run("unknown", strict)
+    with pytest.raises(AuthorizationError, match="does not record who created it"):
+        promote(unknown, reason="validated", user="val")
+    allowed = finished_run("dora", lenient)
+    with pytest.raises(ConfigError, match="logged no model"):  # past four eyes: the file allows it
+        promote(allowed, reason="one-person store", user="dora")
