@@ -1,11 +1,15 @@
 # Two commands on a fresh machine that has only Python 3.11+:
 #   make run    set up .venv, run the standard experiments on the embedded MLflow store
 #   make test   set up .venv, run the test suite
+#   make server AUTH=1   team tracking server with users and passwords (admin password from
+#                        $RISKKIT_ADMIN_PASSWORD or $RISKKIT_ADMIN_PASSWORD_FILE; see README, Team server)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 5000
+HOST   ?= 127.0.0.1
+AUTH   ?=
 EXPERIMENTS ?= data_profile credit_scorecard credit_xgboost market_var risk_register early_warning
 PYTEST_ARGS ?=
 # Test processes: most tests wait on kernels, servers and subprocesses, so 3 keep 2 cores busy.
@@ -45,7 +49,7 @@ ui: $(STAMP)
 	  --default-artifact-root $(CURDIR)/mlartifacts --host 127.0.0.1 --port $(PORT)
 
 server: $(STAMP)
-	$(BIN)/python -m riskkit.app.server --host 127.0.0.1 --port $(PORT)
+	$(BIN)/python -m riskkit.app.server --host $(HOST) --port $(PORT) $(if $(AUTH),--auth)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 __all__ = [
+    "AuthorizationError",
     "ConfigError",
     "ConvergenceWarning",
     "DataError",
@@ -53,6 +54,10 @@ class ConfigError(RiskkitError):
 
 class TrackingError(RiskkitError):
     """The MLflow store or server cannot be used (unreachable, unknown run, missing model)."""
+
+
+class AuthorizationError(RiskkitError):
+    """The acting user may not do this (e.g. promote a model from a run they created themselves)."""
 
 
 class DeliveryError(RiskkitError):

@@ -15,9 +15,68 @@ from riskkit.app.gates import parse_gates
 from riskkit.app.tracking import check_experiment_name, project_root
 from riskkit.exceptions import ConfigError, TrackingError
 
-__all__ = ["Experiment", "RunSpec", "load_experiment", "parse_overrides"]
+__all__ = ["Experiment", "RunSpec", "check_no_secrets", "load_experiment", "looks_like_secret", "parse_overrides"]
 
-_KNOWN_KEYS = {"experiment", "notebook", "parameters", "grid", "gates", "tags", "description", "register_model", "timeout"}
+_KNOWN_KEYS = {"experiment", "notebook", "parameters", "grid", "gates", "tags", "description", "register_model",
+               "timeout", "allow_self_promotion"}
+
+# Name parts that say "this is a credential". ``key`` counts as a whole word only (api_key, apiKey,
+# key), never inside another word (keyword, monkey, keys); data keys (sort_key, join_key) are fine.
+_SECRET_WORDS = {"password", "passwd", "pwd", "passphrase", "token", "secret", "secrets", "key", "apikey",
+                 "credential", "credentials", "creds", "privatekey", "accesskey", "secretkey"}
+_SECRET_SUFFIXES = ("password", "passwd", "secret", "token", "apikey", "credential", "credentials")
+_DATA_KEY_PREFIXES = {"sort", "primary", "foreign", "join", "group", "groupby", "partition", "merge", "index",
+                      "dict", "cache", "lookup", "segment", "row", "column", "col", "match"}
+
+
+def looks_like_secret(name: str) -> bool:
+    """Whether a parameter or tag name looks like it holds a credential.
+
+    Parameters
+    ----------
+    name : str
+        A name such as ``db_password``, ``apiKey``, ``keyword``.
+
+    Returns
+    -------
+    bool
+        True for ``password``, ``token``, ``secret``, ``credential`` (as words or suffixes, e.g.
+        ``dbpassword``) and ``key`` as a whole word (``api_key``, ``apiKey``), except data keys
+        such as ``sort_key``; False for ``keyword``, ``monkey``, ``keys``, ``max_tokens``.
+    """
+    words = [w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", str(name)) if w]
+    for i, word in enumerate(words):
+        if word == "key":
+            if i > 0 and words[i - 1] in _DATA_KEY_PREFIXES:
+                continue
+            return True
+        if word in _SECRET_WORDS or word.endswith(_SECRET_SUFFIXES):
+            return True
+    return False
+
+
+def check_no_secrets(names: Any, what: str = "parameter") -> None:
+    """Refuse names that look like credentials (see :func:`looks_like_secret`).
+
+    Parameters
+    ----------
+    names : iterable of str
+        Parameter or tag names.
+    what : str
+        ``"parameter"`` or ``"tag"``, for the message.
+
+    Raises
+    ------
+    ConfigError
+        Naming every secret-looking name and pointing to environment variables.
+    """
+    bad = sorted(n for n in names if looks_like_secret(n))
+    if bad:
+        raise ConfigError(
+            f"{what}(s) {bad} look like credentials; runs record every {what} in MLflow and in the executed "
+            "notebook, so secrets must not be passed this way: read them from an environment variable inside "
+            "the notebook (os.environ[...]), or rename a harmless one"
+        )
 
 
 @dataclass(frozen=True)
@@ -41,6 +100,7 @@ class Experiment:
     tags: dict[str, str] = field(default_factory=dict)
     register_model: str | None = None
     timeout: float | None = None  # wall-time bound of each run, seconds
+    allow_self_promotion: bool = False
 
     def runs(self, overrides: dict[str, Any] | None = None) -> list[RunSpec]:
         """Expand the grid (one run per combination); ``overrides`` win over both the fixed
@@ -102,10 +162,19 @@ def load_experiment(path: str | Path, root: Path | None = None) -> Experiment:
             raise _fail(file, f"grid key {key!r} must be a non-empty list (got {short_repr(values)})")
     gates = _gates(file, doc.get("gates"))
     tags = {str(k): str(v) for k, v in _mapping(file, doc, "tags").items()}
+    try:
+        check_no_secrets(parameters, "parameter")
+        check_no_secrets(grid, "parameter")
+        check_no_secrets(tags, "tag")
+    except ConfigError as exc:
+        raise _fail(file, str(exc)) from None
     register = doc.get("register_model")
     if register is not None and not isinstance(register, str):
         raise _fail(file, f"key 'register_model' must be a string (got {short_repr(register)})")
-    return Experiment(file.resolve(), name, notebook, parameters, grid, gates, tags, register, timeout)
+    self_promotion = doc.get("allow_self_promotion", False)
+    if not isinstance(self_promotion, bool):
+        raise _fail(file, f"key 'allow_self_promotion' must be true or false (got {short_repr(self_promotion)})")
+    return Experiment(file.resolve(), name, notebook, parameters, grid, gates, tags, register, timeout, self_promotion)
 
 
 def _timeout(file: Path, value: Any) -> float | None:

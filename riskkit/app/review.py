@@ -1,15 +1,22 @@
 """The reviewers' workflow: tables of runs, side-by-side comparison, gates, registry aliases.
 
 Application layer (talks to MLflow through :mod:`riskkit.app.tracking`). Used by ``riskkit runs``,
-``riskkit compare`` and ``riskkit promote``.
+``riskkit compare``, ``riskkit promote`` and ``riskkit promotions``.
+
+Four eyes on the champion: :func:`promote` refuses when the promoting user is the user who created
+the run (unless the experiment file says ``allow_self_promotion: true``), and records who
+promoted, when, why and the gate results on the model version (tags and description);
+:func:`promotions` reads that audit trail back.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +25,7 @@ import pandas as pd
 from riskkit.app import tracking
 from riskkit.app.experiments import load_experiment
 from riskkit.app.gates import Gate, GateResult, check_gates, parse_gates
-from riskkit.exceptions import ConfigError, TrackingError
+from riskkit.exceptions import AuthorizationError, ConfigError, ParameterError, RiskkitError, TrackingError
 
 __all__ = [
     "Gate",
@@ -31,6 +38,7 @@ __all__ = [
     "get_run",
     "parse_gates",
     "promote",
+    "promotions",
     "register_run_model",
     "runs_table",
 ]
@@ -157,18 +165,37 @@ def register_run_model(run_id: str, name: str) -> str | None:
     if not models:
         return None
     model = sorted(models, key=lambda m: (m.name != "model", m.creation_timestamp))[0]
-    version = mlflow.register_model(model.model_uri, name)
-    tracking.client().set_model_version_tag(name, version.version, "riskkit.run_id", run_id)
-    return str(version.version)
+    try:
+        number = str(mlflow.register_model(model.model_uri, name).version)
+    except Exception as exc:
+        # After creating the version, MLflow links it on the logged model, which needs EDIT on the
+        # run's experiment; a validator (READ on experiments, MANAGE on the model) gets a 403 there
+        # although the version exists. Only that cosmetic link is missing then.
+        created = [v for v in tracking.client().search_model_versions(f"run_id='{run_id}'") if v.name == name]
+        if not created or "PERMISSION_DENIED" not in str(getattr(exc, "error_code", "")) + str(exc):
+            raise
+        number = str(created[0].version)
+    tracking.client().set_model_version_tag(name, number, "riskkit.run_id", run_id)
+    return number
 
 
 @dataclass(frozen=True)
 class PromotionResult:
+    """What :func:`promote` did: the alias now points at ``model_name`` version ``version``."""
+
     model_name: str
     version: str
     alias: str
     previous_version: str | None
     gates: list[GateResult]
+    promoted_by: str = ""
+    promoted_at: str = ""
+    reason: str = ""
+    run_author: str = ""
+
+
+PROMOTION_TAG_PREFIX = "riskkit.promotion."
+_UNKNOWN_AUTHORS = {"", "unknown"}
 
 
 def experiment_file_of(run: Any, experiment_file: str | Path | None = None) -> Path | None:
@@ -183,22 +210,75 @@ def experiment_file_of(run: Any, experiment_file: str | Path | None = None) -> P
     return path if path.is_absolute() else tracking.project_root() / path
 
 
-def promote(run_id: str, alias: str = "champion", *, experiment_file: str | Path | None = None,
-            model_name: str | None = None) -> PromotionResult:
-    """Point ``alias`` at the run's model version after its gates pass.
+def promote(run_id: str, alias: str = "champion", *, reason: str, experiment_file: str | Path | None = None,
+            model_name: str | None = None, user: str | None = None) -> PromotionResult:
+    """Point ``alias`` at the run's model version after its gates pass, with four eyes.
 
-    The gates come from the run's experiment file (``gates:``); the previous holder of the alias
-    keeps ``previous-<alias>``. Refuses, naming the failed gate, when one does not pass.
+    Parameters
+    ----------
+    run_id : str
+        The run whose model becomes the alias holder.
+    alias : str
+        Registry alias (default ``champion``); the previous holder keeps ``previous-<alias>``.
+    reason : str
+        Why (required, recorded on the model version).
+    experiment_file : str or Path, optional
+        Gates and ``allow_self_promotion`` from this file (default: the run's own); self-promotion
+        needs ``allow_self_promotion: true`` in both this file and the run's own.
+    model_name : str, optional
+        Registered model (default: the experiment file's ``register_model``, else the experiment).
+    user : str, optional
+        The promoting user (default: ``MLFLOW_TRACKING_USERNAME``, else ``$USER``).
+
+    Returns
+    -------
+    PromotionResult
+        Model, version, alias, previous holder, gate results and the audit fields.
+
+    Raises
+    ------
+    ParameterError
+        An empty ``reason``.
+    AuthorizationError
+        The promoting user created the run (or the run's author is not recorded) and the
+        experiment file does not say ``allow_self_promotion: true``.
+    ConfigError
+        The run did not finish, fails a gate, or logged no model.
+    TrackingError
+        The server refuses (401/403) or the run is unknown.
     """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ParameterError("promote needs a reason (got an empty --reason); say why this model should be the "
+                             f"{alias}, e.g. --reason 'annual revalidation passed, memo VAL-2026-14'")
+    promoter = (user or tracking.tracking_user()).strip()
     run = get_run(run_id)
     path = experiment_file_of(run, experiment_file)
     gates: list[Gate] = []
-    experiment_name = tracking.client().get_experiment(run.info.experiment_id).name
+    client = tracking.client()
+    experiment_name = client.get_experiment(run.info.experiment_id).name
     registered = None
+    allow_self = False
     if path is not None:
         exp = load_experiment(path)
         gates = parse_gates(exp.gates)
         registered = exp.register_model
+        allow_self = exp.allow_self_promotion
+        # an --experiment-file override cannot switch four eyes off: the run's own file must agree
+        own = experiment_file_of(run)
+        if allow_self and own is not None and own.resolve() != Path(path).resolve():
+            allow_self = own.is_file() and load_experiment(own).allow_self_promotion
+    author = (run.info.user_id or run.data.tags.get("mlflow.user") or "").strip()
+    if not allow_self and author in _UNKNOWN_AUTHORS:
+        raise AuthorizationError(
+            f"run {run_id} does not record who created it, so four eyes cannot be checked; not promoted "
+            "(rerun it with riskkit run, or set allow_self_promotion: true in the experiment file of a one-person store)"
+        )
+    if not allow_self and author == promoter:
+        raise AuthorizationError(
+            f"user {promoter!r} created run {run_id} and cannot promote it (four eyes): a validator must run "
+            "`riskkit promote`; a one-person store may set allow_self_promotion: true in the experiment file"
+        )
     if run.info.status != "FINISHED":
         raise ConfigError(f"run {run_id} ended {run.info.status}; only a FINISHED run can be promoted")
     results = check_gates(run.data.metrics, gates)
@@ -207,17 +287,103 @@ def promote(run_id: str, alias: str = "champion", *, experiment_file: str | Path
         detail = "; ".join(f"{r.gate} (got {r.value:.6g})" for r in failed)
         raise ConfigError(f"run {run_id} fails gate(s): {detail}; not promoted")
     name = model_name or registered or experiment_name
-    version = register_run_model(run_id, name)
-    if version is None:
-        raise ConfigError(f"run {run_id} logged no model, so alias {alias!r} cannot point at it; "
-                          "promote a run of a notebook that logs a model")
-    client = tracking.client()
-    previous = None
     try:
-        previous = str(client.get_model_version_by_alias(name, alias).version)
-    except Exception:  # no holder yet
+        version = register_run_model(run_id, name)
+        if version is None:
+            raise ConfigError(f"run {run_id} logged no model, so alias {alias!r} cannot point at it; "
+                              "promote a run of a notebook that logs a model")
         previous = None
-    if previous is not None and previous != version:
-        client.set_registered_model_alias(name, f"previous-{alias}", previous)
-    client.set_registered_model_alias(name, alias, version)
-    return PromotionResult(name, version, alias, previous, results)
+        try:
+            previous = str(client.get_model_version_by_alias(name, alias).version)
+        except Exception:  # noqa: BLE001 (no holder yet)
+            previous = None
+        if previous is not None and previous != version:
+            client.set_registered_model_alias(name, f"previous-{alias}", previous)
+        client.set_registered_model_alias(name, alias, version)
+        at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _record_promotion(client, name, version, {
+            "alias": alias, "by": promoter, "at": at, "reason": reason, "run_id": run_id, "run_author": author,
+            "previous_version": previous, "self_promotion": author == promoter,
+            "gates": [{"gate": r.gate, "value": r.value, "passed": r.passed} for r in results],
+        })
+    except RiskkitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (401/403 from the server become one line)
+        raise tracking.store_error(exc, who=f"user {promoter!r}") from None
+    return PromotionResult(name, version, alias, previous, results, promoter, at, reason, author)
+
+
+def _record_promotion(client: Any, name: str, version: str, event: dict[str, Any]) -> None:
+    """One tag per promotion event (``riskkit.promotion.<UTC time>``, JSON), the latest event as
+    plain tags, and a line in the version's description."""
+    stamp = event["at"].replace("-", "").replace(":", "")
+    gates = "; ".join(f"{g['gate']} = {g['value']:.6g} PASS" for g in event["gates"]) or "no gates"
+    tags = {
+        f"{PROMOTION_TAG_PREFIX}{stamp}.{_tag_safe(event['alias'])}": json.dumps(event, default=str)[:7900],
+        "riskkit.promoted_by": event["by"],
+        "riskkit.promoted_at": event["at"],
+        "riskkit.promotion_alias": event["alias"],
+        "riskkit.promotion_reason": event["reason"][:5000],
+        "riskkit.promotion_gates": gates[:5000],
+        "riskkit.run_author": event["run_author"],
+    }
+    for key, value in tags.items():
+        client.set_model_version_tag(name, version, key, value)
+    current = client.get_model_version(name, version).description or ""
+    line = (f"Promoted to @{event['alias']} by {event['by']} at {event['at']} (run {event['run_id']} by "
+            f"{event['run_author'] or 'unknown'}). Reason: {event['reason']}. Gates: {gates}.")
+    client.update_model_version(name, version, description=(current + "\n\n" + line).strip()[:50000])
+
+
+def _tag_safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:100]
+
+
+def promotions(model_name: str) -> pd.DataFrame:
+    """The audit trail of a registered model: every promotion recorded by :func:`promote`.
+
+    Parameters
+    ----------
+    model_name : str
+        Registered model name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per promotion, oldest first: ``at``, ``alias``, ``version``, ``run_id``,
+        ``promoted_by``, ``run_author``, ``reason``, ``gates``, ``previous_version``.
+
+    Raises
+    ------
+    TrackingError
+        Unknown model, or the server refuses (401/403).
+    """
+    if not isinstance(model_name, str) or not model_name.strip():
+        raise ParameterError(f"model name must be a non-empty string (got {model_name!r})")
+    tracking.check_reachable()
+    client = tracking.client()
+    try:
+        client.get_registered_model(model_name)
+    except Exception as exc:  # noqa: BLE001
+        if "RESOURCE_DOES_NOT_EXIST" in str(exc):
+            raise TrackingError(f"unknown registered model {model_name!r} in {tracking.tracking_uri()}; "
+                                "promote a run first (riskkit promote RUN --reason ...)") from None
+        raise tracking.store_error(exc) from None
+    rows = []
+    for version in client.search_model_versions(f"name='{model_name}'"):
+        for key, value in (version.tags or {}).items():
+            if not key.startswith(PROMOTION_TAG_PREFIX):
+                continue
+            try:
+                event = json.loads(value)
+            except ValueError:
+                continue
+            rows.append({
+                "at": event.get("at", ""), "alias": event.get("alias", ""), "version": str(version.version),
+                "run_id": event.get("run_id", ""), "promoted_by": event.get("by", ""),
+                "run_author": event.get("run_author", ""), "reason": event.get("reason", ""),
+                "gates": "; ".join(f"{g['gate']} = {g['value']:.6g}" for g in event.get("gates", [])),
+                "previous_version": event.get("previous_version") or "",
+            })
+    columns = ["at", "alias", "version", "run_id", "promoted_by", "run_author", "reason", "gates", "previous_version"]
+    return pd.DataFrame(rows, columns=columns).sort_values("at", kind="stable").reset_index(drop=True)

@@ -5,27 +5,193 @@ Starts ``mlflow server`` on 127.0.0.1 with a SQLite backend and an artifact root
 ``MLFLOW_TRACKING_URI`` to export. Artifacts are proxied by the server (``--serve-artifacts``), so
 clients need no access to the server's disk. The same command takes a PostgreSQL URI and an
 object store for a team that outgrows one machine (see the README).
+
+``--auth`` starts MLflow's basic-auth app (``--app-name basic-auth``): every request needs a user
+and password, and permissions are per experiment and per registered model (see
+``riskkit team apply``). The admin password comes from ``RISKKIT_ADMIN_PASSWORD`` or from a file
+readable only by its owner (``--admin-password-file`` / ``RISKKIT_ADMIN_PASSWORD_FILE``), never
+from the command line or the repository: it reaches the server process through its environment
+only. The auth configuration (``basic_auth.ini``, without any password) and the user database live
+in a private runtime folder (``server/auth``, mode 0700). Binding to anything but loopback without
+``--auth`` needs ``--insecure`` and prints a warning.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import secrets
 import signal
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from riskkit.app import tracking
+from riskkit.exceptions import ConfigError
 
-__all__ = ["main", "server_command", "start_server"]
+__all__ = [
+    "ADMIN_PASSWORD_ENV",
+    "ADMIN_PASSWORD_FILE_ENV",
+    "AuthSettings",
+    "is_loopback",
+    "main",
+    "read_admin_password",
+    "server_command",
+    "start_server",
+    "write_auth_config",
+]
+
+ADMIN_PASSWORD_ENV = "RISKKIT_ADMIN_PASSWORD"
+ADMIN_PASSWORD_FILE_ENV = "RISKKIT_ADMIN_PASSWORD_FILE"
+_MIN_PASSWORD = 12  # MLflow's basic-auth password policy
 
 
-def server_command(host: str, port: int, backend_uri: str, artifacts: str, workers: int = 1) -> list[str]:
-    """The ``mlflow server`` command line riskkit uses."""
-    return [
+@dataclass(frozen=True)
+class AuthSettings:
+    """What the basic-auth app needs: the admin account and where its user database lives.
+
+    ``admin_password`` is passed to the server process in its environment only; it is never
+    written to the runtime folder.
+    """
+
+    admin_password: str = field(repr=False)
+    admin_username: str = "admin"
+    database_uri: str | None = None
+    default_permission: str = "READ"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address or ``localhost`` (reachable from this machine only)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def read_admin_password(password_file: str | Path | None = None, environ: dict[str, str] | None = None) -> str:
+    """The admin password: ``password_file`` (or ``RISKKIT_ADMIN_PASSWORD_FILE``), else
+    ``RISKKIT_ADMIN_PASSWORD``.
+
+    Parameters
+    ----------
+    password_file : str or Path, optional
+        A file holding the password on its first line; it must belong to the current user and
+        be readable by nobody else (mode 0600 or 0400).
+    environ : dict, optional
+        Environment to read (default ``os.environ``).
+
+    Returns
+    -------
+    str
+        The password (at least 12 characters, MLflow's policy).
+
+    Raises
+    ------
+    ConfigError
+        No password given, a group- or world-readable file, a file of another user, or a password
+        shorter than 12 characters.
+    """
+    env = os.environ if environ is None else environ
+    password_file = password_file or env.get(ADMIN_PASSWORD_FILE_ENV) or None
+    if password_file:
+        path = Path(password_file)
+        if not path.is_file():
+            raise ConfigError(f"admin password file not found (got {str(path)!r}); create it with mode 0600")
+        info = path.stat()
+        if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConfigError(
+                f"admin password file {str(path)!r} is readable by others (mode {stat.S_IMODE(info.st_mode):04o}); "
+                f"run `chmod 600 {path}` so only its owner can read it"
+            )
+        if info.st_uid != os.getuid():
+            raise ConfigError(f"admin password file {str(path)!r} belongs to another user (uid {info.st_uid}); "
+                              "use a file you own with mode 0600")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        password = lines[0].strip() if lines else ""
+        source = f"file {str(path)!r}"
+    else:
+        password = env.get(ADMIN_PASSWORD_ENV, "")
+        source = f"${ADMIN_PASSWORD_ENV}"
+        if not password:
+            raise ConfigError(
+                f"--auth needs the admin password: set {ADMIN_PASSWORD_ENV} or point --admin-password-file "
+                f"(or {ADMIN_PASSWORD_FILE_ENV}) at a file readable only by you; it is never taken from the "
+                "command line"
+            )
+    if len(password) < _MIN_PASSWORD:
+        raise ConfigError(f"admin password from {source} is too short ({len(password)} characters); "
+                          f"MLflow needs at least {_MIN_PASSWORD}")
+    return password
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def write_auth_config(runtime_dir: Path, auth: AuthSettings) -> Path:
+    """Write MLflow's ``basic_auth.ini`` into ``runtime_dir`` (mode 0700; the file 0600).
+
+    The file names the admin user, the default permission and the user database
+    (``auth.db`` beside it unless ``auth.database_uri`` is given); it holds no password.
+
+    Parameters
+    ----------
+    runtime_dir : Path
+        Private folder for the auth configuration and database; created when missing.
+    auth : AuthSettings
+        Admin user name, database URI and default permission.
+
+    Returns
+    -------
+    Path
+        The ini file, to pass to the server as ``MLFLOW_AUTH_CONFIG_PATH``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown default permission or an admin user name that is not a plain word.
+    """
+    if auth.default_permission not in {"READ", "USE", "EDIT", "MANAGE", "NO_PERMISSIONS"}:
+        raise ConfigError(f"default_permission must be READ, USE, EDIT, MANAGE or NO_PERMISSIONS "
+                          f"(got {auth.default_permission!r})")
+    if not auth.admin_username or not all(c.isalnum() or c in "-_.@" for c in auth.admin_username):
+        raise ConfigError(f"admin user name must be letters, digits and -_.@ (got {auth.admin_username!r})")
+    folder = _private_dir(runtime_dir)
+    database_uri = auth.database_uri or f"sqlite:///{folder / 'auth.db'}"
+    ini = folder / "basic_auth.ini"
+    text = (
+        "# Written by riskkit.app.server --auth; no password here (it reaches the server through\n"
+        "# MLFLOW_AUTH_ADMIN_PASSWORD in its environment, on the first start only).\n"
+        "[mlflow]\n"
+        f"default_permission = {auth.default_permission}\n"
+        f"database_uri = {database_uri}\n"
+        f"admin_username = {auth.admin_username}\n"
+        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+        "grant_default_workspace_access = false\n"
+    )
+    fd = os.open(ini, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    ini.chmod(0o600)
+    return ini
+
+
+def server_command(host: str, port: int, backend_uri: str, artifacts: str, workers: int = 1,
+                   auth: bool = False) -> list[str]:
+    """The ``mlflow server`` command line riskkit uses (with ``--app-name basic-auth`` when ``auth``).
+
+    It never carries a password: the admin password reaches the server in its environment.
+    """
+    command = [
         sys.executable, "-m", "mlflow", "server",
         "--host", host, "--port", str(port),
         "--backend-store-uri", backend_uri,
@@ -33,6 +199,9 @@ def server_command(host: str, port: int, backend_uri: str, artifacts: str, worke
         "--serve-artifacts",
         "--workers", str(workers),
     ]
+    if auth:
+        command += ["--app-name", "basic-auth"]
+    return command
 
 
 def start_server(
@@ -44,8 +213,45 @@ def start_server(
     artifacts: str | None = None,
     timeout: float = 180.0,
     log_file: Path | None = None,
+    auth: AuthSettings | None = None,
+    insecure: bool = False,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the server, wait until ``/health`` answers, return ``(process, tracking_uri)``."""
+    """Start the server, wait until ``/health`` answers, return ``(process, tracking_uri)``.
+
+    Parameters
+    ----------
+    root : Path, optional
+        Folder holding ``server/`` (database, artifacts, log, ``auth/``); default the repo root.
+    host, port : str, int
+        Where to listen. A host other than loopback needs ``auth`` or ``insecure=True``.
+    backend_uri, artifacts : str, optional
+        Tracking store and artifact destination (default SQLite and a folder under ``server/``).
+    timeout : float
+        Seconds to wait for ``/health``.
+    log_file : Path, optional
+        Server log (default ``server/server.log``).
+    auth : AuthSettings, optional
+        Start MLflow's basic-auth app with this admin account.
+    insecure : bool
+        Allow a non-loopback host without ``auth``.
+
+    Returns
+    -------
+    tuple
+        The server process (its own process group) and the tracking URI.
+
+    Raises
+    ------
+    ConfigError
+        A non-loopback host without ``auth`` or ``insecure``.
+    RuntimeError
+        The server exited or did not answer within ``timeout``.
+    """
+    if auth is None and not insecure and not is_loopback(host):
+        raise ConfigError(
+            f"refusing to serve without authentication on {host!r} (reachable from other machines); "
+            "pass --auth (see README, Team server) or, knowingly, --insecure"
+        )
     base = (root or tracking.repo_root()) / "server"
     base.mkdir(parents=True, exist_ok=True)
     backend_uri = backend_uri or f"sqlite:///{base / 'mlflow.db'}"
@@ -53,10 +259,18 @@ def start_server(
     uri = f"http://{host}:{port}"
     log = open(log_file or base / "server.log", "ab")  # noqa: SIM115 (kept open for the child)
     env = {**os.environ}
-    env.pop("MLFLOW_TRACKING_URI", None)
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD",
+                 ADMIN_PASSWORD_ENV, ADMIN_PASSWORD_FILE_ENV):
+        env.pop(name, None)
+    if auth is not None:
+        env["MLFLOW_AUTH_CONFIG_PATH"] = str(write_auth_config(base / "auth", auth))
+        env["MLFLOW_AUTH_ADMIN_USERNAME"] = auth.admin_username
+        env["MLFLOW_AUTH_ADMIN_PASSWORD"] = auth.admin_password
+        # signs the UI's CSRF tokens; a fresh one per start (UI sessions end with the server)
+        env.setdefault("MLFLOW_FLASK_SERVER_SECRET_KEY", secrets.token_hex(32))
     process = subprocess.Popen(
-        server_command(host, port, backend_uri, artifacts), stdout=log, stderr=subprocess.STDOUT, env=env,
-        start_new_session=True,
+        server_command(host, port, backend_uri, artifacts, auth=auth is not None), stdout=log,
+        stderr=subprocess.STDOUT, env=env, start_new_session=True,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -88,13 +302,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--backend-store-uri", help="default: sqlite:///<repo>/server/mlflow.db")
     parser.add_argument("--artifacts-destination", help="default: <repo>/server/artifacts (or s3://bucket/path)")
+    parser.add_argument("--auth", action="store_true",
+                        help=f"require a user and password (MLflow basic-auth app); admin password from "
+                             f"${ADMIN_PASSWORD_ENV} or --admin-password-file")
+    parser.add_argument("--admin-user", default="admin", help="admin user name (default admin)")
+    parser.add_argument("--admin-password-file", metavar="PATH",
+                        help=f"file (mode 0600) holding the admin password (or ${ADMIN_PASSWORD_FILE_ENV})")
+    parser.add_argument("--auth-database-uri", metavar="URI",
+                        help="users and permissions database (default sqlite:///<repo>/server/auth/auth.db)")
+    parser.add_argument("--insecure", action="store_true",
+                        help="allow a non-loopback --host without --auth (anyone reaching the port can read and write)")
     args = parser.parse_args(argv)
+    auth = None
+    try:
+        if args.auth:
+            auth = AuthSettings(read_admin_password(args.admin_password_file), args.admin_user,
+                                args.auth_database_uri)
+        elif not is_loopback(args.host):
+            if not args.insecure:
+                raise ConfigError(
+                    f"refusing to serve without authentication on {args.host!r} (reachable from other machines); "
+                    "pass --auth (see README, Team server) or, knowingly, --insecure"
+                )
+            print(f"WARNING: serving on {args.host} WITHOUT authentication: anyone who reaches port {args.port} "
+                  "can read every run, log into any experiment and move model aliases. Use --auth.",
+                  file=sys.stderr, flush=True)
+    except ConfigError as exc:
+        print(f"riskkit server: {exc}", file=sys.stderr)
+        return 2
     started = time.monotonic()
-    print(f"starting mlflow server on http://{args.host}:{args.port} (takes about a minute) ...", flush=True)
+    print(f"starting mlflow server on http://{args.host}:{args.port}{' with authentication' if auth else ''} "
+          "(takes about a minute) ...", flush=True)
     process, uri = start_server(host=args.host, port=args.port, backend_uri=args.backend_store_uri,
-                                artifacts=args.artifacts_destination)
+                                artifacts=args.artifacts_destination, auth=auth, insecure=args.insecure)
+    login = ("  export MLFLOW_TRACKING_USERNAME=<you>  # and MLFLOW_TRACKING_PASSWORD in your environment\n"
+             if auth else "")
     print(f"ready after {time.monotonic() - started:.0f} s. In another shell:\n"
-          f"  export MLFLOW_TRACKING_URI={uri}\n  .venv/bin/riskkit run experiments/data_profile.yaml\n"
+          f"  export MLFLOW_TRACKING_URI={uri}\n{login}  .venv/bin/riskkit run experiments/data_profile.yaml\n"
           "Ctrl-C stops the server.", flush=True)
     try:
         process.wait()

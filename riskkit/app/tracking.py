@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import getpass
 import hashlib
 import json
 import logging
@@ -66,7 +67,9 @@ __all__ = [
     "project_root",
     "repo_root",
     "set_tags",
+    "store_error",
     "tracking_uri",
+    "tracking_user",
 ]
 
 logger = logging.getLogger(__name__)
@@ -274,6 +277,58 @@ def _can_create_in(folder: Path) -> bool:
         return False
 
 
+def tracking_user() -> str:
+    """Who is acting on the store: ``MLFLOW_TRACKING_USERNAME`` (the user an authenticated server
+    knows), else the login name (``$USER``)."""
+    name = os.environ.get("MLFLOW_TRACKING_USERNAME", "").strip()
+    if name:
+        return name
+    try:
+        return os.environ.get("USER", "").strip() or getpass.getuser()
+    except Exception:  # noqa: BLE001 (no login name in some containers)
+        return "unknown"
+
+
+def store_error(exc: BaseException, uri: str | None = None, who: str | None = None,
+                hint: str | None = None) -> TrackingError:
+    """One line for an MLflow failure: a 401 names the credentials, a 403 the missing permission.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What MLflow raised (``MlflowException`` / ``RestException`` carry the HTTP status).
+    uri : str, optional
+        The tracking URI (default: the resolved one).
+    who : str, optional
+        The user, for the message (default :func:`tracking_user`).
+    hint : str, optional
+        What to check after a 401 (default: the ``MLFLOW_TRACKING_*`` variables).
+
+    Returns
+    -------
+    TrackingError
+        To raise ``from None`` (no traceback reaches the command line).
+    """
+    uri = uri or tracking_uri()
+    who = who or f"user {tracking_user()!r}"
+    getter = getattr(exc, "get_http_status_code", None)
+    status = getter() if callable(getter) else None
+    code = str(getattr(exc, "error_code", ""))
+    if status == 401 or code == "UNAUTHENTICATED":
+        return TrackingError(
+            f"401 unauthenticated: the tracking server {uri} refused the credentials of {who}; "
+            + (hint or "set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD in the environment to a valid user")
+        )
+    if status == 403 or code == "PERMISSION_DENIED":
+        return TrackingError(
+            f"403 permission denied: {who} may not do this on the tracking server {uri}; "
+            "ask the server's admin for the permission (riskkit team apply)"
+        )
+    first = " ".join(str(exc).split())[:300]
+    return TrackingError(f"cannot use the tracking store (MLFLOW_TRACKING_URI={uri!r}: {type(exc).__name__}: "
+                         f"{first}); check the URI and that the store is writable")
+
+
 @contextlib.contextmanager
 def _file_lock(name: str) -> Iterator[None]:
     """An exclusive inter-process lock on a file under the system temp folder."""
@@ -310,12 +365,8 @@ def init_store(uri: str | None = None) -> str:
     with lock:
         try:
             client(uri).search_experiments(max_results=1)
-        except Exception as exc:  # mlflow raises many kinds here
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise TrackingError(
-                f"cannot open the tracking store (MLFLOW_TRACKING_URI={uri!r}: {first[:300]}); "
-                "check the URI and that the store is writable"
-            ) from exc
+        except Exception as exc:  # mlflow raises many kinds here; a 401 names the credentials
+            raise store_error(exc, uri) from None
     return uri
 
 

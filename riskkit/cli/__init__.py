@@ -1,7 +1,8 @@
 """The ``riskkit`` command line: run experiments, list and compare runs, promote models, handle alerts.
 
 Exit codes: 0 success; 1 a run failed, or a check refused (failed gate, missing model or metric);
-2 usage error (bad file, undeclared parameter, unknown run or experiment, unreachable server);
+2 usage error (bad file, undeclared or secret-looking parameter, unknown run or experiment,
+unreachable server, refused credentials (401) or permission (403), promoting one's own run);
 3 the experiment file is already running (see ``--wait``); 130 interrupted (Ctrl-C).
 
 One module per command group registers its subcommands (``register(sub)``).
@@ -14,11 +15,11 @@ import logging
 from collections.abc import Sequence
 
 from riskkit import __version__
-from riskkit.cli import _alerts, _review, _run, _score
+from riskkit.cli import _alerts, _review, _run, _score, _team
 
 __all__ = ["build_parser", "main"]
 
-_GROUPS = (_run, _review, _alerts, _score)
+_GROUPS = (_run, _review, _alerts, _score, _team)
 
 
 def build_parser() -> argparse.ArgumentParser:

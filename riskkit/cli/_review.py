@@ -1,4 +1,4 @@
-"""``riskkit runs | compare | promote | report``: the reviewers' commands."""
+"""``riskkit runs | compare | promote | promotions | report``: the reviewers' commands."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from riskkit.app.review import (
     get_run,
     parse_gates,
     promote,
+    promotions,
     runs_table,
 )
 from riskkit.cli._common import EXIT_OK, guarded
@@ -50,11 +51,25 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
-    result = promote(args.run_id, args.alias, experiment_file=args.experiment_file, model_name=args.model_name)
+    result = promote(args.run_id, args.alias, reason=args.reason, experiment_file=args.experiment_file,
+                     model_name=args.model_name)
     for gate in result.gates:
         print(f"gate {gate.gate}: {gate.value:.6g} PASS")
     moved = f" (previous version {result.previous_version} is now @previous-{result.alias})" if result.previous_version else ""
     print(f"models:/{result.model_name}@{result.alias} -> version {result.version}{moved}")
+    print(f"recorded: promoted by {result.promoted_by} at {result.promoted_at} (run by {result.run_author or 'unknown'}); "
+          f"reason: {result.reason}")
+    return EXIT_OK
+
+
+def _cmd_promotions(args: argparse.Namespace) -> int:
+    frame = promotions(args.model)
+    if frame.empty:
+        print(f"no promotions recorded for {args.model!r}")
+        return EXIT_OK
+    if args.format == "text":
+        frame = frame.assign(run_id=frame["run_id"].str[:12])
+    print(format_table(frame, args.format), end="")
     return EXIT_OK
 
 
@@ -69,7 +84,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add ``runs``, ``compare``, ``promote`` and ``report`` to the ``riskkit`` subcommands."""
+    """Add ``runs``, ``compare``, ``promote``, ``promotions`` and ``report`` to the ``riskkit`` subcommands."""
     runs = sub.add_parser("runs", help="table of the latest runs of an experiment with their metrics")
     runs.add_argument("experiment", help="MLflow experiment name, e.g. credit-scorecard")
     runs.add_argument("--sort", metavar="METRIC", help="sort by this metric (descending unless --ascending)")
@@ -91,7 +106,13 @@ def register(sub: Any) -> None:
     prom.add_argument("--alias", default="champion")
     prom.add_argument("--experiment-file", help="gates from this file (default: the run's own)")
     prom.add_argument("--model-name", help="registered model name (default: the experiment file's register_model)")
+    prom.add_argument("--reason", required=True, help="why this model is promoted (recorded on the model version)")
     prom.set_defaults(func=guarded("promote", _cmd_promote))
+
+    trail = sub.add_parser("promotions", help="audit trail of a registered model: who promoted which version, when, why")
+    trail.add_argument("model", help="registered model name")
+    trail.add_argument("--format", choices=["text", "csv", "markdown"], default="text")
+    trail.set_defaults(func=guarded("promotions", _cmd_promotions))
 
     report = sub.add_parser("report", help="write a run's self-contained HTML validation report")
     report.add_argument("run_id")

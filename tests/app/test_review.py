@@ -50,7 +50,7 @@ def test_format_table_markdown_and_csv() -> None:
 def test_runs_compare_promote_report(store: dict[str, str], tmp_path: Path) -> None:
     exp = write_experiment(tmp_path / "model.yaml", experiment="model-review", notebook=MODEL_NB,
                            grid={"quality": [0.9, 0.6]}, gates=["auc_test >= 0.75", "psi_train_test <= 0.1"],
-                           register_model="model-review")
+                           register_model="model-review", allow_self_promotion=True)  # one-person store
     result = run_cli("run", str(exp), "--parallel", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     client = MlflowClient(store["uri"])
@@ -70,23 +70,29 @@ def test_runs_compare_promote_report(store: dict[str, str], tmp_path: Path) -> N
     row = next(line for line in cmp.stdout.splitlines() if "| auc_test |" in line)
     assert row.rstrip().endswith("| * |")
 
-    refused = run_cli("promote", weak)
+    no_reason = run_cli("promote", good)
+    assert no_reason.returncode == 2 and "--reason" in no_reason.stderr
+    refused = run_cli("promote", weak, "--reason", "test")
     assert refused.returncode == 1 and "auc_test >= 0.75" in refused.stderr and "not promoted" in refused.stderr
 
-    first = run_cli("promote", good)
+    first = run_cli("promote", good, "--reason", "first champion")
     assert first.returncode == 0, first.stderr
     assert "models:/model-review@champion" in first.stdout
     champion = client.get_model_version_by_alias("model-review", "champion")
     assert champion.run_id == good
+    assert champion.tags["riskkit.promotion_reason"] == "first champion"
 
     # a second good run takes over; the old champion keeps previous-champion
     again = run_cli("run", str(exp), "-p", "quality=0.95")
     assert again.returncode == 0
     newest = client.search_runs([client.get_experiment_by_name("model-review").experiment_id],
                                 filter_string="params.quality = '0.95'")[0].info.run_id
-    assert run_cli("promote", newest).returncode == 0
+    assert run_cli("promote", newest, "--reason", "challenger wins").returncode == 0
     assert client.get_model_version_by_alias("model-review", "champion").run_id == newest
     assert client.get_model_version_by_alias("model-review", "previous-champion").run_id == good
+    trail = run_cli("promotions", "model-review", "--format", "csv")
+    assert trail.returncode == 0, trail.stderr
+    assert [line.split(",")[6] for line in trail.stdout.splitlines()[1:]] == ["first champion", "challenger wins"]
 
     # scoring code loads the champion by alias
     import mlflow
@@ -108,17 +114,21 @@ def test_runs_compare_promote_report(store: dict[str, str], tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_review_bad_input(store: dict[str, str], tmp_path: Path) -> None:
-    exp = write_experiment(tmp_path / "probe.yaml", experiment="no-model", notebook=PROBE)
+    exp = write_experiment(tmp_path / "probe.yaml", experiment="no-model", notebook=PROBE, allow_self_promotion=True)
     assert run_cli("run", str(exp)).returncode == 0
     client = MlflowClient(store["uri"])
     run_id = client.search_runs([client.get_experiment_by_name("no-model").experiment_id])[0].info.run_id
 
     unknown = run_cli("compare", "0" * 32, run_id)
     assert unknown.returncode == 2 and "unknown run id" in unknown.stderr
-    no_model = run_cli("promote", run_id)
+    no_model = run_cli("promote", run_id, "--reason", "test")
     assert no_model.returncode == 1 and "logged no model" in no_model.stderr
-    gated = write_experiment(tmp_path / "gated.yaml", experiment="no-model", notebook=PROBE, gates=["auc_test >= 0.7"])
-    missing = run_cli("promote", run_id, "--experiment-file", str(gated))
+    strict = write_experiment(tmp_path / "strict.yaml", experiment="no-model", notebook=PROBE)
+    own = run_cli("promote", run_id, "--reason", "test", "--experiment-file", str(strict))
+    assert own.returncode == 2 and "cannot promote it (four eyes)" in own.stderr
+    gated = write_experiment(tmp_path / "gated.yaml", experiment="no-model", notebook=PROBE, gates=["auc_test >= 0.7"],
+                             allow_self_promotion=True)
+    missing = run_cli("promote", run_id, "--reason", "test", "--experiment-file", str(gated))
     assert missing.returncode == 1 and "names metric 'auc_test'" in missing.stderr
     no_exp = run_cli("runs", "does-not-exist")
     assert no_exp.returncode == 2 and "unknown experiment" in no_exp.stderr

@@ -26,7 +26,7 @@ from typing import Any, TextIO
 from riskkit import __version__
 from riskkit.app import report, review, tracking
 from riskkit.exceptions import ConfigError, RiskkitError
-from riskkit.app.experiments import Experiment, RunSpec, load_experiment
+from riskkit.app.experiments import Experiment, RunSpec, check_no_secrets, load_experiment
 from riskkit.app.pipeline import _lifecycle, _liveness
 from riskkit.app.pipeline._lifecycle import RunStopped
 
@@ -65,9 +65,18 @@ class RunResult:
 
 # --------------------------------------------------------------------------- parameters
 def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
-    """Refuse parameters the notebook's ``parameters`` cell does not declare (papermill only warns)."""
+    """Refuse parameters the notebook's ``parameters`` cell does not declare (papermill only warns),
+    and parameters whose names look like credentials (they would be logged in MLflow and written
+    into the executed notebook; a notebook reads secrets from environment variables).
+
+    Raises
+    ------
+    ConfigError
+        An undeclared or secret-looking parameter name.
+    """
     import papermill  # lazy: papermill is heavy; imported only in the worker that runs a notebook
 
+    check_no_secrets(parameters, "parameter")
     declared = papermill.inspect_notebook(str(notebook))
     if not declared and parameters:
         raise ConfigError(
@@ -178,8 +187,13 @@ def execute_run(
         "riskkit.version": __version__,
         **_liveness.owner_tags(),
         **experiment.tags,
+        # who ran it (MLFLOW_TRACKING_USERNAME, else $USER): run.info.user_id, checked by promote
+        "mlflow.user": tracking.tracking_user(),
     }
-    run = mlflow_client.create_run(experiment_id, tags=tags, run_name=spec.name)
+    try:
+        run = mlflow_client.create_run(experiment_id, tags=tags, run_name=spec.name)
+    except Exception as exc:  # a 403 (no EDIT on the experiment) becomes one line in the summary
+        raise tracking.store_error(exc, uri) from None
     run_id = run.info.run_id
     if events is not None:
         events.put(("RUNNING", spec.name, run_id, 0.0))
@@ -386,7 +400,12 @@ def run_experiment(
     tracking.bound_http_requests()
     uri = tracking.init_store()
     os.environ["MLFLOW_TRACKING_URI"] = uri  # resolved once (a relative sqlite path), absolute from here on
-    experiment_id = tracking.ensure_experiment(experiment.experiment, uri)
+    try:
+        experiment_id = tracking.ensure_experiment(experiment.experiment, uri)
+    except RiskkitError:
+        raise
+    except Exception as exc:  # a 403 from an authenticated server becomes one line
+        raise tracking.store_error(exc, uri) from None
     _liveness.reap_ghost_runs(uri, [experiment_id])
     display = _Progress(specs, out)
     locks = _locks(experiment)
@@ -472,6 +491,8 @@ class _Progress:
             if i == 0:
                 print("  ".join("-" * w for w in widths), file=out)
         for r in results:
+            if len(r.error) > 60:  # the table cuts errors short; the whole line helps fixing it
+                print(f"  {r.name}: {r.error[:1000]}", file=out)
             if r.warning:
                 print(f"warning: {r.name}: {r.warning}", file=out)
         counts = {s: sum(r.status == s for r in results) for s in ("FINISHED", "FAILED", "KILLED", "NOT STARTED")}
