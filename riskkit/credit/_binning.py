@@ -93,6 +93,8 @@ TABLE_COLUMNS: tuple[str, ...] = (
 )
 MISSING_LABEL = "Missing"
 _SHAPES = ("ascending", "descending", "peak", "valley")
+#: From this many rows, permutations="auto" makes 19 draws instead of 59 (see WoEBinner).
+_FEW_DRAWS_FROM = 20_000
 #: Numeric features of larger samples choose their cut points on every k-th row (at most this
 #: many rows); the final bins' counts, WoE and IV always come from every row.
 _SUBSAMPLE = 250_000
@@ -272,10 +274,13 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         Quantile slices (numeric) or most category groups the optimiser starts from.
     rare_category_share : float, default 0.01
         Categories holding a smaller share of rows are pooled into one rare group.
-    permutations : int or None, default 59
+    permutations : int, "auto" or None, default "auto"
         Most target shuffles of the sequential permutation test behind ``pvalue_`` (the
         smallest p-value it can show is ``1 / (permutations + 1)``, unless the chi-square
-        shortcut applies). None skips the test (``pvalue_`` is NaN).
+        shortcut applies). ``"auto"``: 59 below 20,000 rows (a 5% test that stops at the third
+        exceedance, for power on weak features), 19 from 20,000 rows (stops at the first): on
+        large samples every real signal takes the chi-square shortcut, and the draws only
+        have to turn noise away. None skips the test (``pvalue_`` is NaN).
     random_state : int, default 0
         Seed of the shuffles (the fit is deterministic for a given seed).
 
@@ -308,7 +313,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         special_values: Sequence[Any] | Mapping[str, Sequence[Any]] | None = None,
         n_prebins: int = 50,
         rare_category_share: float = 0.01,
-        permutations: int | None = 59,
+        permutations: int | str | None = "auto",
         random_state: int = 0,
     ) -> None:
         self.max_bins = max_bins
@@ -587,12 +592,18 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         if not (isinstance(self.max_bins, str) and self.max_bins == "auto"):
             check_positive_int(self.max_bins, "max_bins", minimum=2,
                                hint="a feature needs at least two bins to rank risk, or use 'auto'")
+        if isinstance(self.min_bin_share, str) and self.min_bin_share != "auto":
+            raise ParameterError(
+                f"min_bin_share must be a share of rows in (0, 0.5] or 'auto' (got "
+                f"min_bin_share={self.min_bin_share!r}); 'auto' scales it with the sample size"
+            )
         if not (isinstance(self.min_bin_share, str) and self.min_bin_share == "auto"):
             check_in_range(self.min_bin_share, "min_bin_share", 0.0, 0.5, low_open=True,
                            hint="use a share of rows such as 0.05 (5%), or 'auto'")
-        if self.permutations is not None:
+        if self.permutations is not None and not (isinstance(self.permutations, str)
+                                                  and self.permutations == "auto"):
             check_positive_int(self.permutations, "permutations", minimum=1,
-                               hint="use e.g. 59, or None to skip the test")
+                               hint="use e.g. 59, 'auto', or None to skip the test")
         check_positive_int(self.random_state, "random_state", minimum=0,
                            hint="use a non-negative integer seed")
         check_positive_int(self.n_prebins, "n_prebins", minimum=2, hint="use e.g. 100")
@@ -627,6 +638,10 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         self.total_good_ = float(len(bad) - self.total_bad_)
         self.max_bins_, self.min_bin_share_ = auto_bins(len(bad), self.max_bins, self.min_bin_share)
         self._rng = np.random.default_rng(self.random_state)
+        if isinstance(self.permutations, str):  # "auto"
+            self._draws = 59 if len(bad) < _FEW_DRAWS_FROM else 19
+        else:
+            self._draws = 0 if self.permutations is None else int(self.permutations)
         self._stride = -(-len(bad) // _SUBSAMPLE) if len(bad) > _SUBSAMPLE else 1
         sub_bad = float(bad[:: self._stride].sum())
         self._sub_totals = (sub_bad, float(len(bad[:: self._stride])) - sub_bad)
@@ -783,6 +798,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         """
         if self.permutations is None:
             return None
+        draws = self._draws
         B, G = totals
         observed = float(_woe_iv(obs_bad, obs_good, B, G)[1].sum())
         counts = np.concatenate((pb + pg, tb + tg)).astype(np.int64)
@@ -794,12 +810,12 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         N = B + G
         if counts.min() * B / N >= 5.0:
             bound = float(chi2.sf(observed * B * G / N, counts.size - 1))
-            if bound < 1.0 / (self.permutations + 1):
+            if bound < 1.0 / (draws + 1):
                 return bound
         regular_mask = keep[: len(pb)]
-        h = max(1, round((self.permutations + 1) / 20))
+        h = max(1, round((draws + 1) / 20))
         hits = 0
-        for draw in range(1, self.permutations + 1):
+        for draw in range(1, draws + 1):
             bads = self._rng.multivariate_hypergeometric(counts, int(B)).astype(float)
             goods = counts - bads
             nb, ng = bads[:m], goods[:m]
@@ -823,7 +839,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
                 hits += 1
                 if hits == h:
                     return h / draw
-        return (hits + 1) / (self.permutations + 1)
+        return (hits + 1) / (draws + 1)
 
     def _best_partition(self, name: str, pb: np.ndarray, pg: np.ndarray, *, numeric: bool,
                         totals: tuple[float, float], log: bool = True) -> Any:

@@ -447,6 +447,11 @@ def test_fit_rejects_bad_data(X: object, y: object, error: type, match: str) -> 
     ({"special_values": -999}, r"special_values must be a list of sentinels"),
     ({"n_prebins": 1}, r"n_prebins must be >= 2"),
     ({"rare_category_share": 0.9}, r"rare_category_share must be in \[0.0, 0.5\]"),
+    ({"max_bins": "many"}, r"max_bins must be an integer >= 2 \(got max_bins='many'\); .*'auto'"),
+    ({"min_bin_share": "small"}, r"min_bin_share must be .*'auto'"),
+    ({"permutations": 0}, r"permutations must be >= 1 \(got permutations=0\)"),
+    ({"permutations": "lots"}, r"permutations must be an integer >= 1"),
+    ({"random_state": -1}, r"random_state must be >= 0"),
 ])
 def test_fit_rejects_bad_parameters(params: dict, match: str) -> None:
     X, y = _xy()
@@ -489,7 +494,7 @@ def test_constructor_only_stores_parameters() -> None:
     binner = WoEBinner(5, min_bin_share=0.2, monotonic="peak")
     assert binner.get_params() == {
         "max_bins": 5, "min_bin_share": 0.2, "monotonic": "peak", "special_values": None,
-        "n_prebins": 50, "rare_category_share": 0.01, "permutations": 59, "random_state": 0,
+        "n_prebins": 50, "rare_category_share": 0.01, "permutations": "auto", "random_state": 0,
     }
     assert not [k for k in vars(binner) if k.endswith("_")]
     with warnings.catch_warnings():
