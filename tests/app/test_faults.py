@@ -161,7 +161,7 @@ def test_sigkill_runner_only_leaves_no_orphans(store: dict[str, str], tmp_path: 
 def test_sigkill_group_ghost_is_repaired_by_next_look(store: dict[str, str], tmp_path: Path) -> None:
     exp = _stuck(tmp_path, "kill-group")
     runner = Runner([str(exp)], tmp_path)
-    (run_id,) = runner.wait_executing(store["uri"], "kill-group")
+    runner.wait_executing(store["uri"], "kill-group")
     kernels = runner.kernel_pids()
     os.killpg(runner.proc.pid, signal.SIGKILL)  # the OOM killer: nothing can clean up
     runner.wait()
@@ -303,7 +303,8 @@ def test_relative_sqlite_uri_is_resolved_once(store: dict[str, str], tmp_path: P
     work.mkdir()
     exp = write_experiment(tmp_path / "rel.yaml", experiment="rel", notebook=PROBE)
     result = subprocess.run([sys.executable, "-m", "riskkit.cli", "run", str(exp)], capture_output=True, text=True,
-                            cwd=work, env={**os.environ, "MLFLOW_TRACKING_URI": "sqlite:///rel.db"}, timeout=200)
+                            cwd=work, env={**os.environ, "MLFLOW_TRACKING_URI": "sqlite:///rel.db"}, timeout=200,
+                            check=False)
     assert result.returncode == 0, result.stderr
     (run,) = _runs(f"sqlite:///{work / 'rel.db'}", "rel")
     assert run.info.status == "FINISHED"
@@ -354,7 +355,7 @@ class _HangingAPI(http.server.BaseHTTPRequestHandler):
 
     release = threading.Event()
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         if self.path.rstrip("/") == "/health":
             self.send_response(200)
             self.end_headers()
@@ -362,7 +363,7 @@ class _HangingAPI(http.server.BaseHTTPRequestHandler):
             return
         self.release.wait(120)
 
-    do_POST = do_GET  # noqa: N815
+    do_POST = do_GET
 
     def log_message(self, *args: Any) -> None:
         pass

@@ -36,11 +36,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
-
-from riskkit.exceptions import RiskkitError
 
 __all__ = ["GRACE_S", "RunLocks", "RunStopped", "Scheduler", "signal_name"]
 
@@ -58,7 +56,7 @@ def signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
-class RunStopped(Exception):  # noqa: N818 (a stop, not an error of the user's)
+class RunStopped(Exception):
     """``riskkit run`` was stopped by a signal; ``results`` are the runs as they ended."""
 
     def __init__(self, signum: int, results: list[Any]) -> None:
@@ -102,7 +100,7 @@ class RunLocks:
         fcntl.flock(self._members, fcntl.LOCK_SH)
         self._gate.seek(0)
         self._gate.truncate()
-        self._gate.write(f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+        self._gate.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
         self._gate.flush()
 
     def _take(self, handle: Any, mode: int, wait: bool, deadline: float | None, stream: TextIO,
@@ -409,13 +407,14 @@ class Scheduler:
         if not conns:
             time.sleep(timeout)
             return
-        for conn in mp_connection.wait(list(conns), timeout=timeout):
-            point = conns[conn]  # type: ignore[index]
+        ready: list[Any] = mp_connection.wait(list(conns), timeout=timeout)
+        for conn in ready:
+            point = conns[conn]
             while True:
                 try:
-                    if not conn.poll(0):  # type: ignore[union-attr]
+                    if not conn.poll(0):
                         break
-                    event = conn.recv()  # type: ignore[union-attr]
+                    event = conn.recv()
                 except (EOFError, OSError):
                     point.conn = None
                     break

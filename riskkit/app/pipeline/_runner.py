@@ -385,7 +385,6 @@ def run_experiment(
         return []
     tracking.bound_http_requests()
     uri = tracking.init_store()
-    os.environ["MLFLOW_TRACKING_URI"] = uri  # resolved once (a relative sqlite path), absolute from here on
     experiment_id = tracking.ensure_experiment(experiment.experiment, uri)
     _liveness.reap_ghost_runs(uri, [experiment_id])
     display = _Progress(specs, out)
