@@ -454,3 +454,19 @@ def test_run_stopped_carries_exit_code() -> None:
     assert RunStopped(signal.SIGTERM, []).exit_code == 143
     assert RunStopped(signal.SIGHUP, []).exit_code == 129
     assert RunStopped(signal.SIGINT, []).exit_code == 130
+
+
+def test_tracking_helpers_resolve_and_refuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from riskkit.app import tracking
+    from riskkit.exceptions import TrackingError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///sub/rel.db")
+    assert tracking.tracking_uri() == f"sqlite:///{tmp_path.resolve() / 'sub' / 'rel.db'}"
+    with pytest.raises(TrackingError, match="experiment name '..' is not a safe name"):
+        tracking.ensure_experiment("..", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_TIMEOUT", raising=False)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "5")
+    tracking.bound_http_requests()
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "10"
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "5"  # the operator's value is kept

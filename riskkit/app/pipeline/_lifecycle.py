@@ -26,6 +26,7 @@ Rules kept here:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import multiprocessing as mp
 import multiprocessing.connection as mp_connection
@@ -216,8 +217,6 @@ def _watch_runner(runner: int) -> None:
 def _set_parent_death_signal(sig: int) -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
-            import ctypes  # only here: Linux prctl
-
             ctypes.CDLL(None, use_errno=True).prctl(1, int(sig), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
 
 
