@@ -133,7 +133,7 @@ def test_sigterm_sighup_end_runs_killed(store: dict[str, str], tmp_path: Path, s
     (run,) = _runs(store["uri"], f"sig-{sig}")
     assert run.info.status == "KILLED"
     assert run.data.tags["riskkit.error"] == f"killed by {signal.Signals(sig).name}"
-    assert run.data.tags["riskkit.failed_cell"] == "3"  # papermill's injected cell is 1: the sleep is 3
+    assert run.data.tags["riskkit.failed_cell"] == "2"  # the sleep (no parameters: papermill injects no cell)
     assert _notebook_attached(store["uri"], run_id)
     assert "1 killed" in runner.text()
     assert _gone(kernels + _group_members(runner.proc.pid)), "a worker or kernel outlived the runner"
@@ -268,13 +268,18 @@ def test_second_ctrl_c_forces_immediate_stop(store: dict[str, str], tmp_path: Pa
     exp = _stuck(tmp_path, "force")
     runner = Runner([str(exp)], tmp_path)
     runner.wait_executing(store["uri"], "force")
-    kernels = runner.kernel_pids()
-    os.kill(runner.proc.pid, signal.SIGSTOP)  # both Ctrl-C arrive before the runner can react
-    os.killpg(runner.proc.pid, signal.SIGINT)
+    (kernel,) = runner.kernel_pids()
+    with open(f"/proc/{kernel}/stat") as handle:
+        worker = int(handle.read().rsplit(")", 1)[-1].split()[1])  # the kernel's parent
+    os.kill(worker, signal.SIGSTOP)  # a worker too busy to end its run: only a forced stop ends it
     os.kill(runner.proc.pid, signal.SIGINT)
-    os.kill(runner.proc.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 60
+    while "stopping every run" not in runner.text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.kill(runner.proc.pid, signal.SIGINT)
     assert runner.wait(60) == 130, runner.text()
-    assert _gone(kernels)
+    assert "second Ctrl-C: killing every worker and kernel now" in runner.text()
+    assert _gone([kernel, worker])
     (run,) = _runs(store["uri"], "force")
     assert run.info.status == "KILLED"
     assert run.data.tags["riskkit.error"] == "killed by SIGINT"
@@ -443,10 +448,10 @@ def test_sys_exit_is_tagged_and_warned(store: dict[str, str], tmp_path: Path) ->
     exp = write_experiment(tmp_path / "early.yaml", experiment="early", notebook=EARLY)
     result = run_cli("run", str(exp), timeout=200)
     assert result.returncode == 0, result.stderr
-    assert "warning: early_exit: notebook stopped early at cell 3 (SystemExit: 0); 1 later code cell(s) not run" \
+    assert "warning: early_exit: notebook stopped early at cell 2 (SystemExit: 0); 1 later code cell(s) not run" \
         in result.stdout
     (run,) = _runs(store["uri"], "early")
-    assert run.data.tags["riskkit.early_exit_cell"] == "3"
+    assert run.data.tags["riskkit.early_exit_cell"] == "2"
     assert "before_exit" in run.data.metrics and "after_exit" not in run.data.metrics
 
 

@@ -342,7 +342,10 @@ class Scheduler:
         active: list[_Point] = []
         results: dict[int, Any] = {}
         self.pid_dir.mkdir(parents=True, exist_ok=True)
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
+        # signal handlers can only be installed from the main thread (a library caller in another
+        # thread keeps its own handling; timeouts and parent watches still apply)
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS} if in_main else {}
         forced = False
         try:
             while pending or active:
@@ -386,6 +389,8 @@ class Scheduler:
         if len(self.signals) == 1:
             print(f"\nriskkit run: {signal_name(signum)} received: stopping every run (a second Ctrl-C "
                   "forces an immediate stop)", file=self.stream, flush=True)
+        elif signum == signal.SIGINT and self.signals.count(signal.SIGINT) == 2:
+            print("riskkit run: second Ctrl-C: killing every worker and kernel now", file=self.stream, flush=True)
 
     def _start(self, ctx: Any, spec: Any) -> _Point:
         reader, writer = ctx.Pipe(duplex=False)
