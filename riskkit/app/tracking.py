@@ -246,8 +246,8 @@ def check_writable(uri: str | None = None) -> None:
     hint = "make it writable or point MLFLOW_TRACKING_URI at a writable store"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".riskkit-write-check-", delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".riskkit-write-check-", delete=True):
+            pass
     except OSError as exc:
         raise TrackingError(f"tracking store folder {str(folder)!r} is not writable ({exc.strerror}); {hint}") from None
     artifacts = folder / "mlartifacts"

@@ -29,7 +29,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         results = run_experiment(
-            experiment, overrides, parallel=args.parallel, wait=args.wait, wait_timeout=args.wait_timeout,
+            experiment, overrides, parallel=args.parallel, wait=args.wait or args.wait_timeout is not None,
+            wait_timeout=args.wait_timeout,
             timeout=args.timeout, max_runs=args.max_runs, dry_run=args.dry_run,
         )
     except ExperimentLockedError as exc:
@@ -79,5 +80,5 @@ def register(sub: Any) -> None:
     run.add_argument("--wait", action="store_true",
                      help="if the same experiment file is already running, wait for it instead of exiting")
     run.add_argument("--wait-timeout", type=_positive, default=None, metavar="SECONDS",
-                     help="with --wait: give up after SECONDS (exit 3)")
+                     help="wait (as --wait) at most SECONDS, then give up with exit 3")
     run.set_defaults(func=_cmd_run)

@@ -133,7 +133,7 @@ def test_sigterm_sighup_end_runs_killed(store: dict[str, str], tmp_path: Path, s
     (run,) = _runs(store["uri"], f"sig-{sig}")
     assert run.info.status == "KILLED"
     assert run.data.tags["riskkit.error"] == f"killed by {signal.Signals(sig).name}"
-    assert run.data.tags["riskkit.failed_cell"] == "3"  # papermill's injected cell is 1: the sleep is 3
+    assert run.data.tags["riskkit.failed_cell"] == "2"  # the sleep (no parameters: papermill injects no cell)
     assert _notebook_attached(store["uri"], run_id)
     assert "1 killed" in runner.text()
     assert _gone(kernels + _group_members(runner.proc.pid)), "a worker or kernel outlived the runner"
@@ -161,7 +161,7 @@ def test_sigkill_runner_only_leaves_no_orphans(store: dict[str, str], tmp_path: 
 def test_sigkill_group_ghost_is_repaired_by_next_look(store: dict[str, str], tmp_path: Path) -> None:
     exp = _stuck(tmp_path, "kill-group")
     runner = Runner([str(exp)], tmp_path)
-    (run_id,) = runner.wait_executing(store["uri"], "kill-group")
+    runner.wait_executing(store["uri"], "kill-group")
     kernels = runner.kernel_pids()
     os.killpg(runner.proc.pid, signal.SIGKILL)  # the OOM killer: nothing can clean up
     runner.wait()
@@ -268,13 +268,18 @@ def test_second_ctrl_c_forces_immediate_stop(store: dict[str, str], tmp_path: Pa
     exp = _stuck(tmp_path, "force")
     runner = Runner([str(exp)], tmp_path)
     runner.wait_executing(store["uri"], "force")
-    kernels = runner.kernel_pids()
-    os.kill(runner.proc.pid, signal.SIGSTOP)  # both Ctrl-C arrive before the runner can react
-    os.killpg(runner.proc.pid, signal.SIGINT)
+    (kernel,) = runner.kernel_pids()
+    with open(f"/proc/{kernel}/stat") as handle:
+        worker = int(handle.read().rsplit(")", 1)[-1].split()[1])  # the kernel's parent
+    os.kill(worker, signal.SIGSTOP)  # a worker too busy to end its run: only a forced stop ends it
     os.kill(runner.proc.pid, signal.SIGINT)
-    os.kill(runner.proc.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 60
+    while "stopping every run" not in runner.text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.kill(runner.proc.pid, signal.SIGINT)
     assert runner.wait(60) == 130, runner.text()
-    assert _gone(kernels)
+    assert "second Ctrl-C: killing every worker and kernel now" in runner.text()
+    assert _gone([kernel, worker])
     (run,) = _runs(store["uri"], "force")
     assert run.info.status == "KILLED"
     assert run.data.tags["riskkit.error"] == "killed by SIGINT"
@@ -303,7 +308,8 @@ def test_relative_sqlite_uri_is_resolved_once(store: dict[str, str], tmp_path: P
     work.mkdir()
     exp = write_experiment(tmp_path / "rel.yaml", experiment="rel", notebook=PROBE)
     result = subprocess.run([sys.executable, "-m", "riskkit.cli", "run", str(exp)], capture_output=True, text=True,
-                            cwd=work, env={**os.environ, "MLFLOW_TRACKING_URI": "sqlite:///rel.db"}, timeout=200)
+                            cwd=work, env={**os.environ, "MLFLOW_TRACKING_URI": "sqlite:///rel.db"}, timeout=200,
+                            check=False)
     assert result.returncode == 0, result.stderr
     (run,) = _runs(f"sqlite:///{work / 'rel.db'}", "rel")
     assert run.info.status == "FINISHED"
@@ -354,7 +360,7 @@ class _HangingAPI(http.server.BaseHTTPRequestHandler):
 
     release = threading.Event()
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         if self.path.rstrip("/") == "/health":
             self.send_response(200)
             self.end_headers()
@@ -362,7 +368,7 @@ class _HangingAPI(http.server.BaseHTTPRequestHandler):
             return
         self.release.wait(120)
 
-    do_POST = do_GET  # noqa: N815
+    do_POST = do_GET
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -442,10 +448,10 @@ def test_sys_exit_is_tagged_and_warned(store: dict[str, str], tmp_path: Path) ->
     exp = write_experiment(tmp_path / "early.yaml", experiment="early", notebook=EARLY)
     result = run_cli("run", str(exp), timeout=200)
     assert result.returncode == 0, result.stderr
-    assert "warning: early_exit: notebook stopped early at cell 3 (SystemExit: 0); 1 later code cell(s) not run" \
+    assert "warning: early_exit: notebook stopped early at cell 2 (SystemExit: 0); 1 later code cell(s) not run" \
         in result.stdout
     (run,) = _runs(store["uri"], "early")
-    assert run.data.tags["riskkit.early_exit_cell"] == "3"
+    assert run.data.tags["riskkit.early_exit_cell"] == "2"
     assert "before_exit" in run.data.metrics and "after_exit" not in run.data.metrics
 
 
@@ -453,3 +459,19 @@ def test_run_stopped_carries_exit_code() -> None:
     assert RunStopped(signal.SIGTERM, []).exit_code == 143
     assert RunStopped(signal.SIGHUP, []).exit_code == 129
     assert RunStopped(signal.SIGINT, []).exit_code == 130
+
+
+def test_tracking_helpers_resolve_and_refuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from riskkit.app import tracking
+    from riskkit.exceptions import TrackingError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///sub/rel.db")
+    assert tracking.tracking_uri() == f"sqlite:///{tmp_path.resolve() / 'sub' / 'rel.db'}"
+    with pytest.raises(TrackingError, match="experiment name '..' is not a safe name"):
+        tracking.ensure_experiment("..", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_TIMEOUT", raising=False)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "5")
+    tracking.bound_http_requests()
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "10"
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "5"  # the operator's value is kept

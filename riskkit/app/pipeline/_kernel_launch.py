@@ -14,6 +14,8 @@ runner writes), so it imports nothing of riskkit. Before handing over to ``ipyke
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import fcntl
 import os
 import runpy
 import signal
@@ -28,8 +30,6 @@ def _set_parent_death_signal(parent: int) -> None:
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(Exception):
-        import ctypes  # lazy: only on Linux, for prctl(PR_SET_PDEATHSIG)
-
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
@@ -58,8 +58,6 @@ def main() -> None:
     members = os.environ.pop("RISKKIT_MEMBERS_LOCK", "")
     if members:
         with contextlib.suppress(OSError):
-            import fcntl  # lazy: POSIX only, like the runner
-
             handle = open(members, "a+")  # noqa: SIM115 (held for the life of the kernel)
             fcntl.flock(handle, fcntl.LOCK_SH)
             os.set_inheritable(handle.fileno(), False)

@@ -26,6 +26,7 @@ Rules kept here:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import multiprocessing as mp
 import multiprocessing.connection as mp_connection
@@ -36,11 +37,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
-
-from riskkit.exceptions import RiskkitError
 
 __all__ = ["GRACE_S", "RunLocks", "RunStopped", "Scheduler", "signal_name"]
 
@@ -58,7 +57,7 @@ def signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
-class RunStopped(Exception):  # noqa: N818 (a stop, not an error of the user's)
+class RunStopped(Exception):
     """``riskkit run`` was stopped by a signal; ``results`` are the runs as they ended."""
 
     def __init__(self, signum: int, results: list[Any]) -> None:
@@ -102,7 +101,7 @@ class RunLocks:
         fcntl.flock(self._members, fcntl.LOCK_SH)
         self._gate.seek(0)
         self._gate.truncate()
-        self._gate.write(f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+        self._gate.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
         self._gate.flush()
 
     def _take(self, handle: Any, mode: int, wait: bool, deadline: float | None, stream: TextIO,
@@ -218,8 +217,6 @@ def _watch_runner(runner: int) -> None:
 def _set_parent_death_signal(sig: int) -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
-            import ctypes  # lazy: only on Linux, for prctl(PR_SET_PDEATHSIG)
-
             ctypes.CDLL(None, use_errno=True).prctl(1, int(sig), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
 
 
@@ -345,7 +342,10 @@ class Scheduler:
         active: list[_Point] = []
         results: dict[int, Any] = {}
         self.pid_dir.mkdir(parents=True, exist_ok=True)
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS}
+        # signal handlers can only be installed from the main thread (a library caller in another
+        # thread keeps its own handling; timeouts and parent watches still apply)
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in _STOP_SIGNALS} if in_main else {}
         forced = False
         try:
             while pending or active:
@@ -389,6 +389,8 @@ class Scheduler:
         if len(self.signals) == 1:
             print(f"\nriskkit run: {signal_name(signum)} received: stopping every run (a second Ctrl-C "
                   "forces an immediate stop)", file=self.stream, flush=True)
+        elif signum == signal.SIGINT and self.signals.count(signal.SIGINT) == 2:
+            print("riskkit run: second Ctrl-C: killing every worker and kernel now", file=self.stream, flush=True)
 
     def _start(self, ctx: Any, spec: Any) -> _Point:
         reader, writer = ctx.Pipe(duplex=False)
@@ -409,13 +411,14 @@ class Scheduler:
         if not conns:
             time.sleep(timeout)
             return
-        for conn in mp_connection.wait(list(conns), timeout=timeout):
-            point = conns[conn]  # type: ignore[index]
+        ready: list[Any] = mp_connection.wait(list(conns), timeout=timeout)
+        for conn in ready:
+            point = conns[conn]
             while True:
                 try:
-                    if not conn.poll(0):  # type: ignore[union-attr]
+                    if not conn.poll(0):
                         break
-                    event = conn.recv()  # type: ignore[union-attr]
+                    event = conn.recv()
                 except (EOFError, OSError):
                     point.conn = None
                     break

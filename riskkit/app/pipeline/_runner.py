@@ -248,12 +248,11 @@ def _read_cells(output: Path) -> list[dict[str, Any]]:
 
 
 def _running_cell(output: Path) -> int | None:
-    """Index of the cell that was running when the kernel was stopped: the first code cell that
-    papermill never saw end (its ``end_time`` is unset)."""
-    for index, cell in enumerate(_read_cells(output)):
-        if cell.get("cell_type") == "code" and not cell.get("metadata", {}).get("papermill", {}).get("end_time"):
-            return index
-    return None
+    """Index of the cell that was running when the kernel was stopped: the last code cell papermill
+    started (it marks a killed cell completed, but never starts the ones after it)."""
+    started = [i for i, cell in enumerate(_read_cells(output))
+               if cell.get("cell_type") == "code" and cell.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
 
 
 def _early_exit(mlflow_client: Any, run_id: str, output: Path) -> str:
