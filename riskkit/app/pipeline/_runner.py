@@ -177,7 +177,9 @@ def execute_run(
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / f"{stamp}_{_slug(spec.name)}_{run_id[:8]}.ipynb"
     error, failed_cell = "", None
-    env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_RUN_ID": run_id, "JUPYTER_PATH": str(_kernel_dir())}
+    env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_RUN_ID": run_id, "JUPYTER_PATH": str(_kernel_dir()),
+           # no "Downloading artifacts" bars in executed notebooks (MLflow draws them on stderr)
+           "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
     try:
         with _environment(env):
             papermill.execute_notebook(
