@@ -35,7 +35,7 @@ class RiskFigure(Figure):
         self.savefig(buffer, format="png", bbox_inches="tight")
         return buffer.getvalue()
 
-    def show(self, warn: bool = True) -> None:  # noqa: ARG002 (matplotlib's signature)
+    def show(self, warn: bool = True) -> None:
         """Display the figure in IPython/Jupyter; outside IPython there is nothing to show on.
 
         Parameters

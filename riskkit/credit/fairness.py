@@ -131,7 +131,7 @@ def disparity_table(y: Any, p: Any, groups: pd.DataFrame | Mapping[str, Any], *,
         eligible = [r["approval_rate"] for r in block if r["n"] >= min_group_size]
         best = max(eligible) if eligible else float("nan")
         for r in block:
-            r["adverse_impact_ratio"] = r["approval_rate"] / best if best and best == best else float("nan")
+            r["adverse_impact_ratio"] = r["approval_rate"] / best if eligible and best > 0 else float("nan")
             if r["n"] < min_group_size:
                 r["flag"] = "small"
             elif r["adverse_impact_ratio"] < FOUR_FIFTHS:

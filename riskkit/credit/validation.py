@@ -12,6 +12,7 @@ stability), ``hl_pvalue_test`` (Hosmer-Lemeshow), ``auc_gap_train_test`` (overfi
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +72,7 @@ class CreditValidation:
         if m.get("n_sparse_bins", 0) > 0:
             out.append(f"{int(m['n_sparse_bins'])} bin(s) rest on a handful of bads or goods (see sparse_bins)")
         air = m.get("adverse_impact_ratio_min")
-        if air is not None and air == air and air < 0.8:
+        if air is not None and not math.isnan(air) and air < 0.8:
             out.append(f"a protected group's approval rate is {air:.2f} of the best group's (four-fifths rule)")
         return out
 
@@ -83,7 +84,7 @@ class CreditValidation:
 
 def _split_metrics(y: np.ndarray, p: np.ndarray, suffix: str) -> dict[str, float]:
     return {f"auc_{suffix}": metrics.auc(y, p), f"gini_{suffix}": metrics.gini(y, p), f"ks_{suffix}": metrics.ks(y, p),
-            f"brier_{suffix}": metrics.brier(y, p), f"bad_rate_{suffix}": float(np.mean(y)), f"n_{suffix}": int(len(y))}
+            f"brier_{suffix}": metrics.brier(y, p), f"bad_rate_{suffix}": float(np.mean(y)), f"n_{suffix}": len(y)}
 
 
 def validate_credit_model(

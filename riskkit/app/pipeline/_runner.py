@@ -15,7 +15,6 @@ import fcntl
 import json
 import multiprocessing as mp
 import os
-import queue
 import re
 import sys
 import threading
@@ -28,9 +27,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from riskkit import __version__
-from riskkit.app import report, review, tracking
+from riskkit.app import describe, report, review, tracking
 from riskkit.exceptions import ConfigError, RiskkitError
 from riskkit.app.experiments import Experiment, RunSpec, load_experiment
+from riskkit.app.pipeline._progress import Progress as _Progress
 
 __all__ = ["ExperimentLockedError", "RunResult", "check_parameters", "run_experiment", "run_experiment_file"]
 
@@ -209,13 +209,19 @@ def _after_success(mlflow_client: Any, run_id: str, experiment: Experiment) -> N
 
     Neither may turn a good run into a failed one: problems are recorded as tags.
     """
+    registered = None
     if experiment.register_model:
         try:
             version = review.register_run_model(run_id, experiment.register_model)
             if version is not None:
+                registered = (experiment.register_model, version)
                 mlflow_client.set_tag(run_id, "riskkit.model_version", f"{experiment.register_model}/{version}")
         except Exception as exc:  # noqa: BLE001
             mlflow_client.set_tag(run_id, "riskkit.register_error", f"{type(exc).__name__}: {exc}"[:5000])
+    try:
+        describe.annotate_run(run_id, review.parse_gates(experiment.gates), registered)
+    except Exception as exc:  # noqa: BLE001
+        mlflow_client.set_tag(run_id, "riskkit.describe_error", f"{type(exc).__name__}: {exc}"[:5000])
     try:
         html = report.build_report(run_id, gates=review.parse_gates(experiment.gates))
         mlflow_client.log_text(run_id, html, report.REPORT_PATH)
@@ -314,58 +320,3 @@ def _collect(future: Any, spec: RunSpec, events: Any) -> RunResult:
 def run_experiment_file(path: str | Path, overrides: dict[str, Any] | None = None, **kwargs: Any) -> list[RunResult]:
     """Load an experiment file and run it (see :func:`run_experiment`)."""
     return run_experiment(load_experiment(path), overrides, **kwargs)
-
-
-class _Progress:
-    """One line per run and state change: index, name, state, elapsed."""
-
-    def __init__(self, specs: list[RunSpec], stream: TextIO) -> None:
-        self.total = len(specs)
-        self.index = {s.name: i + 1 for i, s in enumerate(specs)}
-        self.started: dict[str, float] = {}
-        self.stream = stream
-        self.width = max(len(s.name) for s in specs)
-        self.lock = threading.Lock()
-
-    def line(self, state: str, name: str, elapsed: float | None = None) -> None:
-        if elapsed is None:
-            elapsed = time.monotonic() - self.started.get(name, time.monotonic())
-        with self.lock:
-            print(
-                f"[{self.index.get(name, 0):>{len(str(self.total))}}/{self.total}] "
-                f"{name:<{self.width}}  {state:<8}  {elapsed:7.1f}s",
-                file=self.stream,
-                flush=True,
-            )
-
-    def listen(self, events: Any) -> None:
-        while True:
-            try:
-                event = events.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            except (EOFError, OSError):
-                return
-            if event is None:
-                return
-            state, name, _run_id, elapsed = event
-            if state == "RUNNING":
-                self.started[name] = time.monotonic()
-                self.line(state, name, 0.0)
-            else:
-                self.line(state, name, elapsed)
-
-    def summary(self, results: list[RunResult], experiment: str, uri: str) -> None:
-        rows = [("run", "status", "elapsed", "run id", "error")]
-        for r in results:
-            rows.append((r.name, r.status, f"{r.elapsed:.1f}s", r.run_id[:12], r.error[:60]))
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        out = self.stream
-        print(f"\nexperiment {experiment!r} in {uri}", file=out)
-        for i, row in enumerate(rows):
-            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
-            if i == 0:
-                print("  ".join("-" * w for w in widths), file=out)
-        failed = sum(r.status != "FINISHED" for r in results)
-        print(f"{len(results) - failed} finished, {failed} failed", file=out, flush=True)
-
