@@ -2,6 +2,7 @@
 
 from riskkit.data._credit import DATA_DIR, german_credit, load_credit_csv
 from riskkit.data._market import load_prices_csv, nasdaq, sp500, vix, wti
+from riskkit.data._paths import resolve_path
 from riskkit.data._synthetic import synthetic_credit
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "load_credit_csv",
     "load_prices_csv",
     "nasdaq",
+    "resolve_path",
     "sp500",
     "synthetic_credit",
     "vix",
