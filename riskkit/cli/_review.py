@@ -44,6 +44,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         frame[column] = frame[column].map(lambda v: float(f"{v:.4g}") if isinstance(v, float) else v)
     if not frame["alias"].astype(bool).any():
         frame = frame.drop(columns="alias")
+    frame = _short_names(frame)
     frame, dropped = (frame, []) if metrics == "all" else fit_columns(frame, WIDTH, keep=4, max_cell=MAX_CELL)
     print(format_table(frame, "text", max_cell=MAX_CELL), end="")
     if dropped:
@@ -51,6 +52,18 @@ def _cmd_runs(args: argparse.Namespace) -> int:
                 "--metrics all or --metrics A,B to choose, --format csv for everything)")
         print(textwrap.fill(note, WIDTH))
     return EXIT_OK
+
+
+def _short_names(frame: Any) -> Any:
+    """When every run comes from one notebook, the name column is headed by the notebook and shows
+    only what differs (``seed=7 test_size=0.25``), so the distinguishing part is never cut."""
+    names = [str(n) for n in frame["name"]]
+    stems = {n.split(" ", 1)[0] for n in names}
+    if len(stems) != 1 or not any(" " in n for n in names):
+        return frame
+    stem = stems.pop()
+    shown = [n.split(" ", 1)[1] if " " in n else "(file defaults)" for n in names]
+    return frame.assign(name=shown).rename(columns={"name": stem})
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:

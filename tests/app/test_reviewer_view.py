@@ -110,6 +110,9 @@ def test_runs_table_fits_120_columns_and_marks_the_champion(runs: dict[str, str]
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 120, out
     assert "champion" in out and "extra_metric" not in out
+    # one notebook: it heads the name column and the cells show what differs, never cut
+    assert out.splitlines()[0].split()[1] == "credit_scorecard"
+    assert "seed=7 test_size=0.25" in out and "(file defaults)" in out
     assert main(["runs", "reviewer-view", "--metrics", "all", "--format", "csv"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
     assert header.count("extra_metric_number_") == 40
