@@ -71,7 +71,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.only_differences:
         frame = frame[frame["differs"] == "*"]
     frame = frame.rename(columns={"run_a": args.run_a[:12], "run_b": args.run_b[:12]})
-    print(format_table(frame, args.format, max_cell=MAX_CELL if args.format == "text" else None), end="")
+    # kind + name + two values + marker fit WIDTH when each cell is at most 32 characters
+    print(format_table(frame, args.format, max_cell=32 if args.format == "text" else None), end="")
     return EXIT_OK
 
 

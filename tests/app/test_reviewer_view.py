@@ -85,7 +85,8 @@ def test_short_run_ids_resolve(runs: dict[str, str], capsys: pytest.CaptureFixtu
     with pytest.raises(TrackingError, match="no run id starts with"):
         review.get_run(missing)
     assert main(["compare", runs["champion"][:8], full[:8], "--only-differences"]) == 0
-    assert "auc_test" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "auc_test" in out and max(len(line) for line in out.splitlines()) <= 120, out
 
 
 def test_ambiguous_prefix_exits_2_listing_candidates(runs: dict[str, str], monkeypatch: pytest.MonkeyPatch,
