@@ -18,7 +18,7 @@ from riskkit.app import tracking
 from riskkit.app.gates import Gate, check_gates
 from riskkit.exceptions import ConfigError
 
-__all__ = ["HEADLINE_METRICS", "annotate_run", "gate_results", "headline_metrics", "run_description", "run_name"]
+__all__ = ["HEADLINE_METRICS", "annotate_run", "experiment_description", "gate_results", "headline_metrics", "run_description", "run_name"]
 
 #: Headline metrics of each family, in the order a reviewer reads them.
 HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
@@ -147,8 +147,36 @@ def run_description(metrics: Mapping[str, float], gates: Sequence[Gate], *, data
     return "\n".join(lines).strip() + "\n"
 
 
+def experiment_description(path: str | Path) -> str:
+    """What an experiment file says about itself: its ``description:`` key, else the comment lines
+    at its top (without the ``#``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The experiment file.
+
+    Returns
+    -------
+    str
+        Empty when the file says nothing.
+    """
+    import yaml  # lazy: only when an experiment is described
+
+    text = Path(path).read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    if isinstance(doc, dict) and isinstance(doc.get("description"), str) and doc["description"].strip():
+        return str(doc["description"]).strip()
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(lines).strip()
+
+
 def annotate_run(run_id: str, gates: Sequence[Gate], model_version: tuple[str, str] | None = None,
-                 uri: str | None = None) -> str:
+                 uri: str | None = None, experiment_file: str | Path | None = None) -> str:
     """Write the run's description (``mlflow.note.content``) and, when a model version was
     registered, its description and tags (``gates``, ``gate.<metric>``, ``data_digest``).
 
@@ -162,6 +190,9 @@ def annotate_run(run_id: str, gates: Sequence[Gate], model_version: tuple[str, s
         The version registered from this run.
     uri : str, optional
         Tracking URI (default: :func:`riskkit.app.tracking.tracking_uri`).
+    experiment_file : str or pathlib.Path, optional
+        The experiment file; its description (:func:`experiment_description`) becomes the MLflow
+        experiment's description.
 
     Returns
     -------
@@ -175,6 +206,10 @@ def annotate_run(run_id: str, gates: Sequence[Gate], model_version: tuple[str, s
     findings = _findings(client, run_id)
     text = run_description(metrics, gates, data_digest=digest, findings=findings)
     client.set_tag(run_id, "mlflow.note.content", text)
+    if experiment_file is not None:
+        about = experiment_description(experiment_file)
+        if about:
+            client.set_experiment_tag(run.info.experiment_id, "mlflow.note.content", about)
     if model_version is not None:
         name, version = model_version
         client.update_model_version(name, version, description=f"From run {run.info.run_name} ({run_id}).\n\n{text}")

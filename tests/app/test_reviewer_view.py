@@ -119,10 +119,15 @@ def test_runs_table_fits_120_columns_and_marks_the_champion(runs: dict[str, str]
     assert header.count("extra_metric_number_") == 40
 
 
-def test_annotate_run_writes_description_and_version_tags(runs: dict[str, str]) -> None:
+def test_annotate_run_writes_description_and_version_tags(runs: dict[str, str], tmp_path: Path) -> None:
     gates = parse_gates(["auc_test >= 0.79", "ks_test >= 0.3"])
-    text = describe.annotate_run(runs["challenger"], gates, ("reviewer-view", "2"))
+    exp_file = tmp_path / "e.yaml"
+    exp_file.write_text("# Credit scorecard on German credit.\n# Second line.\nexperiment: x\nnotebook: n.ipynb\n")
+    text = describe.annotate_run(runs["challenger"], gates, ("reviewer-view", "2"), experiment_file=exp_file)
     client = MlflowClient(runs["uri"])
+    experiment = client.get_experiment_by_name("reviewer-view")
+    assert experiment.tags["mlflow.note.content"] == "Credit scorecard on German credit. Second line."
+    assert describe.experiment_description(REPO / "experiments" / "market_var.yaml").startswith("Market risk:")
     assert client.get_run(runs["challenger"]).data.tags["mlflow.note.content"] == text
     assert "FAILS 1 of 2 gates" in text
     version = client.get_model_version("reviewer-view", "2")

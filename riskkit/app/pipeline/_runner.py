@@ -219,7 +219,7 @@ def _after_success(mlflow_client: Any, run_id: str, experiment: Experiment) -> N
         except Exception as exc:  # noqa: BLE001
             mlflow_client.set_tag(run_id, "riskkit.register_error", f"{type(exc).__name__}: {exc}"[:5000])
     try:
-        describe.annotate_run(run_id, review.parse_gates(experiment.gates), registered)
+        describe.annotate_run(run_id, review.parse_gates(experiment.gates), registered, experiment_file=experiment.path)
     except Exception as exc:  # noqa: BLE001
         mlflow_client.set_tag(run_id, "riskkit.describe_error", f"{type(exc).__name__}: {exc}"[:5000])
     try:
