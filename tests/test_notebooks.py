@@ -126,3 +126,86 @@ def test_logged_metrics_are_sensible(executed: dict) -> None:
             assert m["n_exceptions" + sfx] == round(m["hit_rate" + sfx] * n)
             checked += 1
         assert checked >= 2, "market-var logged no per-level backtest"
+
+
+# --------------------------------------------------------------------------- what people see
+def _executed_notebooks(executed: dict, stem: str) -> list[Path]:
+    """The executed notebooks of an experiment file (runs/<experiment>/<stamp>_<name>_<run id>.ipynb)."""
+    experiment = yaml_experiment(REPO / "experiments" / f"{stem}.yaml")
+    found = sorted(Path(executed["home"], "runs", experiment).glob("*.ipynb"))
+    assert found, f"no executed notebook of {stem} under {executed['home']}/runs/{experiment}"
+    return found
+
+
+def _outputs(path: Path) -> list[dict]:
+    import json
+
+    return [o for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+
+
+@pytest.mark.parametrize("path", EXPERIMENT_FILES, ids=lambda p: p.stem)
+def test_executed_notebooks_show_every_figure_and_no_stderr(executed: dict, path: Path) -> None:
+    """Each figure a run logs is also shown in its executed notebook (image/png) and its HTML, and
+    nothing lands on stderr (no warnings, no progress bars, no MLflow chatter)."""
+    client = MlflowClient(executed["uri"])
+    stderr_seen = []
+    for notebook in _executed_notebooks(executed, path.stem):
+        outputs = _outputs(notebook)
+        stderr = [o.get("text") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        stderr_seen += [f"{notebook.name}: {''.join(t) if isinstance(t, list) else t}" for t in stderr]
+        images = sum("image/png" in o.get("data", {}) for o in outputs)
+        run_id_prefix = notebook.stem.rsplit("_", 1)[-1]
+        (run,) = [r for r in _runs(executed["uri"], yaml_experiment(path)) if r.info.run_id.startswith(run_id_prefix)]
+        logged = [a.path for folder in (None, "figures") for a in client.list_artifacts(run.info.run_id, folder)
+                  if a.path.endswith(".png")]
+        assert images >= len(logged), f"{notebook.name}: {images} images shown, {len(logged)} figures logged"
+        html = notebook.with_suffix(".html")
+        if html.is_file():
+            assert html.read_text().count("data:image/png;base64") >= images
+    if stderr_seen and path.stem == "early_warning":
+        # the log channel of the alert delivery writes each alert to stderr (alerts work, not riskkit
+        # noise); whether the notebook should show alerts on stdout instead is decided there
+        pytest.xfail(f"early_warning's log channel writes alerts to stderr: {stderr_seen[:2]}")
+    assert stderr_seen == [], f"stderr output in executed notebooks: {stderr_seen[:3]}"
+
+
+def yaml_experiment(path: Path) -> str:
+    import yaml
+
+    return str(yaml.safe_load(path.read_text())["experiment"])
+
+
+def test_figure_making_notebooks_have_images(executed: dict) -> None:
+    for stem in ("credit_scorecard", "credit_xgboost", "market_var", "data_profile", "risk_register", "early_warning"):
+        for notebook in _executed_notebooks(executed, stem):
+            images = sum("image/png" in o.get("data", {}) for o in _outputs(notebook))
+            assert images > 0, f"{notebook.name} shows no figure"
+
+
+def test_runs_carry_descriptions_and_headline_figures_at_the_root(executed: dict) -> None:
+    client = MlflowClient(executed["uri"])
+    for experiment, figures in (("credit-scorecard", {"roc.png", "score_distribution.png", "calibration.png"}),
+                                ("credit-xgboost", {"roc.png", "score_distribution.png", "calibration.png"}),
+                                ("market-var", {"var_backtest_99.png", "exception_count_99.png"})):
+        for run in _runs(executed["uri"], experiment):
+            root = {a.path for a in client.list_artifacts(run.info.run_id)}
+            assert figures <= root, f"{experiment}: root artifacts {sorted(root)}"
+            note = run.data.tags.get("mlflow.note.content", "")
+            assert "Headline metrics:" in note and "Gates:" in note, note
+            assert "features_selected" not in run.data.params
+    version = client.get_model_version("credit-scorecard", "1")
+    assert version.tags.get("gates") in {"PASS", "FAIL"} and version.tags.get("data_digest")
+    assert "Headline metrics:" in version.description
+
+
+def test_market_report_highlights_rejections_and_lists_each_metric_once(executed: dict) -> None:
+    import mlflow
+
+    (run,) = _runs(executed["uri"], "market-var")
+    mlflow.set_tracking_uri(executed["uri"])
+    page = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="report/validation_report.html"))
+    text = page.read_text()
+    assert "Executive summary" in text and "traffic_light_zone_code_99 &lt;= 1" in text
+    assert "<td>hit_rate</td>" not in text and "<td>hit_rate_99</td>" in text
+    if any(k.endswith("pvalue_95") and v < 0.05 for k, v in run.data.metrics.items()):
+        assert "statistical test rejects" in text and "<tr class='reject'>" in text

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from riskkit._validation import short_repr
+from riskkit.app.describe import run_name
 from riskkit.app.gates import parse_gates
 from riskkit.app.tracking import check_experiment_name, project_root
 from riskkit.exceptions import ConfigError, TrackingError
@@ -107,21 +108,20 @@ class Experiment:
         parameters and a grid axis of the same name."""
         overrides = overrides or {}
         base = {**self.parameters, **overrides}
+        # the name shows what differs from the file: overrides that change a value, then grid axes
+        changed = {k: v for k, v in sorted(overrides.items()) if k in self.grid or self.parameters.get(k, _UNSET) != v}
         axes = {k: v for k, v in self.grid.items() if k not in overrides}
         if not axes:
-            return [RunSpec(self.notebook.stem, base)]
+            return [RunSpec(run_name(self.notebook.stem, changed), base)]
         keys = list(axes)
         specs = []
         for combo in itertools.product(*(axes[k] for k in keys)):
             point = dict(zip(keys, combo, strict=True))
-            label = ",".join(f"{k}={_label(v)}" for k, v in point.items())
-            specs.append(RunSpec(f"{self.notebook.stem}[{label}]", {**base, **point}))
+            specs.append(RunSpec(run_name(self.notebook.stem, {**point, **changed}), {**base, **point}))
         return specs
 
 
-def _label(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 24 else text[:21] + "..."
+_UNSET = object()
 
 
 def _fail(path: Path, message: str) -> ConfigError:

@@ -23,17 +23,20 @@ from typing import Any
 import pandas as pd
 
 from riskkit.app import tracking
+from riskkit.app.describe import headline_metrics
 from riskkit.app.experiments import load_experiment
 from riskkit.app.gates import Gate, GateResult, check_gates, parse_gates
 from riskkit.exceptions import AuthorizationError, ConfigError, ParameterError, RiskkitError, TrackingError
 
 __all__ = [
+    "AmbiguousRunIdError",
     "Gate",
     "GateResult",
     "PromotionResult",
     "check_gates",
     "compare_runs",
     "experiment_file_of",
+    "fit_columns",
     "format_table",
     "get_run",
     "parse_gates",
@@ -44,16 +47,69 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- runs
+class AmbiguousRunIdError(TrackingError):
+    """A short run id matches more than one run."""
+
+
+MIN_PREFIX = 6
+
+
 def get_run(run_id: str) -> Any:
-    """The MLflow run with this id; an unknown id is a :class:`TrackingError`."""
+    """The MLflow run with this id or unique id prefix (at least 6 hex digits, as ``riskkit runs``
+    prints 12).
+
+    Parameters
+    ----------
+    run_id : str
+        A full 32-digit run id or a prefix of one.
+
+    Returns
+    -------
+    mlflow.entities.Run
+
+    Raises
+    ------
+    TrackingError
+        When no run matches.
+    AmbiguousRunIdError
+        When the prefix matches several runs (the message lists them).
+    """
     tracking.check_reachable()
-    if not re.fullmatch(r"[0-9a-fA-F]{8,64}", run_id or ""):
-        raise TrackingError(f"unknown run id {run_id!r}; run ids are 32 hex digits (see `riskkit runs EXPERIMENT`)")
-    try:
-        return tracking.client().get_run(run_id)
-    except Exception as exc:  # mlflow raises MlflowException / RestException
-        raise TrackingError(f"unknown run id {run_id!r} in {tracking.tracking_uri()} ({type(exc).__name__}); "
-                            "list runs with `riskkit runs EXPERIMENT`") from None
+    text = (run_id or "").strip().lower()
+    if not re.fullmatch(rf"[0-9a-f]{{{MIN_PREFIX},32}}", text):
+        raise TrackingError(f"unknown run id {run_id!r}; give the 32 hex digits of a run id or a unique prefix "
+                            f"of at least {MIN_PREFIX} (see `riskkit runs EXPERIMENT`)")
+    client = tracking.client()
+    if len(text) == 32:
+        try:
+            return client.get_run(text)
+        except Exception as exc:  # mlflow raises MlflowException / RestException
+            raise TrackingError(f"unknown run id {run_id!r} in {tracking.tracking_uri()} ({type(exc).__name__}); "
+                                "list runs with `riskkit runs EXPERIMENT`") from None
+    matches = _runs_with_prefix(client, text)
+    if not matches:
+        raise TrackingError(f"unknown run id {run_id!r}: no run id starts with it in {tracking.tracking_uri()}; "
+                            "list runs with `riskkit runs EXPERIMENT`")
+    if len(matches) > 1:
+        listed = "; ".join(f"{r.info.run_id} ({r.info.run_name})" for r in matches[:10])
+        raise AmbiguousRunIdError(f"run id prefix {run_id!r} matches {len(matches)} runs: {listed}; "
+                                  "give more digits")
+    return matches[0]
+
+
+def _runs_with_prefix(client: Any, prefix: str) -> list[Any]:
+    from mlflow.entities import ViewType  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+
+    ids = [e.experiment_id for e in client.search_experiments(view_type=ViewType.ALL)]
+    found: list[Any] = []
+    token = None
+    while ids:
+        page = client.search_runs(ids, run_view_type=ViewType.ALL, max_results=5000, page_token=token)
+        found += [r for r in page if r.info.run_id.startswith(prefix)]
+        token = page.token
+        if not token:
+            break
+    return found
 
 
 def runs_table(
@@ -62,9 +118,36 @@ def runs_table(
     sort_by: str | None = None,
     ascending: bool = False,
     max_results: int = 20,
-    metrics: list[str] | None = None,
+    metrics: list[str] | str | None = None,
 ) -> pd.DataFrame:
-    """The latest runs of an experiment: name, status, start, key metrics; sortable by a metric."""
+    """The latest runs of an experiment: id, name, status, start, registry aliases and metrics.
+
+    Parameters
+    ----------
+    experiment : str
+        MLflow experiment name.
+    sort_by : str, optional
+        Metric to sort by (descending unless ``ascending``).
+    ascending : bool
+    max_results : int
+        Latest N runs.
+    metrics : list of str, ``"all"`` or None
+        Metric columns: the given ones, every logged one (``"all"``), or by default the family's
+        headline metrics (:func:`riskkit.app.describe.headline_metrics`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns run_id, name, status, start, alias (e.g. ``champion`` for the version the alias
+        points at; empty otherwise), then the metrics.
+
+    Raises
+    ------
+    TrackingError
+        When the experiment does not exist.
+    ConfigError
+        When a metric asked for (or the sort metric) was never logged.
+    """
     tracking.check_reachable()
     client = tracking.client()
     exp = client.get_experiment_by_name(experiment)
@@ -72,6 +155,8 @@ def runs_table(
         known = [e.name for e in client.search_experiments(max_results=50)]
         raise TrackingError(f"unknown experiment {experiment!r}; known experiments: {known}")
     runs = client.search_runs([exp.experiment_id], order_by=["attributes.start_time DESC"], max_results=max_results)
+    aliases = _aliases_by_run(client, [r.info.run_id for r in runs])
+    fixed = ["run_id", "name", "status", "start", "alias"]
     rows = []
     for run in runs:
         row: dict[str, Any] = {
@@ -79,22 +164,53 @@ def runs_table(
             "name": run.info.run_name,
             "status": run.info.status,
             "start": pd.Timestamp(run.info.start_time, unit="ms").strftime("%Y-%m-%d %H:%M"),
+            "alias": aliases.get(run.info.run_id, ""),
         }
         row.update(run.data.metrics)
         rows.append(row)
     frame = pd.DataFrame(rows)
     if frame.empty:
-        return pd.DataFrame(columns=["run_id", "name", "status", "start"])
-    fixed = ["run_id", "name", "status", "start"]
-    metric_cols = metrics or sorted(c for c in frame.columns if c not in fixed)
+        return pd.DataFrame(columns=fixed)
+    logged = sorted(c for c in frame.columns if c not in fixed)
+    if metrics == "all":
+        metric_cols = logged
+    elif metrics:
+        metric_cols = list(metrics)
+    else:
+        metric_cols = headline_metrics(logged)
     missing = [m for m in metric_cols if m not in frame.columns]
     if missing:
-        raise ConfigError(f"metric(s) {missing} not logged by any run of {experiment!r}")
+        raise ConfigError(f"metric(s) {missing} not logged by any run of {experiment!r}; "
+                          f"it logged {logged[:12]}{' ...' if len(logged) > 12 else ''}")
     if sort_by is not None:
         if sort_by not in frame.columns:
-            raise ConfigError(f"--sort {sort_by!r} is not a metric of {experiment!r}; choose one of {metric_cols[:12]}")
+            raise ConfigError(f"--sort {sort_by!r} is not a metric of {experiment!r}; choose one of {logged[:12]}")
         frame = frame.sort_values(sort_by, ascending=ascending, na_position="last")
     return frame[fixed + metric_cols].reset_index(drop=True)
+
+
+def _aliases_by_run(client: Any, run_ids: list[str]) -> dict[str, str]:
+    """Registry aliases of the model versions registered from these runs: run id -> ``"champion"``."""
+    if not run_ids:
+        return {}
+    found: dict[str, set[str]] = {}
+    quoted = ", ".join(f"'{r}'" for r in run_ids)
+    try:
+        versions = client.search_model_versions(f"run_id IN ({quoted})")
+    except Exception:  # a store without a registry: no aliases to show
+        return {}
+    # search results carry no aliases (SQL store); the registered model maps alias -> version
+    run_of = {(v.name, str(v.version)): v.run_id for v in versions}
+    for name in sorted({v.name for v in versions}):
+        try:
+            aliases = client.get_registered_model(name).aliases or {}
+        except Exception:  # deleted meanwhile
+            continue
+        for alias, version in aliases.items():
+            run = run_of.get((name, str(version)))
+            if run is not None:
+                found.setdefault(run, set()).add(alias)
+    return {run: ",".join(sorted(names)) for run, names in found.items()}
 
 
 def compare_runs(run_a: str, run_b: str) -> pd.DataFrame:
@@ -122,11 +238,59 @@ def _key_tags(tags: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in tags.items() if k in _KEY_TAGS}
 
 
-def format_table(frame: pd.DataFrame, fmt: str = "text") -> str:
-    """Render a table for a terminal (``text``), a spreadsheet (``csv``) or a document (``markdown``)."""
+def fit_columns(frame: pd.DataFrame, width: int = 120, *, keep: int = 1, max_cell: int = 36) -> tuple[pd.DataFrame, list[str]]:
+    """Drop trailing columns until the text rendering of ``frame`` fits ``width`` characters.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    width : int
+        Terminal width to fit.
+    keep : int
+        Leading columns never dropped.
+    max_cell : int
+        Longest cell in the text rendering (longer ones end in ``...``).
+
+    Returns
+    -------
+    (pandas.DataFrame, list of str)
+        The frame that fits and the names of the columns dropped.
+    """
+    columns = list(frame.columns)
+    dropped: list[str] = []
+    while len(columns) > keep and _text_width(frame[columns], max_cell) > width:
+        dropped.insert(0, str(columns.pop()))
+    return frame[columns], dropped
+
+
+def _text_width(frame: pd.DataFrame, max_cell: int) -> int:
+    widths = [max([len(str(c))] + [len(_cell(v, max_cell)) for v in frame[c]]) for c in frame.columns]
+    return sum(widths) + 2 * (len(widths) - 1)
+
+
+def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None = None) -> str:
+    """Render a table for a terminal (``text``), a spreadsheet (``csv``) or a document (``markdown``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    fmt : {"text", "csv", "markdown"}
+    max_cell : int, optional
+        In ``text``, cut longer cells to this many characters (ending in ``...``); csv and
+        markdown are never cut.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ConfigError
+        When ``fmt`` is not one of the three.
+    """
     if fmt == "csv":
         return frame.to_csv(index=False)
-    cells = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    cells = [[_cell(v, max_cell if fmt == "text" else None) for v in row] for row in frame.itertuples(index=False)]
     header = [str(c) for c in frame.columns]
     if fmt == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
@@ -141,12 +305,13 @@ def format_table(frame: pd.DataFrame, fmt: str = "text") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, max_cell: int | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+    text = f"{value:.6g}" if isinstance(value, float) else str(value)
+    if max_cell is not None and len(text) > max_cell:
+        text = text[: max_cell - 3] + "..."
+    return text
 
 
 # --------------------------------------------------------------------------- registry
@@ -253,6 +418,7 @@ def promote(run_id: str, alias: str = "champion", *, reason: str, experiment_fil
                              f"{alias}, e.g. --reason 'annual revalidation passed, memo VAL-2026-14'")
     promoter = (user or tracking.tracking_user()).strip()
     run = get_run(run_id)
+    run_id = run.info.run_id
     path = experiment_file_of(run, experiment_file)
     gates: list[Gate] = []
     client = tracking.client()

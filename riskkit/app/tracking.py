@@ -28,6 +28,7 @@ import os
 import subprocess
 import tempfile
 import urllib.error
+import warnings
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -65,6 +66,7 @@ __all__ = [
     "log_table",
     "log_text",
     "project_root",
+    "quiet",
     "repo_root",
     "set_tags",
     "store_error",
@@ -344,6 +346,7 @@ def _file_lock(name: str) -> Iterator[None]:
 
 def client(uri: str | None = None) -> MlflowClient:
     """An ``MlflowClient`` on the resolved tracking URI."""
+    _import_mlflow()
     from mlflow.tracking import MlflowClient  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     return MlflowClient(tracking_uri=uri or tracking_uri())
@@ -437,10 +440,45 @@ def latest_run(experiment_name: str, *, status: str = "FINISHED") -> mlflow.enti
     return runs[0] if runs else None
 
 
+def _import_mlflow() -> Any:
+    """``import mlflow`` without tqdm's "IProgress not found" warning (MLflow imports
+    ``tqdm.auto``, which warns in a kernel without ipywidgets; riskkit draws no bar through it)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"IProgress not found")
+        import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    return mlflow
+
+
+# --------------------------------------------------------------------------- quiet logging
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence MLflow's chatter while riskkit logs on a user's behalf, so executed notebooks stay
+    clean: the integer-column schema hint (riskkit's signatures declare their types on purpose),
+    tqdm's "IProgress not found" warning when MLflow imports ``tqdm.auto`` without ipywidgets,
+    MLflow's INFO lines ("Validating input example ...") and its artifact progress bars.
+    Warnings and log records of other origins pass through."""
+    mlflow_logger = logging.getLogger("mlflow")
+    level = mlflow_logger.level
+    saved_bar = os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Hint: Inferred schema contains integer column", category=UserWarning)
+        warnings.filterwarnings("ignore", message=r"IProgress not found")
+        mlflow_logger.setLevel(max(level, logging.WARNING))
+        os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+        try:
+            yield
+        finally:
+            mlflow_logger.setLevel(level)
+            if saved_bar is None:
+                os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
+            else:
+                os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = saved_bar
+
+
 # --------------------------------------------------------------------------- notebook helpers
 def _active_run() -> mlflow.ActiveRun:
     """The run to log into: the active one, the runner's (``MLFLOW_RUN_ID``), or a new one."""
-    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    mlflow = _import_mlflow()
 
     run = mlflow.active_run()
     if run is not None:
@@ -468,7 +506,7 @@ def _param_value(value: Any) -> str:
 def _existing_typed_params(mlflow_client: MlflowClient, run_id: str) -> dict[str, Any]:
     if "params.json" not in {a.path for a in mlflow_client.list_artifacts(run_id)}:
         return {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, quiet():
         path = mlflow_client.download_artifacts(run_id, "params.json", tmp)
         loaded: dict[str, Any] = json.loads(Path(path).read_text())
     return loaded
@@ -477,6 +515,7 @@ def _existing_typed_params(mlflow_client: MlflowClient, run_id: str) -> dict[str
 def log_run_params(run_id: str, params: Mapping[str, Any], uri: str | None = None) -> None:
     """Log a run's parameters as strings, and their values and Python types in ``params.json``
     (name -> {value, type}), merged with what the run already recorded there."""
+    _import_mlflow()
     from mlflow.entities import Param  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     mlflow_client = client(uri)
@@ -496,7 +535,7 @@ def log_params(params: Mapping[str, Any]) -> None:
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
     """Log numeric metrics; ``None`` and NaN values are skipped (MLflow cannot compare them)."""
 
-    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    mlflow = _import_mlflow()
 
     _active_run()
     clean: dict[str, float] = {}
@@ -513,7 +552,7 @@ def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
 
 def set_tags(tags: Mapping[str, Any]) -> None:
     """Set run tags (values converted to strings)."""
-    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    mlflow = _import_mlflow()
 
     _active_run()
     mlflow.set_tags({k: str(v) for k, v in tags.items()})
@@ -521,7 +560,7 @@ def set_tags(tags: Mapping[str, Any]) -> None:
 
 def log_figure(fig: Figure, artifact_file: str, *, close: bool = True) -> None:
     """Log a matplotlib figure as an image artifact (and close it unless ``close=False``)."""
-    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    mlflow = _import_mlflow()
 
     _active_run()
     mlflow.log_figure(fig, artifact_file)
@@ -536,7 +575,7 @@ def log_table(frame: pd.DataFrame, artifact_file: str, *, index: bool | None = N
 
     The index is written unless it is a plain 0..n-1 range (``index=None``, the default).
     """
-    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    mlflow = _import_mlflow()
 
     _active_run()
     if index is None:
@@ -548,7 +587,7 @@ def log_table(frame: pd.DataFrame, artifact_file: str, *, index: bool | None = N
 
 def log_dict(obj: Any, artifact_file: str) -> None:
     """Log a dict or list as a JSON (or YAML, by extension) artifact."""
-    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    mlflow = _import_mlflow()
 
     _active_run()
     mlflow.log_dict(obj, artifact_file)
@@ -560,7 +599,7 @@ def log_text(text: Any, artifact_file: str) -> None:
     ``text`` may also be a riskkit result (logged as ``str(result)``: its headline and summary)
     or a DataFrame such as ``result.summary()`` (logged in full with ``to_string()``).
     """
-    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    mlflow = _import_mlflow()
 
     _active_run()
     if isinstance(text, pd.DataFrame):
@@ -570,7 +609,7 @@ def log_text(text: Any, artifact_file: str) -> None:
 
 def log_artifact(local_path: str | Path, artifact_path: str | None = None) -> None:
     """Log a local file (or folder) as an artifact."""
-    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    mlflow = _import_mlflow()
 
     _active_run()
     path = Path(local_path)
@@ -584,14 +623,15 @@ def log_dataset_digest(frame: pd.DataFrame, name: str, *, context: str = "traini
     """Record the data a run used: ``mlflow.log_input`` with a pandas dataset and a
     ``data_digest`` tag (so reviewers see at a glance whether two runs saw the same data).
     Returns the digest."""
-    import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
+    mlflow = _import_mlflow()
     # mlflow.data.from_pandas is attached at import time by setattr; this is the same function
     from mlflow.data.pandas_dataset import from_pandas  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     _active_run()
     digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()[:16]
-    # mlflow annotates source as str | DatasetSource but defaults it to None and handles None
-    dataset = from_pandas(frame, name=name, digest=digest, source=source)  # type: ignore[arg-type]
-    mlflow.log_input(dataset, context=context)
+    with quiet():
+        # mlflow annotates source as str | DatasetSource but defaults it to None and handles None
+        dataset = from_pandas(frame, name=name, digest=digest, source=source)  # type: ignore[arg-type]
+        mlflow.log_input(dataset, context=context)
     mlflow.set_tags({"data_digest": digest, "data_name": name})
     return digest

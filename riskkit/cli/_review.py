@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from riskkit.app.report import build_report
 from riskkit.app.review import (
     compare_runs,
     experiment_file_of,
+    fit_columns,
     format_table,
     get_run,
     parse_gates,
@@ -25,6 +27,10 @@ from riskkit.cli._common import EXIT_OK, guarded
 __all__ = ["register"]
 
 
+WIDTH = 120  # columns a terminal table fits (text format)
+MAX_CELL = 36
+
+
 def _cmd_runs(args: argparse.Namespace) -> int:
     tracking.bound_http_requests()
     uri = tracking.tracking_uri()
@@ -32,13 +38,41 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     found = tracking.client(uri).get_experiment_by_name(args.experiment)
     if found is not None:  # runs whose owner process is gone end KILLED before anyone reads them
         reap_ghost_runs(uri, [found.experiment_id])
-    metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
+    metrics: list[str] | str | None = None
+    if args.metrics == "all":
+        metrics = "all"
+    elif args.metrics:
+        metrics = [m.strip() for m in args.metrics.split(",")]
     frame = runs_table(args.experiment, sort_by=args.sort, ascending=args.ascending, max_results=args.limit,
                        metrics=metrics)
-    if args.format == "text":
-        frame = frame.assign(run_id=frame["run_id"].str[:12])
-    print(format_table(frame, args.format), end="")
+    if args.format != "text":
+        print(format_table(frame, args.format), end="")
+        return EXIT_OK
+    frame = frame.assign(run_id=frame["run_id"].str[:12], start=frame["start"].str[5:])
+    for column in frame.columns[5:]:  # metrics: 4 significant digits on a terminal
+        frame[column] = frame[column].map(lambda v: float(f"{v:.4g}") if isinstance(v, float) else v)
+    if not frame["alias"].astype(bool).any():
+        frame = frame.drop(columns="alias")
+    frame = _short_names(frame)
+    frame, dropped = (frame, []) if metrics == "all" else fit_columns(frame, WIDTH, keep=4, max_cell=MAX_CELL)
+    print(format_table(frame, "text", max_cell=MAX_CELL), end="")
+    if dropped:
+        note = (f"(+{len(dropped)} not shown to fit {WIDTH} columns: {', '.join(dropped)}; "
+                "--metrics all or --metrics A,B to choose, --format csv for everything)")
+        print(textwrap.fill(note, WIDTH))
     return EXIT_OK
+
+
+def _short_names(frame: Any) -> Any:
+    """When every run comes from one notebook, the name column is headed by the notebook and shows
+    only what differs (``seed=7 test_size=0.25``), so the distinguishing part is never cut."""
+    names = [str(n) for n in frame["name"]]
+    stems = {n.split(" ", 1)[0] for n in names}
+    if len(stems) != 1 or not any(" " in n for n in names):
+        return frame
+    stem = stems.pop()
+    shown = [n.split(" ", 1)[1] if " " in n else "(file defaults)" for n in names]
+    return frame.assign(name=shown).rename(columns={"name": stem})
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -46,7 +80,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.only_differences:
         frame = frame[frame["differs"] == "*"]
     frame = frame.rename(columns={"run_a": args.run_a[:12], "run_b": args.run_b[:12]})
-    print(format_table(frame, args.format), end="")
+    # kind + name + two values + marker fit WIDTH when each cell is at most 32 characters
+    print(format_table(frame, args.format, max_cell=32 if args.format == "text" else None), end="")
     return EXIT_OK
 
 
@@ -75,21 +110,24 @@ def _cmd_promotions(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     run = get_run(args.run_id)
+    run_id = run.info.run_id
     path = experiment_file_of(run, args.experiment_file)
     gates = parse_gates(load_experiment(path).gates) if path and Path(path).is_file() else []
-    out = Path(args.output or f"report_{args.run_id[:8]}.html")
-    out.write_text(build_report(args.run_id, gates), encoding="utf-8")
+    out = Path(args.output or f"report_{run_id[:8]}.html")
+    out.write_text(build_report(run_id, gates), encoding="utf-8")
     print(f"wrote {out.resolve()}")
     return EXIT_OK
 
 
 def register(sub: Any) -> None:
     """Add ``runs``, ``compare``, ``promote``, ``promotions`` and ``report`` to the ``riskkit`` subcommands."""
-    runs = sub.add_parser("runs", help="table of the latest runs of an experiment with their metrics")
+    runs = sub.add_parser("runs", help="table of the latest runs of an experiment with their headline metrics; "
+                                       "the alias column marks the champion")
     runs.add_argument("experiment", help="MLflow experiment name, e.g. credit-scorecard")
     runs.add_argument("--sort", metavar="METRIC", help="sort by this metric (descending unless --ascending)")
     runs.add_argument("--ascending", action="store_true")
-    runs.add_argument("--metrics", metavar="A,B,...", help="only these metric columns")
+    runs.add_argument("--metrics", metavar="A,B,...|all",
+                      help="metric columns: these, or 'all' (default: the family's headline metrics, as many as fit 120 columns)")
     runs.add_argument("--limit", type=int, default=20, help="latest N runs (default 20)")
     runs.add_argument("--format", choices=["text", "csv", "markdown"], default="text")
     runs.set_defaults(func=guarded("runs", _cmd_runs))

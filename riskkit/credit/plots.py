@@ -1,35 +1,34 @@
 """Figures for credit model validation.
 
 Every function returns a :class:`matplotlib.figure.Figure` drawn on the Agg canvas (no pyplot
-state, no ``show()``), so it can be saved, logged (``tracking.log_figure``) or displayed in a
-notebook. Conventions follow :mod:`riskkit.credit.metrics`: ``y`` is 1 = bad and ``p`` the
+state) that displays itself as a PNG in Jupyter (last expression of a cell or ``display(fig)``),
+so it can be saved, logged (``tracking.log_figure``) or shown in a notebook. Conventions follow :mod:`riskkit.credit.metrics`: ``y`` is 1 = bad and ``p`` the
 probability of bad (or any score where higher is riskier, unless ``higher_is_riskier=False``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from riskkit._figures import new_figure
 from riskkit._validation import check_positive_int, short_repr
 from riskkit.credit import metrics
 from riskkit.exceptions import DataError, NotFittedError, ParameterError
 
-__all__ = ["calibration_plot", "ks_curve", "roc_curve", "score_distribution", "woe_bars"]
+__all__ = ["calibration_plot", "ks_curve", "roc_curve", "roc_curves", "score_distribution", "woe_bars"]
 
 BAD_COLOUR = "#c0392b"
 GOOD_COLOUR = "#2e86c1"
 
 
 def _figure(width: float = 6.0, height: float = 4.5, nrows: int = 1, ncols: int = 1) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(width, height)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes
 
@@ -49,6 +48,46 @@ def roc_curve(y: Any, p: Any, *, higher_is_riskier: bool = True, label: str | No
     name = f"{label}: " if label else ""
     ax.plot(np.r_[0.0, good_share], np.r_[0.0, bad_share], color=BAD_COLOUR,
             label=f"{name}AUC {area:.3f}, Gini {2 * area - 1:.3f}")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="random")
+    ax.set(xlabel="false positive rate (share of goods)", ylabel="true positive rate (share of bads)",
+           xlim=(0, 1), ylim=(0, 1.01), title="ROC curve")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def roc_curves(curves: Mapping[str, tuple[Any, Any]], *, higher_is_riskier: bool = True) -> Figure:
+    """ROC curves of several samples on one chart, e.g. ``{"train": (y_train, p_train), "test": ...}``,
+    each with its AUC and Gini in the legend, so overfitting shows as a gap between the curves.
+
+    Parameters
+    ----------
+    curves : mapping of str to (y, p)
+        Label -> outcomes (1 = bad) and probabilities of bad (or riskier-is-higher scores).
+    higher_is_riskier : bool
+        False when ``p`` are points where higher is safer.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ParameterError
+        When ``curves`` is empty.
+    DataError
+        When a pair is not a binary target with scores of the same length.
+    """
+    if not isinstance(curves, Mapping) or not curves:
+        raise ParameterError(f"curves must be a non-empty mapping label -> (y, p) (got {short_repr(curves)})")
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    colours = [GOOD_COLOUR, BAD_COLOUR, "#7d3c98", "#229954", "#b7950b"]
+    for i, (label, (y, p)) in enumerate(curves.items()):
+        target, scores = _oriented_pair(y, p, higher_is_riskier)
+        _, bad_share, good_share = metrics._cumulative_shares(target, scores)
+        area = metrics.auc(target, scores)
+        ax.plot(np.r_[0.0, good_share], np.r_[0.0, bad_share], color=colours[i % len(colours)],
+                label=f"{label}: AUC {area:.3f}, Gini {2 * area - 1:.3f}")
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="random")
     ax.set(xlabel="false positive rate (share of goods)", ylabel="true positive rate (share of bads)",
            xlim=(0, 1), ylim=(0, 1.01), title="ROC curve")

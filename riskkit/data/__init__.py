@@ -14,6 +14,7 @@ from riskkit.data._loanbook import (
     validate_performance,
 )
 from riskkit.data._market import load_prices_csv, nasdaq, sp500, vix, wti
+from riskkit.data._paths import resolve_path
 from riskkit.data._synthetic import synthetic_credit
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "load_credit_csv",
     "load_prices_csv",
     "nasdaq",
+    "resolve_path",
     "sp500",
     "synthetic_credit",
     "vix",

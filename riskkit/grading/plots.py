@@ -1,7 +1,7 @@
 """Figures for grading: risk heat map, inherent vs residual, grade distribution, migration matrix.
 
 Every function builds a :class:`matplotlib.figure.Figure` directly (Agg canvas, no pyplot state)
-and returns it; nothing is shown.
+and returns it; it displays itself as a PNG in Jupyter (last expression of a cell or ``display``).
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from riskkit._figures import new_figure
 from riskkit._validation import check_choice
 from riskkit.grading._levels import LEVELS
 
@@ -29,9 +29,7 @@ _LEVEL_COLOURS = ["#7cb342", "#fdd835", "#fb8c00", "#d32f2f", "#6a1b9a", "#21212
 
 
 def _figure(width: float = 6.0, height: float = 5.0) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    return new_figure(width, height)
 
 
 def _grid(fig: Figure, matrix: RiskMatrix) -> Any:

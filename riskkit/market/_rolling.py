@@ -399,7 +399,11 @@ def _execute(ys: np.ndarray, blocks: list[np.ndarray], spec: _Spec, workers: int
 def _progress_bar(progress: bool, total: int, desc: str) -> Any:
     if not progress:
         return None
-    from tqdm.auto import tqdm  # lazy: tqdm.auto probes for Jupyter widgets; only when a bar is shown
+    with warnings.catch_warnings():
+        # without ipywidgets tqdm.auto warns "IProgress not found" and falls back to a text bar,
+        # which is what a kernel without widgets can show anyway
+        warnings.filterwarnings("ignore", message=r"IProgress not found")
+        from tqdm.auto import tqdm  # lazy: tqdm.auto probes for Jupyter widgets; only when a bar is shown
 
     return tqdm(total=total, desc=desc, unit="day")
 

@@ -1,16 +1,16 @@
 """Figures for market risk: returns against VaR/ES with exceptions, rolling exception counts
-against the Basel traffic-light bands. Functions return a matplotlib Figure; the backend is left
-to the user (nothing is switched at import)."""
+against the Basel traffic-light bands. Functions return a matplotlib Figure on the Agg canvas that
+displays itself in Jupyter (no pyplot state; the user's backend is never switched)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from riskkit._figures import new_figure
 from riskkit.market import backtest
 from riskkit.market._checks import check_aligned, check_returns
 
@@ -23,7 +23,8 @@ def plot_var_backtest(returns: Any, forecasts: pd.DataFrame, *, title: str | Non
     var = check_returns(forecasts["var"], "forecasts['var']")
     check_aligned(r, var, "returns", "forecasts")
     hits = backtest.exceptions(r, var)
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    fig = new_figure(11, 4.5)
+    ax = fig.subplots()
     ax.plot(r.index, r.to_numpy(), lw=0.5, color="0.45", label="return")
     ax.plot(var.index, -var.to_numpy(), lw=0.9, color="tab:blue", label="-VaR")
     if "es" in forecasts:
@@ -34,7 +35,6 @@ def plot_var_backtest(returns: Any, forecasts: pd.DataFrame, *, title: str | Non
     ax.set_ylabel("return")
     ax.set_title(title or f"VaR backtest: {int(hits.sum())} exceptions in {len(hits)} days ({hits.mean():.2%})")
     ax.legend(loc="lower left", fontsize=8, ncol=4)
-    fig.tight_layout()
     return fig
 
 
@@ -45,7 +45,8 @@ def plot_exception_count(hits: Any, *, window: int = 250, alpha: float = 0.01, t
     yellow = next(k for k in range(window + 1) if backtest.traffic_light(k, window, alpha).zone != "green")
     red = next(k for k in range(window + 1) if backtest.traffic_light(k, window, alpha).zone == "red")
     top = max(red + 3, float(np.nanmax(count.to_numpy())) + 2 if count.notna().any() else red + 3)
-    fig, ax = plt.subplots(figsize=(11, 3.8))
+    fig = new_figure(11, 3.8)
+    ax = fig.subplots()
     ax.axhspan(-0.5, yellow - 0.5, color="tab:green", alpha=0.15, label=f"green (0-{yellow - 1})")
     ax.axhspan(yellow - 0.5, red - 0.5, color="gold", alpha=0.25, label=f"yellow ({yellow}-{red - 1})")
     ax.axhspan(red - 0.5, top, color="tab:red", alpha=0.15, label=f"red (>= {red})")
@@ -55,5 +56,4 @@ def plot_exception_count(hits: Any, *, window: int = 250, alpha: float = 0.01, t
     ax.set_ylabel("exceptions")
     ax.set_title(title or f"Rolling {window}-day exception count at {100 * (1 - alpha):g}% VaR")
     ax.legend(loc="upper left", fontsize=8, ncol=5)
-    fig.tight_layout()
     return fig

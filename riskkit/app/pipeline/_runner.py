@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from riskkit import __version__
-from riskkit.app import report, review, tracking
+from riskkit.app import describe, report, review, tracking
 from riskkit.exceptions import ConfigError, RiskkitError
 from riskkit.app.experiments import Experiment, RunSpec, check_no_secrets, load_experiment
 from riskkit.app.pipeline import _lifecycle, _liveness
 from riskkit.app.pipeline._lifecycle import RunStopped
+from riskkit.app.pipeline._progress import Progress as _Progress
 
 __all__ = [
     "DEFAULT_MAX_RUNS",
@@ -206,7 +207,9 @@ def execute_run(
         events.put(("OUTPUT", str(output)))
     error, failed_cell = "", None
     env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_RUN_ID": run_id, "JUPYTER_PATH": str(_kernel_dir()),
-           **_lifecycle.kernel_environment()}
+           **_lifecycle.kernel_environment(),
+           # no "Downloading artifacts" bars in executed notebooks (MLflow draws them on stderr)
+           "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
     try:
         _lifecycle.begin_execution()
         with _environment(env):
@@ -280,13 +283,19 @@ def _after_success(mlflow_client: Any, run_id: str, experiment: Experiment) -> N
 
     Neither may turn a good run into a failed one: problems are recorded as tags.
     """
+    registered = None
     if experiment.register_model:
         try:
             version = review.register_run_model(run_id, experiment.register_model)
             if version is not None:
+                registered = (experiment.register_model, version)
                 mlflow_client.set_tag(run_id, "riskkit.model_version", f"{experiment.register_model}/{version}")
         except Exception as exc:  # noqa: BLE001
             mlflow_client.set_tag(run_id, "riskkit.register_error", f"{type(exc).__name__}: {exc}"[:5000])
+    try:
+        describe.annotate_run(run_id, review.parse_gates(experiment.gates), registered, experiment_file=experiment.path)
+    except Exception as exc:  # noqa: BLE001
+        mlflow_client.set_tag(run_id, "riskkit.describe_error", f"{type(exc).__name__}: {exc}"[:5000])
     try:
         html = report.build_report(run_id, gates=review.parse_gates(experiment.gates))
         mlflow_client.log_text(run_id, html, report.REPORT_PATH)
@@ -448,55 +457,4 @@ def run_experiment_file(path: str | Path, overrides: dict[str, Any] | None = Non
     """Load an experiment file and run it (see :func:`run_experiment`)."""
     return run_experiment(load_experiment(path), overrides, **kwargs)
 
-
-class _Progress:
-    """One line per run and state change: index, name, state, elapsed."""
-
-    def __init__(self, specs: list[RunSpec], stream: TextIO) -> None:
-        self.total = len(specs)
-        self.index = {s.name: i + 1 for i, s in enumerate(specs)}
-        self.started: dict[str, float] = {}
-        self.stream = stream
-        self.width = max(len(s.name) for s in specs)
-        self.lock = threading.Lock()
-
-    def line(self, state: str, name: str, elapsed: float | None = None) -> None:
-        if elapsed is None:
-            elapsed = time.monotonic() - self.started.get(name, time.monotonic())
-        with self.lock:
-            print(
-                f"[{self.index.get(name, 0):>{len(str(self.total))}}/{self.total}] "
-                f"{name:<{self.width}}  {state:<8}  {elapsed:7.1f}s",
-                file=self.stream,
-                flush=True,
-            )
-
-    def running(self, name: str) -> None:
-        self.started[name] = time.monotonic()
-        self.line("RUNNING", name, 0.0)
-
-    def ended(self, result: RunResult) -> None:
-        self.line(result.status, result.name, result.elapsed)
-
-    def summary(self, results: list[RunResult], experiment: str, uri: str) -> None:
-        rows = [("run", "status", "elapsed", "run id", "error")]
-        for r in results:
-            rows.append((r.name, r.status, f"{r.elapsed:.1f}s", r.run_id[:12], r.error[:60]))
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        out = self.stream
-        print(f"\nexperiment {experiment!r} in {uri}", file=out)
-        for i, row in enumerate(rows):
-            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
-            if i == 0:
-                print("  ".join("-" * w for w in widths), file=out)
-        for r in results:
-            if len(r.error) > 60:  # the table cuts errors short; the whole line helps fixing it
-                print(f"  {r.name}: {r.error[:1000]}", file=out)
-            if r.warning:
-                print(f"warning: {r.name}: {r.warning}", file=out)
-        counts = {s: sum(r.status == s for r in results) for s in ("FINISHED", "FAILED", "KILLED", "NOT STARTED")}
-        line = f"{counts['FINISHED']} finished, {counts['FAILED']} failed"
-        if counts["KILLED"] or counts["NOT STARTED"]:
-            line += f", {counts['KILLED']} killed, {counts['NOT STARTED']} not started"
-        print(line, file=out, flush=True)
 

@@ -23,6 +23,7 @@ from riskkit._validation import (
     check_positive_int,
     short_repr,
 )
+from riskkit.app import tracking
 from riskkit.credit import GradientBoostingPD, Scorecard
 from riskkit.exceptions import NotFittedError, ParameterError
 from riskkit.app.serving._predict import boosting_output, scorecard_output
@@ -81,7 +82,7 @@ def log_scorecard(scorecard: Any, input_example: pd.DataFrame, *, name: str = "m
         raise NotFittedError("Scorecard is not fitted yet (no coef_); call Scorecard.fit(X, y) first")
     example = check_frame(input_example, "input_example")
     output = scorecard_output(scorecard, example)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tracking.quiet():
         document = Path(tmp) / "scorecard.json"
         document.write_text(scorecard.to_json(indent=2))
         kwargs.setdefault("pip_requirements", scorecard_requirements())
@@ -144,13 +145,14 @@ def log_gradient_boosting(
     example = check_frame(input_example, "input_example")
     scaling = {key: config[key] for key in ("pdo", "base_score", "base_odds")}
     output = boosting_output(model, example, scaling, config["reason_codes"])
-    signature = applicant_signature(
-        example,
-        output,
-        params={"reason_codes": config["reason_codes"]},
-        optional_outputs=[c for c in output.columns if c.startswith("reason_")],
-    )
-    with tempfile.TemporaryDirectory() as tmp:
+    with tracking.quiet():
+        signature = applicant_signature(
+            example,
+            output,
+            params={"reason_codes": config["reason_codes"]},
+            optional_outputs=[c for c in output.columns if c.startswith("reason_")],
+        )
+    with tempfile.TemporaryDirectory() as tmp, tracking.quiet():
         booster = model.save(Path(tmp) / f"gradient_boosting_pd.{model_format}")
         kwargs.setdefault("pip_requirements", gradient_boosting_requirements())
         return mlflow.pyfunc.log_model(
