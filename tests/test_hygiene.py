@@ -87,7 +87,7 @@ def test_environment_yml_matches_pyproject() -> None:
 
 
 # The metadata JupyterLab writes when it opens a notebook with riskkit's kernel: a notebook saved with
-# less is marked modified on open. early_warning.ipynb belongs to the alert work (merged by the lead).
+# less is marked modified on open.
 _FULL_LANGUAGE_INFO = {"codemirror_mode", "file_extension", "mimetype", "name", "nbconvert_exporter",
                        "pygments_lexer", "version"}
 
@@ -96,8 +96,6 @@ _FULL_LANGUAGE_INFO = {"codemirror_mode", "file_extension", "mimetype", "name", 
 def test_notebook_metadata_is_what_jupyterlab_writes(path: Path) -> None:
     import json
 
-    if path.stem == "early_warning":
-        pytest.xfail("early_warning.ipynb is edited by the alerts work; its metadata is completed at merge")
     meta = json.loads(path.read_text())["metadata"]
     assert set(meta.get("language_info", {})) >= _FULL_LANGUAGE_INFO, meta
     assert meta["kernelspec"]["name"] == "python3"
