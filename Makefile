@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 5000
-EXPERIMENTS ?= data_profile credit_scorecard credit_xgboost market_var risk_register early_warning
+EXPERIMENTS ?= data_profile credit_scorecard credit_xgboost market_var risk_register portfolio_monitoring early_warning
 PYTEST_ARGS ?=
 # Test processes: most tests wait on kernels, servers and subprocesses, so 3 keep 2 cores busy.
 TEST_WORKERS ?= 3

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 # make run's order: models first, early warning reads their latest runs.
 ORDER = ["data_profile", "credit_scorecard", "credit_xgboost", "credit_scorecard_grid", "market_var",
-         "market_var_grid", "risk_register", "early_warning"]
+         "market_var_grid", "risk_register", "portfolio_monitoring", "early_warning"]
 EXPERIMENT_FILES = sorted((REPO / "experiments").glob("*.yaml"), key=lambda p: (
     ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.stem))
 # Notebooks of a family log the same metric names, so reviewers can compare them side by side.

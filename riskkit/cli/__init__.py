@@ -14,11 +14,11 @@ import logging
 from collections.abc import Sequence
 
 from riskkit import __version__
-from riskkit.cli import _alerts, _review, _run, _score
+from riskkit.cli import _alerts, _review, _riskreport, _run, _score
 
 __all__ = ["build_parser", "main"]
 
-_GROUPS = (_run, _review, _alerts, _score)
+_GROUPS = (_run, _review, _alerts, _score, _riskreport)
 
 
 def build_parser() -> argparse.ArgumentParser:
