@@ -398,6 +398,7 @@ def _register_body(table: pd.DataFrame, heat: str, line: str) -> str:
     counts = ""
     if "category" in table.columns and "residual_level" in table.columns:
         by = pd.crosstab(table["category"], table["residual_level"])
+        by.columns.name = None
         counts = "<h3>Residual level by category</h3>" + _frame_html(by.reset_index())
     return (line + f"<h3>Top {len(top)} of {len(table)} risks by residual level</h3>" + _frame_html(top)
             + counts + (heat or _missing("No heat map was logged.")))
@@ -430,6 +431,8 @@ def _alerts(ledger: Path | None) -> _Section:
                 if c in open_.columns]
         shown = open_[cols].copy()
         shown["alert_id"] = shown["alert_id"].astype(str).str[:12]
+        if "assignee" in shown:
+            shown["assignee"] = shown["assignee"].where(shown["assignee"].notna(), "unassigned")
         rows = []
         for _, row in shown.head(_MAX_ALERTS).iterrows():
             cells = "".join(f"<td{' class=lvl-' + _esc(row[c]) if c == 'level' else ''}>{_esc(_fmt(row[c]))}</td>"
