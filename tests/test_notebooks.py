@@ -126,3 +126,23 @@ def test_logged_metrics_are_sensible(executed: dict) -> None:
             assert m["n_exceptions" + sfx] == round(m["hit_rate" + sfx] * n)
             checked += 1
         assert checked >= 2, "market-var logged no per-level backtest"
+
+
+def test_the_run_ends_with_alerts_in_the_ledger_and_the_risk_report_attached(executed: dict) -> None:
+    """`make run`'s promise: the early warning read the monitoring run of the simulated book at its
+    default month (2024-12, eleven months after the documented drift of 2024-01), graded its
+    indicators with their monthly history, left red alerts in the ledger, and the monthly risk
+    report is attached to the monitoring run."""
+    from riskkit.app.alerts import AlertLedger
+
+    (monitoring,) = _runs(executed["uri"], "portfolio-monitoring")
+    (warning,) = _runs(executed["uri"], "early-warning")
+    m = warning.data.metrics
+    assert m["n_missing_indicators"] == 0 and m["n_history_months"] >= 24
+    assert m["value.dq30_rate"] == monitoring.data.metrics["monitoring.dq30_rate"]
+    assert m["n_alerts_red"] >= 1 and m["level_code.score_psi_new"] == 4  # the drift's PSI jump, graded red
+    ledger = AlertLedger(Path(warning.data.tags["ledger_path"]), create=False).alerts()
+    assert "red" in set(ledger["level"]) and "score_psi_new" in set(ledger["indicator"])
+    client = MlflowClient(executed["uri"])
+    assert "report/risk_report.html" in {a.path for a in client.list_artifacts(monitoring.info.run_id, "report")}
+    assert warning.data.tags["risk_report_month"] == monitoring.data.tags["snapshot_month"] == "2024-12"

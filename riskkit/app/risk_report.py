@@ -352,9 +352,9 @@ def _market(store: _Store) -> _Section:
     params = run.data.params
     model = " ".join(f"{k}={params[k]}" for k in ("dataset", "model", "dist", "method", "window") if k in params)
     parts = [_run_line(run, f", {model}" if model else ""), f"<table>{header}{''.join(rows)}</table>",
-             "<p class='sub'>Basel traffic light on the last window of days (green 0-4, yellow 5-9, red 10+ "
-             "exceptions at 99% over 250 days); p-values below 0.05 reject correct coverage (Kupiec), "
-             "independence (Christoffersen) or both (conditional coverage).</p>"]
+             ("<p class='sub'>Basel traffic light on the last window of days (green 0-4, yellow 5-9, red 10+ "
+              "exceptions at 99% over 250 days); p-values below 0.05 reject correct coverage (Kupiec), "
+              "independence (Christoffersen) or both (conditional coverage).</p>")]
     try:
         names = sorted(a.path for a in store.client.list_artifacts(run.info.run_id, "figures")
                        if a.path.startswith("figures/var_backtest"))
@@ -375,9 +375,8 @@ def _register(store: _Store, register_path: Path | None) -> _Section:
         if table is not None:
             return _Section("register", title, _register_body(table, heat, _run_line(run)), True,
                             f"{REGISTER_EXPERIMENT} run {run.info.run_id}")
-    from riskkit.grading import RiskRegister, plots
-
     from riskkit.app import tracking
+    from riskkit.grading import RiskRegister, plots
 
     path = register_path or tracking.project_root() / "data" / "risk_register.csv"
     try:
@@ -420,8 +419,7 @@ def _alerts(ledger: Path | None) -> _Section:
     except RiskkitError as exc:
         return _Section("alerts", title, _missing(f"The alert ledger {path} could not be read: {exc}"), False, "missing")
     counts = every.groupby(["status", "level"]).size().rename("n").reset_index() if len(every) else every
-    parts = [f"<p class='sub'>ledger {_esc(path)}: {len(every)} alert(s), {len(open_)} open "
-             "(new or acknowledged).</p>"]
+    parts = [f"<p class='sub'>ledger {_esc(path)}: {len(every)} alert(s), {len(open_)} open (new or acknowledged).</p>"]
     if len(counts):
         parts.append("<h3>All alerts by status and level</h3>" + _frame_html(counts))
     if not len(open_):

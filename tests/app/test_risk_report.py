@@ -89,7 +89,7 @@ def populated(store: dict[str, str], tmp_path: Path) -> dict[str, Any]:
 
 
 def _sections(text: str) -> dict[str, str]:
-    return dict(re.findall(r"<section id='(\w+)'>(.*?)</section>", text, flags=re.S))
+    return dict(re.findall(r"<section id='(\w+)'>(.*?)</section>", text, flags=re.DOTALL))
 
 
 def test_risk_report_command_on_a_store_with_runs(populated: dict[str, Any], tmp_path: Path) -> None:
@@ -167,9 +167,11 @@ def test_risk_report_renders_in_chromium(populated: dict[str, Any], tmp_path: Pa
     page = write_risk_report("2024-12", tmp_path / "risk.html", ledger=populated["ledger"])
     shot, profile = tmp_path / "shot.png", tmp_path / "profile"
     base = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--window-size=1200,1400"]
-    done = subprocess.run([*base, f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*base, f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=120,
+                          check=False)
     assert shot.is_file(), done.stderr[-2000:]
-    dom = subprocess.run([*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    dom = subprocess.run([*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120,
+                          check=False)
     console = [line for line in (done.stderr + dom.stderr).splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == [], console
     for title in ("Credit risk: portfolio", "Credit risk: models", "Market risk: VaR and backtest",

@@ -82,7 +82,9 @@ def test_early_warning_notebook(
     calm = {"roll_current_to_1_29_young": 0.03, "roll_young_excess": 0.005, "roll_current_to_1_29": 0.025,
             "roll_30_to_60": 0.3, "score_psi_new": 0.02, "dq30_rate": 0.04, "hhi_region": 0.2}
     wave = [0.01 * ((i % 5) - 2) for i in range(29)] + [0.0]
-    monitoring = client.create_run(client.create_experiment("portfolio-monitoring"), tags={"snapshot_month": "2024-12"})
+    # (artifacts under tmp_path: the risk report is attached to this run, never into the checkout's ./mlruns)
+    exp_id = client.create_experiment("portfolio-monitoring", artifact_location=(tmp_path / "artifacts").as_uri())
+    monitoring = client.create_run(exp_id, tags={"snapshot_month": "2024-12"})
     for name, level in calm.items():
         for step, w in enumerate(wave):
             client.log_metric(monitoring.info.run_id, f"monitoring.{name}", level * (1 + w), step=step)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
-from riskkit.app.alerts import indicators_from_metrics, indicators_from_mlflow, monitoring_history_from_mlflow
+from riskkit.app.alerts import (
+    indicators_from_metrics,
+    indicators_from_mlflow,
+    monitoring_history_from_mlflow,
+)
 from riskkit.exceptions import MissingIndicatorWarning, ParameterError
 from riskkit.grading import EarlyWarning
 
