@@ -211,20 +211,44 @@ def indicators_from_mlflow(
             warnings.warn(MissingIndicatorWarning(
                 f"experiment {name!r} could not be read ({exc}); its indicators are missing"), stacklevel=2)
             run = None
-        fetched[name] = None if run is None else dict(run.data.metrics)
+        if run is None:
+            fetched[name] = None
+        elif kinds[name] == "monitoring":
+            fetched[name] = _current_month_metrics(run, name)
+        else:
+            fetched[name] = dict(run.data.metrics)
     return indicators_from_metrics(fetched, kinds, reference_auc=reference_auc)
 
 
-def _month_index(snapshot: str | None, n: int) -> pd.Index:
-    """Monthly labels ending at ``snapshot`` (YYYY-MM) for n steps, else the steps 0..n-1."""
+def _current_month_metrics(run: Any, experiment: str) -> dict[str, float]:
+    """The run's metrics without the ``monitoring.<name>`` whose last step is before the run's last
+    month (the notebook skips a NaN month, and MLflow would report the earlier month as latest)."""
+    client = tracking.client()
+    metrics = dict(run.data.metrics)
+    last: dict[str, int] = {}
+    for key in [k for k in metrics if k.startswith(MONITORING_PREFIX)]:
+        last[key] = max((int(m.step) for m in client.get_metric_history(run.info.run_id, key)), default=0)
+    final = max(last.values(), default=0)
+    for key, step in last.items():
+        if step < final:
+            warnings.warn(MissingIndicatorWarning(
+                f"experiment {experiment!r}: metric {key} has no value for the run's last month (last logged at "
+                f"step {step} of {final}); indicator {key[len(MONITORING_PREFIX):]!r} is missing"), stacklevel=3)
+            del metrics[key]
+    return metrics
+
+
+def _month_index(snapshot: str | None, steps: pd.Index) -> pd.Index:
+    """Month labels (YYYY-MM) of the steps, the last step being ``snapshot``; else the steps."""
     if snapshot:
         try:
             end = pd.Period(snapshot, freq="M")
         except (ValueError, TypeError):
             end = None
         if end is not None:
-            return pd.PeriodIndex([end - (n - 1 - i) for i in range(n)], name="month").astype(str)
-    return pd.RangeIndex(n, name="step")
+            last = int(steps.max())
+            return pd.Index([str(end - (last - int(s))) for s in steps], name="month")
+    return pd.Index(steps, name="step")
 
 
 def monitoring_history_from_mlflow(
@@ -292,8 +316,9 @@ def monitoring_history_from_mlflow(
     n_steps = max((len(c) for c in columns.values()), default=0)
     snapshot = run.data.tags.get("snapshot_month")
     if n_steps > 1:
-        frame = pd.DataFrame(columns).sort_index()
-        frame.index = _month_index(snapshot, len(frame))
+        frame = pd.DataFrame(columns).sort_index()  # a step a metric skipped (NaN) is NaN
+        frame = frame.reindex(pd.RangeIndex(int(frame.index.min()), int(frame.index.max()) + 1))
+        frame.index = _month_index(snapshot, frame.index)
         return frame
     return _history_from_runs(client, run, list(columns) or list(names or []), snapshot)
 

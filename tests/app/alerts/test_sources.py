@@ -135,6 +135,25 @@ def test_monitoring_indicators_and_history_from_mlflow(store: dict[str, str]) ->
         assert [a.indicator for a in ew.evaluate(values)] == ["dq30_rate"]
 
 
+def test_a_month_the_run_skipped_is_missing_not_stale(store: dict[str, str]) -> None:
+    """The notebook skips NaN values: an indicator without a value at the last month is missing (not
+    the previous month's value, which MLflow reports as latest), and its history has a NaN there."""
+    from mlflow import MlflowClient
+
+    from riskkit.app import tracking
+
+    client = MlflowClient(tracking.init_store())
+    exp = client.create_experiment("portfolio-monitoring")
+    run = _monitoring_run(client, exp, "2024-12", {"dq30_rate": [0.05, 0.06, 0.07]}, 1_000)
+    client.log_metric(run, "monitoring.roll_30_to_60", 0.3, step=0)  # steps 1 and 2 skipped (NaN)
+    with pytest.warns(MissingIndicatorWarning, match=r"monitoring.roll_30_to_60 has no value for the run's last month"):
+        values = indicators_from_mlflow({"portfolio-monitoring": "monitoring"})
+    assert values == {"portfolio-monitoring/dq30_rate": 0.07, "dq30_rate": 0.07}
+    frame = monitoring_history_from_mlflow()
+    assert list(frame.index) == ["2024-10", "2024-11", "2024-12"]
+    assert frame["roll_30_to_60"].iloc[0] == 0.3 and frame["roll_30_to_60"].iloc[1:].isna().all()
+
+
 def test_monitoring_history_from_earlier_monthly_runs(store: dict[str, str]) -> None:
     """Runs that logged only their own month: the history is their latest values ordered by snapshot
     month; a run of a later month than the latest run's and a FAILED run are left out."""
