@@ -40,7 +40,13 @@ from typing import Any
 import pandas as pd
 
 from riskkit import __version__
+from riskkit.app import tracking
+from riskkit.app.alerts import AlertLedger, default_ledger_path
+from riskkit.app.experiments import load_experiment
+from riskkit.app.gates import check_gates
+from riskkit.app.review import experiment_file_of, parse_gates
 from riskkit.exceptions import ParameterError, RiskkitError
+from riskkit.grading import RiskRegister, plots
 
 __all__ = [
     "CREDIT_MODEL_EXPERIMENTS",
@@ -140,7 +146,7 @@ def _img(png: bytes, caption: str) -> str:
 
 
 def _figure_png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: pyplot takes ~1 s to import; only for a register without a run
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
@@ -167,8 +173,6 @@ class _Store:
     @property
     def client(self) -> Any:
         if self._client is None:
-            from riskkit.app import tracking
-
             self._client = tracking.client()
         return self._client
 
@@ -282,10 +286,6 @@ def _champion_run(store: _Store, name: str) -> tuple[Any, str]:
 
 
 def _gates_html(run: Any) -> str:
-    from riskkit.app.experiments import load_experiment
-    from riskkit.app.gates import check_gates
-    from riskkit.app.review import experiment_file_of, parse_gates
-
     path = experiment_file_of(run)
     if path is None or not path.is_file():
         return "<p class='sub'>No experiment file recorded for this run: gates not checked.</p>"
@@ -375,9 +375,6 @@ def _register(store: _Store, register_path: Path | None) -> _Section:
         if table is not None:
             return _Section("register", title, _register_body(table, heat, _run_line(run)), True,
                             f"{REGISTER_EXPERIMENT} run {run.info.run_id}")
-    from riskkit.app import tracking
-    from riskkit.grading import RiskRegister, plots
-
     path = register_path or tracking.project_root() / "data" / "risk_register.csv"
     try:
         register = RiskRegister.from_file(path)
@@ -405,8 +402,6 @@ def _register_body(table: pd.DataFrame, heat: str, line: str) -> str:
 
 def _alerts(ledger: Path | None) -> _Section:
     title = "Open alerts and their handling"
-    from riskkit.app.alerts import AlertLedger, default_ledger_path
-
     path = Path(ledger) if ledger else default_ledger_path()
     if not path.is_file():
         return _Section("alerts", title, _missing(f"No alert ledger at {path}: the early warning has not run "
@@ -487,7 +482,7 @@ def build_risk_report(
     month = parse_month(month)
     if not isinstance(monitoring_experiment, str) or not monitoring_experiment.strip():
         raise ParameterError(f"monitoring_experiment must be an experiment name (got {monitoring_experiment!r})")
-    import matplotlib
+    import matplotlib  # lazy: only to pick the Agg backend when a figure has to be drawn
 
     if not os.environ.get("MPLBACKEND"):
         matplotlib.use("Agg")
@@ -499,8 +494,6 @@ def build_risk_report(
         _register(store, Path(register_path) if register_path else None),
         _alerts(Path(ledger) if ledger else None),
     ]
-    from riskkit.app import tracking
-
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     overview = "".join(
         f"<tr><td><a href='#{s.key}'>{_esc(s.title)}</a></td>"

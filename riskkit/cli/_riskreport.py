@@ -13,14 +13,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from riskkit.app.risk_report import parse_month, write_risk_report
 from riskkit.cli._common import EXIT_OK, guarded
 
 __all__ = ["register"]
 
 
 def _risk_report(args: argparse.Namespace) -> int:
-    from riskkit.app.risk_report import parse_month, write_risk_report
-
     month = parse_month(args.month)
     out = Path(args.output) if args.output else Path(f"risk_report_{month}.html")
     written = write_risk_report(month, out, ledger=args.ledger, register_path=args.register)
