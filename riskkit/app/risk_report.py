@@ -333,7 +333,10 @@ def _market(store: _Store) -> _Section:
                                                   "`riskkit run experiments/market_var.yaml`."), False, "missing")
     run = runs[0]
     m, tags = run.data.metrics, run.data.tags
-    suffixes = sorted({k[len("hit_rate"):] for k in m if k.startswith("hit_rate")})
+    # one row per VaR level: the suffixed metrics (hit_rate_99, ...) when logged, else the headline ones
+    suffixes = sorted({k[len("hit_rate"):] for k in m if k.startswith("hit_rate_")}) or [""]
+    headline = m.get("expected_rate")
+    head_sfx = next((sfx for sfx in suffixes if m.get(f"expected_rate{sfx}") == headline), suffixes[0])
     header = ("<tr><th>VaR level</th><th>days</th><th>exceptions</th><th>hit rate</th><th>expected</th>"
               "<th>Kupiec p</th><th>Christoffersen p</th><th>CC p</th><th>exceptions, last window</th>"
               "<th>zone</th><th>multiplier</th></tr>")
@@ -342,7 +345,7 @@ def _market(store: _Store) -> _Section:
         alpha = m.get(f"expected_rate{sfx}")
         zone = tags.get(f"traffic_light_zone{sfx}") or _ZONES.get(int(m.get(f"traffic_light_zone_code{sfx}", -1)), "n/a")
         label = f"{100 * (1 - alpha):g}%" if alpha is not None else "?"
-        label += "" if sfx else " (headline)"
+        label += " (headline)" if sfx == head_sfx and headline is not None else ""
         cells = [_fmt(m.get(f"{k}{sfx}", float("nan"))) for k in (
             "n_obs", "n_exceptions", "hit_rate", "expected_rate", "kupiec_pvalue", "christoffersen_pvalue", "cc_pvalue",
             "traffic_light_exceptions")]
@@ -361,7 +364,8 @@ def _market(store: _Store) -> _Section:
     except Exception:  # noqa: BLE001
         names = []
     if names:
-        parts.append(store.figure(run.info.run_id, names[0], "VaR and ES against the returns"))
+        shown = f"figures/var_backtest{head_sfx}.png" if f"figures/var_backtest{head_sfx}.png" in names else names[0]
+        parts.append(store.figure(run.info.run_id, shown, "VaR and ES against the returns (headline level)"))
     return _Section("market", title, "".join(parts), True, f"{MARKET_EXPERIMENT} run {run.info.run_id}")
 
 
