@@ -35,6 +35,9 @@ run: $(STAMP)
 	@echo
 	@echo "Results: MLflow store sqlite:///$(CURDIR)/mlflow.db, artifacts in $(CURDIR)/mlartifacts,"
 	@echo "         executed notebooks in $(CURDIR)/runs/"
+	@echo "Alerts:  $(BIN)/riskkit alerts list --status open   (ledger runs/alerts/alert_ledger.sqlite)"
+	@echo "Monthly risk report: report/risk_report.html of the latest portfolio-monitoring run, or"
+	@echo "         $(BIN)/riskkit risk-report --month 2024-12 -o risk_report.html"
 	@echo "Open the MLflow UI with: make ui   (then browse http://127.0.0.1:$(PORT))"
 
 test: $(STAMP)
