@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
 AUTH   ?=
-EXPERIMENTS ?= data_profile credit_scorecard credit_xgboost market_var risk_register early_warning
+EXPERIMENTS ?= data_profile credit_scorecard credit_xgboost market_var risk_register portfolio_monitoring early_warning
 PYTEST_ARGS ?=
 # Test processes: most tests wait on kernels, servers and subprocesses, so 3 keep 2 cores busy.
 TEST_WORKERS ?= 3
@@ -39,6 +39,9 @@ run: $(STAMP)
 	@echo
 	@echo "Results: MLflow store sqlite:///$(CURDIR)/mlflow.db, artifacts in $(CURDIR)/mlartifacts,"
 	@echo "         executed notebooks in $(CURDIR)/runs/"
+	@echo "Alerts:  $(BIN)/riskkit alerts list --status open   (ledger runs/alerts/alert_ledger.sqlite)"
+	@echo "Monthly risk report: report/risk_report.html of the latest portfolio-monitoring run, or"
+	@echo "         $(BIN)/riskkit risk-report --month 2024-12 -o risk_report.html"
 	@echo "Open the MLflow UI with: make ui   (then browse http://127.0.0.1:$(PORT))"
 
 test: $(STAMP)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 # make run's order: models first, early warning reads their latest runs.
 ORDER = ["data_profile", "credit_scorecard", "credit_xgboost", "credit_scorecard_grid", "market_var",
-         "market_var_grid", "risk_register", "early_warning"]
+         "market_var_grid", "risk_register", "portfolio_monitoring", "early_warning"]
 EXPERIMENT_FILES = sorted((REPO / "experiments").glob("*.yaml"), key=lambda p: (
     ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.stem))
 # Notebooks of a family log the same metric names, so reviewers can compare them side by side.
@@ -209,3 +209,23 @@ def test_market_report_highlights_rejections_and_lists_each_metric_once(executed
     assert "<td>hit_rate</td>" not in text and "<td>hit_rate_99</td>" in text
     if any(k.endswith("pvalue_95") and v < 0.05 for k, v in run.data.metrics.items()):
         assert "statistical test rejects" in text and "<tr class='reject'>" in text
+
+
+def test_the_run_ends_with_alerts_in_the_ledger_and_the_risk_report_attached(executed: dict) -> None:
+    """`make run`'s promise: the early warning read the monitoring run of the simulated book at its
+    default month (2024-12, eleven months after the documented drift of 2024-01), graded its
+    indicators with their monthly history, left red alerts in the ledger, and the monthly risk
+    report is attached to the monitoring run."""
+    from riskkit.app.alerts import AlertLedger
+
+    (monitoring,) = _runs(executed["uri"], "portfolio-monitoring")
+    (warning,) = _runs(executed["uri"], "early-warning")
+    m = warning.data.metrics
+    assert m["n_missing_indicators"] == 0 and m["n_history_months"] >= 24
+    assert m["value.dq30_rate"] == monitoring.data.metrics["monitoring.dq30_rate"]
+    assert m["n_alerts_red"] >= 1 and m["level_code.score_psi_new"] == 4  # the drift's PSI jump, graded red
+    ledger = AlertLedger(Path(warning.data.tags["ledger_path"]), create=False).alerts()
+    assert "red" in set(ledger["level"]) and "score_psi_new" in set(ledger["indicator"])
+    client = MlflowClient(executed["uri"])
+    assert "report/risk_report.html" in {a.path for a in client.list_artifacts(monitoring.info.run_id, "report")}
+    assert warning.data.tags["risk_report_month"] == monitoring.data.tags["snapshot_month"] == "2024-12"

@@ -15,11 +15,11 @@ import logging
 from collections.abc import Sequence
 
 from riskkit import __version__
-from riskkit.cli import _alerts, _review, _run, _score, _team
+from riskkit.cli import _alerts, _review, _riskreport, _run, _score, _team
 
 __all__ = ["build_parser", "main"]
 
-_GROUPS = (_run, _review, _alerts, _score, _team)
+_GROUPS = (_run, _review, _alerts, _score, _riskreport, _team)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -196,6 +196,15 @@ class DynamicThreshold:
         if self.mean is not None:
             _check(self.mean, "mean", -math.inf, math.inf, where)
 
+    @property
+    def min_history(self) -> int:
+        """Number of values (earlier ones and the current one) the chart needs to grade at all:
+        ``warmup`` for EWMA and CUSUM unless ``mean`` and ``sd`` are given, else 1 (a rolling
+        quantile gives no level during its first ``window`` months but never fails)."""
+        if self.method in ("ewma", "cusum") and (self.mean is None or self.sd is None):
+            return int(self.warmup)
+        return 1
+
     # -- evaluation -----------------------------------------------------------------------------
     def baseline(self, history: pd.Series) -> tuple[float, float]:
         """In-control (mean, sd): the given ones or those of the first ``warmup`` values."""

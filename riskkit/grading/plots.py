@@ -142,7 +142,8 @@ _WARNING_COLOURS = {"blue": "#1e88e5", "yellow": "#fdd835", "orange": "#fb8c00",
 def indicator_dashboard(early_warning: EarlyWarning, values: dict[str, float]) -> Figure:
     """One panel per indicator: its value (dot) against its thresholds (coloured lines).
 
-    Indicators without a value are drawn empty with "no value".
+    Indicators without a value are drawn empty with "no value"; an indicator with a dynamic
+    threshold is labelled with its method (its limits depend on its history and are not drawn).
     """
     indicators = early_warning._indicators()
     fig = _figure(7.0, 1.1 * len(indicators) + 0.8)
@@ -152,6 +153,8 @@ def indicator_dashboard(early_warning: EarlyWarning, values: dict[str, float]) -
         cuts = [float(ind.thresholds[lvl]) for lvl in LEVELS if lvl in ind.thresholds]
         has_value = value is not None and np.isfinite(value)
         points = cuts + ([float(value)] if has_value else [])  # type: ignore[arg-type]
+        if not points:  # a dynamic-only indicator without a value: nothing to place
+            points = [0.0, 1.0]
         pad = 0.15 * (max(points) - min(points) or abs(max(points)) or 1.0)
         ax.set_xlim(min(points) - pad, max(points) + pad)
         for lvl in LEVELS:
@@ -161,6 +164,9 @@ def indicator_dashboard(early_warning: EarlyWarning, values: dict[str, float]) -
             ax.plot([value], [0.5], "o", color="#212121", ms=9)
         else:
             ax.text(0.5, 0.5, "no value", transform=ax.transAxes, ha="center", va="center", color="#757575")
+        if ind.dynamic is not None:  # its limits come from its history, not drawn here
+            ax.text(0.99, 0.8, f"dynamic: {ind.dynamic.method}", transform=ax.transAxes, ha="right", va="center",
+                    fontsize=7, color="#555555")
         ax.set_yticks([])
         ax.set_ylim(0, 1)
         ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)

@@ -77,6 +77,18 @@ def test_early_warning_notebook(
         for key, value in metrics.items():
             client.log_metric(run.info.run_id, key, value)
         client.set_terminated(run.info.run_id, "FINISHED")
+    # a monitoring run as notebooks/portfolio_monitoring.ipynb logs it: one step per month, 30 calm months
+    # ending at the series' mean (no dynamic chart fires), stock indicators under their static thresholds
+    calm = {"roll_current_to_1_29_young": 0.03, "roll_young_excess": 0.005, "roll_current_to_1_29": 0.025,
+            "roll_30_to_60": 0.3, "score_psi_new": 0.02, "dq30_rate": 0.04, "hhi_region": 0.2}
+    wave = [0.01 * ((i % 5) - 2) for i in range(29)] + [0.0]
+    # (artifacts under tmp_path: the risk report is attached to this run, never into the checkout's ./mlruns)
+    exp_id = client.create_experiment("portfolio-monitoring", artifact_location=(tmp_path / "artifacts").as_uri())
+    monitoring = client.create_run(exp_id, tags={"snapshot_month": "2024-12"})
+    for name, level in calm.items():
+        for step, w in enumerate(wave):
+            client.log_metric(monitoring.info.run_id, f"monitoring.{name}", level * (1 + w), step=step)
+    client.set_terminated(monitoring.info.run_id, "FINISHED")
     config = yaml.safe_load((REPO / "data" / "early_warning.yaml").read_text())
     config["channels"].append({"type": "webhook", "url": url, "min_level": "red", "retries": 0})
     (tmp_path / "ew.yaml").write_text(yaml.safe_dump(config))
@@ -92,6 +104,14 @@ def test_early_warning_notebook(
     assert m["n_alerts"] == 4 and m["n_alerts_red"] == 1 and m["n_alerts_yellow"] == 2 and m["n_alerts_blue"] == 1
     assert m["max_level_code"] == 4 and m["level_code.score_psi"] == 4
     assert m["level_code.auc_decay"] == 1 and m["n_missing_indicators"] == 0
+    # the loan-book indicators were read with their 29 months of history and graded calm
+    assert m["n_history_months"] == 29 and m["value.dq30_rate"] == pytest.approx(0.04)
+    assert all(m[f"level_code.{name}"] == 0 for name in calm)
+    # the monthly risk report of the monitoring month is attached to the monitoring run and to this one
+    page = client.download_artifacts(monitoring.info.run_id, "report/risk_report.html", str(tmp_path))
+    text = Path(page).read_text()
+    assert "Monthly risk report 2024-12" in text and "Open alerts and their handling" in text
+    assert "score_psi" in text and data.tags["risk_report_month"] == "2024-12"
     assert data.tags["alert.score_psi"] == "red" and data.tags["max_level"] == "red"
     assert m["n_delivery_failures"] == 0
     assert [(b["indicator"], b["level"]) for b in received] == [("score_psi", "red")]

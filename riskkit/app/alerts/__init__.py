@@ -7,7 +7,8 @@ both read the same YAML file::
 
     ew = EarlyWarning.from_yaml("data/early_warning.yaml")
     notifier = Notifier.from_yaml("data/early_warning.yaml", ledger="runs/alerts/alert_ledger.sqlite")
-    report = notifier.notify(ew.evaluate(indicators_from_mlflow()))
+    history = monitoring_history_from_mlflow().iloc[:-1]   # for the dynamic thresholds
+    report = notifier.notify(ew.evaluate(indicators_from_mlflow(), history=history))
 """
 
 from riskkit.app.alerts.channels import (
@@ -30,14 +31,17 @@ from riskkit.app.alerts.gsm import gsm7_text, septets, sms_segments
 from riskkit.app.alerts.ledger import DELIVERY_STATES, STATUSES, AlertLedger
 from riskkit.app.alerts.sources import (
     DEFAULT_EXPERIMENTS,
+    MONITORING_EXPERIMENT,
     indicators_from_metrics,
     indicators_from_mlflow,
+    monitoring_history_from_mlflow,
 )
 
 __all__ = [
     "DEFAULT_EXPERIMENTS",
     "DEFAULT_LEDGER_ENV",
     "DELIVERY_STATES",
+    "MONITORING_EXPERIMENT",
     "STATUSES",
     "AlertLedger",
     "Channel",
@@ -53,6 +57,7 @@ __all__ = [
     "gsm7_text",
     "indicators_from_metrics",
     "indicators_from_mlflow",
+    "monitoring_history_from_mlflow",
     "run_with_deadline",
     "septets",
     "sms_segments",
