@@ -192,4 +192,4 @@ def validate_credit_model(
         values["adverse_impact_ratio_min"] = float(judged.min()) if len(judged) else float("nan")
     else:
         values["adverse_impact_ratio_min"] = float("nan")
-    return CreditValidation(values, figures, tables, {"hosmer_lemeshow_test": hl.summary()}, list(features))
+    return CreditValidation(values, figures, tables, {"hosmer_lemeshow_test": str(hl)}, list(features))
