@@ -238,7 +238,8 @@ def _key_tags(tags: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in tags.items() if k in _KEY_TAGS}
 
 
-def fit_columns(frame: pd.DataFrame, width: int = 120, *, keep: int = 1, max_cell: int = 36) -> tuple[pd.DataFrame, list[str]]:
+def fit_columns(frame: pd.DataFrame, width: int = 120, *, keep: int = 1, max_cell: int = 36,
+                wrap_headers: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """Drop trailing columns until the text rendering of ``frame`` fits ``width`` characters.
 
     Parameters
@@ -250,6 +251,8 @@ def fit_columns(frame: pd.DataFrame, width: int = 120, *, keep: int = 1, max_cel
         Leading columns never dropped.
     max_cell : int
         Longest cell in the text rendering (longer ones end in ``...``).
+    wrap_headers : bool
+        Measure long snake_case headers as wrapped on two lines (see :func:`format_table`).
 
     Returns
     -------
@@ -258,17 +261,32 @@ def fit_columns(frame: pd.DataFrame, width: int = 120, *, keep: int = 1, max_cel
     """
     columns = list(frame.columns)
     dropped: list[str] = []
-    while len(columns) > keep and _text_width(frame[columns], max_cell) > width:
+    while len(columns) > keep and _text_width(frame[columns], max_cell, wrap_headers) > width:
         dropped.insert(0, str(columns.pop()))
     return frame[columns], dropped
 
 
-def _text_width(frame: pd.DataFrame, max_cell: int) -> int:
-    widths = [max([len(str(c))] + [len(_cell(v, max_cell)) for v in frame[c]]) for c in frame.columns]
+def _text_width(frame: pd.DataFrame, max_cell: int, wrap_headers: bool = False) -> int:
+    widths = [max([max(len(part) for part in _header_lines(str(c), wrap_headers))]
+                  + [len(_cell(v, max_cell)) for v in frame[c]])
+              for c in frame.columns]
     return sum(widths) + 2 * (len(widths) - 1)
 
 
-def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None = None) -> str:
+def _header_lines(name: str, wrap: bool = True, limit: int = 10) -> list[str]:
+    """A long snake_case header on two lines, split at the underscore that balances them
+    (``traffic_light_zone_code_99`` -> ``traffic_light_`` / ``zone_code_99``)."""
+    if not wrap or len(name) <= limit or "_" not in name:
+        return [name]
+    cuts = [i + 1 for i, ch in enumerate(name) if ch == "_" and 0 < i < len(name) - 1]
+    if not cuts:
+        return [name]
+    cut = min(cuts, key=lambda i: max(i, len(name) - i))
+    return [name[:cut], name[cut:]]
+
+
+def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None = None,
+                 wrap_headers: bool = False) -> str:
     """Render a table for a terminal (``text``), a spreadsheet (``csv``) or a document (``markdown``).
 
     Parameters
@@ -278,6 +296,9 @@ def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None
     max_cell : int, optional
         In ``text``, cut longer cells to this many characters (ending in ``...``); csv and
         markdown are never cut.
+    wrap_headers : bool
+        In ``text``, put long snake_case headers on two lines so that numbers, not names, set the
+        column widths.
 
     Returns
     -------
@@ -298,9 +319,13 @@ def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None
         return "\n".join(lines) + "\n"
     if fmt != "text":
         raise ConfigError(f"--format must be one of ['text', 'csv', 'markdown'] (got {fmt!r})")
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    split = [_header_lines(h, wrap_headers) for h in header]
+    widths = [max([max(len(p) for p in parts)] + [len(r[i]) for r in cells]) for i, parts in enumerate(split)]
+    depth = max(len(parts) for parts in split)
+    # long headers wrap onto a second line (top-aligned), so numbers, not names, set the widths
+    lines = ["  ".join((parts[k] if k < len(parts) else "").ljust(w) for parts, w in zip(split, widths, strict=True)).rstrip()
+             for k in range(depth)]
+    lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     return "\n".join(lines) + "\n"
 

@@ -54,8 +54,17 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     if not frame["alias"].astype(bool).any():
         frame = frame.drop(columns="alias")
     frame = _short_names(frame)
-    frame, dropped = (frame, []) if metrics == "all" else fit_columns(frame, WIDTH, keep=4, max_cell=MAX_CELL)
-    print(format_table(frame, "text", max_cell=MAX_CELL), end="")
+    wrap = False
+    if metrics != "all":
+        fitted, dropped = fit_columns(frame, WIDTH, keep=4, max_cell=MAX_CELL)
+        if dropped:  # headers on two lines when that shows more of the metrics
+            wrapped, fewer = fit_columns(frame, WIDTH, keep=4, max_cell=MAX_CELL, wrap_headers=True)
+            if len(fewer) < len(dropped):
+                fitted, dropped, wrap = wrapped, fewer, True
+        frame = fitted
+    else:
+        dropped = []
+    print(format_table(frame, "text", max_cell=MAX_CELL, wrap_headers=wrap), end="")
     if dropped:
         note = (f"(+{len(dropped)} not shown to fit {WIDTH} columns: {', '.join(dropped)}; "
                 "--metrics all or --metrics A,B to choose, --format csv for everything)")

@@ -217,3 +217,14 @@ def test_report_summary_champion_titles_and_full_tables(runs: dict[str, str], tm
     assert "<tr class='reject'><td>Duration</td>" in html
     assert report.table_title("var_backtest_99") == "VaR backtest 99%"
     assert report.table_title("ks_table_test") == "KS table by score band (test)"
+
+
+def test_long_headers_wrap_onto_two_lines_when_asked() -> None:
+    frame = pd.DataFrame({"run_id": ["abc"], "traffic_light_zone_code_99": [1.0]})
+    lines = review.format_table(frame, "text", wrap_headers=True).splitlines()
+    assert lines[0].split() == ["run_id", "traffic_light_"] and lines[1].split() == ["zone_code_99"]
+    assert set(lines[2]) <= {"-", " "} and lines[3].split() == ["abc", "1"]
+    assert len(review.format_table(frame, "text").splitlines()) == 3  # one header line by default
+    # run_id (6) + 2 + traffic_light_ (14) = 22 columns wrapped, 34 on one line
+    assert review.fit_columns(frame, 24, wrap_headers=True)[1] == []
+    assert review.fit_columns(frame, 24)[1] == ["traffic_light_zone_code_99"]
