@@ -166,6 +166,27 @@ def rolling_var(
     the previous parameters and the run goes on. FastPathWarning (riskkit) says why arch's
     public ``fit`` was used instead of the fast engine (untested arch / scipy versions, or an
     error inside the fast path); the forecasts are the same to rounding.
+
+    Examples
+    --------
+    The default GJR-EVT model on 600 days of Student-t returns, refitted every 20 days, then
+    backtested:
+
+    >>> import numpy as np, pandas as pd
+    >>> from riskkit.market import backtest, rolling_var
+    >>> days = pd.bdate_range("2021-01-01", periods=600)
+    >>> r = pd.Series(np.random.default_rng(0).standard_t(5, 600) * 0.01, index=days)
+    >>> f = rolling_var(r, window=500, refit_every=20)
+    >>> f.shape, f.columns.tolist()
+    ((100, 2), ['var', 'es'])
+    >>> f.head(2).round(3)
+                  var     es
+    date
+    2022-12-02  0.027  0.032
+    2022-12-05  0.028  0.033
+    >>> report = backtest.backtest_var(r.loc[f.index], f["var"], 0.01)
+    >>> report.n_exceptions, report.kupiec.reject()
+    (3, False)
     """
     spec, r = _validate(returns, model, dist, alpha, window, refit_every, method, es_alpha, lam, n_sims,
                         random_state, warm_start)
