@@ -231,10 +231,14 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
 
     Examples
     --------
-    >>> from riskkit.data import german_credit                      # doctest: +SKIP
-    >>> X, y = german_credit()                                      # doctest: +SKIP
-    >>> model = GradientBoostingPD(random_state=1).fit(X, y)        # doctest: +SKIP
-    >>> model.predict_proba(X.head(3))[:, 1]                        # doctest: +SKIP
+    >>> from riskkit.credit import GradientBoostingPD
+    >>> from riskkit.data import synthetic_credit
+    >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
+    >>> model = GradientBoostingPD(n_estimators=200, random_state=1).fit(X, y)
+    >>> model.predict_proba(X.head(3)).shape
+    (3, 2)
+    >>> model.reason_codes(X.head(2), k=1)["reason_1"].tolist()
+    ['ushape_01', 'income_02']
     """
 
     def __init__(
