@@ -84,7 +84,25 @@ def _download(run_id: str, folder: str, dest: Path) -> list[Path]:
 
 
 def build_report(run_id: str, gates: Iterable[Any] = ()) -> str:
-    """The HTML report of a run (a complete document with inline CSS and images)."""
+    """The HTML report of a run (a complete document with inline CSS and images).
+
+    Parameters
+    ----------
+    run_id : str
+        The MLflow run.
+    gates : iterable of Gate, default ()
+        Gates shown with their verdicts on the run's metrics.
+
+    Returns
+    -------
+    str
+        The HTML document: facts, gates, metrics, tables and figures of the run.
+
+    Raises
+    ------
+    mlflow.exceptions.MlflowException
+        When the run does not exist or the store cannot be read.
+    """
     client = tracking.client()
     run = client.get_run(run_id)
     experiment = client.get_experiment(run.info.experiment_id).name
