@@ -45,7 +45,22 @@ __all__ = [
 
 # --------------------------------------------------------------------------- runs
 def get_run(run_id: str) -> Any:
-    """The MLflow run with this id; an unknown id is a :class:`TrackingError`."""
+    """The MLflow run with this id; an unknown id is a :class:`TrackingError`.
+
+    Parameters
+    ----------
+    run_id : str
+        Run id (32 hex digits; see ``riskkit runs EXPERIMENT``).
+
+    Returns
+    -------
+    mlflow.entities.Run
+
+    Raises
+    ------
+    TrackingError
+        When the store is unreachable or the run does not exist.
+    """
     tracking.check_reachable()
     if not re.fullmatch(r"[0-9a-fA-F]{8,64}", run_id or ""):
         raise TrackingError(f"unknown run id {run_id!r}; run ids are 32 hex digits (see `riskkit runs EXPERIMENT`)")
@@ -64,7 +79,33 @@ def runs_table(
     max_results: int = 20,
     metrics: list[str] | None = None,
 ) -> pd.DataFrame:
-    """The latest runs of an experiment: name, status, start, key metrics; sortable by a metric."""
+    """The latest runs of an experiment: name, status, start, key metrics; sortable by a metric.
+
+    Parameters
+    ----------
+    experiment : str
+        Experiment name.
+    sort_by : str, optional
+        Metric to sort by (default: newest first).
+    ascending : bool, default False
+        Sort order for ``sort_by``.
+    max_results : int, default 20
+        Runs fetched, newest first.
+    metrics : list of str, optional
+        Metric columns to show (default: every metric logged).
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per run: run_id, name, status, start and the metrics.
+
+    Raises
+    ------
+    TrackingError
+        When the store is unreachable or the experiment is unknown.
+    ConfigError
+        When a requested or ``sort_by`` metric was not logged.
+    """
     tracking.check_reachable()
     client = tracking.client()
     exp = client.get_experiment_by_name(experiment)
@@ -98,7 +139,23 @@ def runs_table(
 
 
 def compare_runs(run_a: str, run_b: str) -> pd.DataFrame:
-    """Parameters, metrics and key tags of two runs side by side, differences marked."""
+    """Parameters, metrics and key tags of two runs side by side, differences marked.
+
+    Parameters
+    ----------
+    run_a, run_b : str
+        Run ids.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns kind (param / metric / tag), name, run_a, run_b and differs (``*``).
+
+    Raises
+    ------
+    TrackingError
+        When a run does not exist.
+    """
     a, b = get_run(run_a), get_run(run_b)
     rows = []
     for kind, left, right in (
@@ -123,7 +180,33 @@ def _key_tags(tags: Mapping[str, str]) -> dict[str, str]:
 
 
 def format_table(frame: pd.DataFrame, fmt: str = "text") -> str:
-    """Render a table for a terminal (``text``), a spreadsheet (``csv``) or a document (``markdown``)."""
+    """Render a table for a terminal (``text``), a spreadsheet (``csv``) or a document (``markdown``).
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        The table (the index is not shown).
+    fmt : {"text", "csv", "markdown"}, default "text"
+        Output format.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ConfigError
+        When ``fmt`` is not one of the three formats.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(format_table(pd.DataFrame({"run": ["a", "b"], "auc_test": [0.81, 0.79]})), end="")
+    run  auc_test
+    ---  --------
+    a    0.81
+    b    0.79
+    """
     if fmt == "csv":
         return frame.to_csv(index=False)
     cells = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
@@ -151,7 +234,25 @@ def _cell(value: Any) -> str:
 
 # --------------------------------------------------------------------------- registry
 def register_run_model(run_id: str, name: str) -> str | None:
-    """Register the model a run logged under ``name``; returns the version, or None without a model."""
+    """Register the model a run logged under ``name``; returns the version, or None without a model.
+
+    Parameters
+    ----------
+    run_id : str
+        The run that logged the model.
+    name : str
+        Registered model name.
+
+    Returns
+    -------
+    str or None
+        The model version (an existing one when the run's model is already registered).
+
+    Raises
+    ------
+    mlflow.exceptions.MlflowException
+        When the registry refuses the registration.
+    """
     import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     mlflow.set_tracking_uri(tracking.tracking_uri())
@@ -181,7 +282,23 @@ def register_run_model(run_id: str, name: str) -> str | None:
 
 @dataclass(frozen=True)
 class PromotionResult:
-    """What :func:`promote` did: the alias now points at ``model_name`` version ``version``."""
+    """What :func:`promote` did: the alias now points at ``model_name`` version ``version``.
+
+    Parameters
+    ----------
+    model_name : str
+        Registered model.
+    version : str
+        Version that now holds the alias.
+    alias : str
+        The alias (e.g. ``champion``).
+    previous_version : str or None
+        Version that held it before.
+    gates : list of GateResult
+        The gate verdicts checked before promoting.
+    promoted_by, promoted_at, reason, run_author : str
+        Audit trail: who promoted, when (UTC), why, and who produced the run.
+    """
 
     model_name: str
     version: str
@@ -200,7 +317,19 @@ _UNKNOWN_AUTHORS = {"", "unknown"}
 
 def experiment_file_of(run: Any, experiment_file: str | Path | None = None) -> Path | None:
     """The experiment file a run came from (its ``riskkit.experiment_path`` tag), unless
-    ``experiment_file`` overrides it; ``None`` when neither is known."""
+    ``experiment_file`` overrides it; ``None`` when neither is known.
+
+    Parameters
+    ----------
+    run : mlflow.entities.Run
+        The run.
+    experiment_file : str or Path, optional
+        Explicit experiment file.
+
+    Returns
+    -------
+    Path or None
+    """
     if experiment_file:
         return Path(experiment_file)
     rel = run.data.tags.get("riskkit.experiment_path")
