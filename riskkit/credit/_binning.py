@@ -279,6 +279,8 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
     random_state : int, default 0
         Seed of the shuffles (the fit is deterministic for a given seed).
 
+    Notes
+    -----
     Fitted attributes: ``features_`` (kept feature names, input order), ``iv_`` (Series),
     ``pvalue_`` (Series, the permutation p-value of each feature's IV),
     ``max_bins_``/``min_bin_share_`` (the values used, after "auto"),

@@ -222,6 +222,8 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
     random_state
         Seed of the validation split and of XGBoost's subsampling.
 
+    Notes
+    -----
     Fitted attributes: ``booster_`` (``xgboost.Booster``), ``best_iteration_`` (index of the last
     tree of the final booster), ``n_rounds_validated_`` (rounds chosen by early stopping, before
     any refit), ``evals_result_`` (log loss per round of the early-stopping fit),

@@ -84,6 +84,8 @@ class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignor
         (:mod:`riskkit.credit._logistic`); ``estimator_`` is a scikit-learn model holding the
         solution.
 
+    Notes
+    -----
     Fitted attributes: ``binner_``, ``selection_`` (:class:`FeatureSelection` or None),
     ``features_``, ``coef_`` (Series), ``intercept_``, ``estimator_`` (the sklearn model),
     ``factor_``, ``offset_``, ``n_iter_`` (L-BFGS iterations), ``classes_``, ``n_features_in_`` and, when fitted on a DataFrame,
