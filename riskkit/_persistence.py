@@ -121,10 +121,39 @@ class JSONPersistence:
     """Mixin: ``save(path)`` / ``load(path)`` on top of ``to_json()`` / ``from_json()``."""
 
     def to_json(self, *, indent: int | None = None) -> str:  # pragma: no cover - abstract
+        """The fitted model as one versioned JSON document (each model implements it).
+
+        Parameters
+        ----------
+        indent : int, optional
+            Indentation of the JSON text (default: compact).
+
+        Returns
+        -------
+        str
+            A document starting with :func:`document_header`'s fields.
+        """
         raise NotImplementedError
 
     @classmethod
     def from_json(cls, document: str | bytes | Mapping[str, Any]) -> Self:  # pragma: no cover
+        """Rebuild a model from :meth:`to_json` output (each model implements it).
+
+        Parameters
+        ----------
+        document : str, bytes or mapping
+            The JSON document, or it already parsed.
+
+        Returns
+        -------
+        Self
+            The fitted model.
+
+        Raises
+        ------
+        ConfigError
+            When the document is not one of this model's (format, version or fields).
+        """
         raise NotImplementedError
 
     def save(self, path: str | Path) -> Path:

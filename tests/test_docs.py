@@ -3,7 +3,8 @@
 The walker below defines "public": the ``__all__`` of the model packages (``riskkit.credit``,
 ``riskkit.market``, ``riskkit.grading``, ``riskkit.monitoring``, ``riskkit.data``) and of
 ``riskkit.exceptions``, every public module of ``riskkit.app`` (its ``__all__``, or else the
-functions and classes it defines whose names do not start with an underscore), submodules listed
+functions and classes it defines whose names do not start with an underscore), the shared
+internals of :data:`SHARED_MODULES` (same rule), submodules listed
 in an ``__all__`` (``credit.metrics``, ``market.backtest``, ...), and the public methods and
 properties that riskkit classes define themselves (inherited scikit-learn or builtin methods are
 not ours to document). Sections are read with numpydoc's own parser, so a misspelt header
@@ -18,13 +19,16 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import tomllib
 import types
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from numpydoc.docscrape import NumpyDocString
 
+REPO = Path(__file__).resolve().parents[1]
 MODEL_PACKAGES = (
     "riskkit.credit",
     "riskkit.market",
@@ -33,6 +37,9 @@ MODEL_PACKAGES = (
     "riskkit.data",
     "riskkit.exceptions",
 )
+# Shared internals every public entry point goes through (input checks, JSON persistence, the
+# result protocol); private modules, but the project's own API between packages.
+SHARED_MODULES = ("riskkit._validation", "riskkit._persistence", "riskkit._results", "riskkit._estimator")
 # Modules that cannot be imported outside an MLflow model load (they call
 # mlflow.models.set_model at import); their entry points are documented in riskkit.app.serving.
 SKIP_MODULES = ("riskkit.app.serving.scorecard_pyfunc", "riskkit.app.serving.xgboost_pyfunc")
@@ -158,7 +165,7 @@ def walk() -> list[PublicName]:
                 add(path, obj, "function")
 
     seen_modules: set[str] = set()
-    for name in (*MODEL_PACKAGES, *_app_modules()):
+    for name in (*MODEL_PACKAGES, *SHARED_MODULES, *_app_modules()):
         module = importlib.import_module(name)
         visit_module(module, name, seen_modules)
     return found
@@ -294,6 +301,14 @@ def test_main_entry_points_have_examples(path: str) -> None:
     assert ">>>" in examples, f"{path} needs an Examples section with a doctest (>>> lines)"
     body = [line for line in examples.splitlines() if line.strip().startswith(">>>")]
     assert any("+SKIP" not in line for line in body), f"{path}: every example line is skipped"
+
+
+def test_examples_run_as_doctests_in_the_test_suite() -> None:
+    """``make test`` runs plain ``pytest``: its configuration must collect the package's doctests."""
+    options = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "riskkit" in options["testpaths"]
+    assert "--doctest-modules" in options["addopts"].split()
+    assert {"NORMALIZE_WHITESPACE", "ELLIPSIS", "NUMBER"} <= set(options["doctest_optionflags"].split())
 
 
 def counts() -> dict[str, int]:
