@@ -16,9 +16,11 @@ Run ``python tests/test_docs.py`` to print the counts (documented / with Paramet
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+import textwrap
 import tomllib
 import types
 import warnings
@@ -277,6 +279,45 @@ def test_parameters_sections_match_the_signatures() -> None:
             wrong.append(f"{name.path}: undocumented {sorted(real - documented)}, "
                          f"not in the signature {sorted(documented - real)}")
     assert not wrong, f"{len(wrong)} Parameters sections disagree with the signature:\n" + "\n".join(wrong)
+
+
+def _raises_directly(func: object) -> bool:
+    """Whether the function body raises a named ``...Error`` outside a ``try`` block."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))  # type: ignore[arg-type]
+    except (OSError, TypeError, SyntaxError):
+        return False
+    in_try: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try):
+            for inner in node.body:
+                in_try.update(id(n) for n in ast.walk(inner))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and id(node) not in in_try and isinstance(node.exc, ast.Call):
+            target = node.exc.func
+            name = target.id if isinstance(target, ast.Name) else getattr(target, "attr", "")
+            if name.endswith("Error") and name != "NotImplementedError":
+                return True
+    return False
+
+
+def test_functions_document_what_they_return_and_raise() -> None:
+    """Returns when a callable taking arguments returns a value; Raises when its body raises."""
+    wrong = []
+    for name in NAMES:
+        if name.kind not in ("function", "method"):
+            continue
+        doc = _sections(name.obj)
+        if doc is None:
+            continue
+        sig = inspect.signature(name.obj)  # type: ignore[arg-type]
+        takes_args = any(n not in ("self", "cls") for n in sig.parameters)
+        returns_value = sig.return_annotation not in (inspect.Signature.empty, None, "None")
+        if takes_args and returns_value and not (doc["Returns"] or doc["Yields"]):
+            wrong.append(f"{name.path}: no Returns section")
+        if _raises_directly(name.obj) and not doc["Raises"]:
+            wrong.append(f"{name.path}: raises but has no Raises section")
+    assert not wrong, f"{len(wrong)} incomplete docstrings:\n" + "\n".join(wrong)
 
 
 def test_allow_list_is_not_stale() -> None:

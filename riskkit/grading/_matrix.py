@@ -712,7 +712,19 @@ class RiskRegister(Result):
         return self.matrix or RiskMatrix()
 
     def table(self) -> pd.DataFrame:
-        """One row per risk, most severe residual first (fixed columns)."""
+        """One row per risk, most severe residual first (fixed columns).
+
+        Returns
+        -------
+        pd.DataFrame
+            id, title, category, subcategory, owner, inherent and residual classes, scores and
+            levels, and the combined control effectiveness.
+
+        Raises
+        ------
+        DataError
+            When the register has no risks.
+        """
         m = self._matrix()
         if len(self.risks) == 0:
             raise DataError("the register has no risks; add at least one")

@@ -68,7 +68,14 @@ class Indicator:
     dynamic: DynamicThreshold | None = None
 
     def validate(self) -> None:
-        """Known levels, numeric thresholds, ordered for the direction (raises ConfigError)."""
+        """Known levels, numeric thresholds, ordered for the direction (raises ConfigError).
+
+        Raises
+        ------
+        ConfigError
+            Naming the indicator, when the direction, a level name, a threshold or the dynamic
+            chart is invalid, or the thresholds are not ordered from mild to severe.
+        """
         where = f"indicator {self.name!r}"
         if self.direction not in DIRECTIONS:
             raise ConfigError(f"{where}: direction must be 'above' or 'below' (got direction={self.direction!r})")
