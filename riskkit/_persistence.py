@@ -24,12 +24,42 @@ from riskkit.exceptions import ConfigError, ParameterError
 __all__ = ["JSONPersistence", "check_header", "document_header", "parse_document"]
 
 def document_header(fmt: str, version: int) -> dict[str, Any]:
-    """The three header fields every riskkit document starts with."""
+    """The three header fields every riskkit document starts with.
+
+    Parameters
+    ----------
+    fmt : str
+        Document format, e.g. ``"riskkit.master_scale"``.
+    version : int
+        Format version written.
+
+    Returns
+    -------
+    dict
+        ``format``, ``format_version`` and ``riskkit_version``.
+    """
     return {"format": fmt, "format_version": version, "riskkit_version": riskkit.__version__}
 
 
 def parse_document(document: Any, owner: str) -> dict[str, Any]:
-    """A JSON object from text, bytes or an already parsed mapping; ConfigError otherwise."""
+    """A JSON object from text, bytes or an already parsed mapping; ConfigError otherwise.
+
+    Parameters
+    ----------
+    document : str, bytes or mapping
+        The document.
+    owner : str
+        Class that wrote it, for the error message.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ConfigError
+        When the document is not JSON text or does not hold an object.
+    """
     if isinstance(document, Mapping):
         return dict(document)
     if not isinstance(document, (str, bytes, bytearray)):
@@ -50,7 +80,28 @@ def parse_document(document: Any, owner: str) -> dict[str, Any]:
 
 
 def check_header(doc: Mapping[str, Any], fmt: str, version: int, what: str) -> int:
-    """Check ``format`` and ``format_version``; returns the document's version."""
+    """Check ``format`` and ``format_version``; returns the document's version.
+
+    Parameters
+    ----------
+    doc : mapping
+        The parsed document.
+    fmt : str
+        Expected format.
+    version : int
+        Newest version this riskkit reads.
+    what : str
+        What the document holds, for the error message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ConfigError
+        When the format differs or the version is not an integer from 1 to ``version``.
+    """
     found = doc.get("format")
     if found != fmt:
         raise ConfigError(
@@ -70,10 +121,39 @@ class JSONPersistence:
     """Mixin: ``save(path)`` / ``load(path)`` on top of ``to_json()`` / ``from_json()``."""
 
     def to_json(self, *, indent: int | None = None) -> str:  # pragma: no cover - abstract
+        """The fitted model as one versioned JSON document (each model implements it).
+
+        Parameters
+        ----------
+        indent : int, optional
+            Indentation of the JSON text (default: compact).
+
+        Returns
+        -------
+        str
+            A document starting with :func:`document_header`'s fields.
+        """
         raise NotImplementedError
 
     @classmethod
     def from_json(cls, document: str | bytes | Mapping[str, Any]) -> Self:  # pragma: no cover
+        """Rebuild a model from :meth:`to_json` output (each model implements it).
+
+        Parameters
+        ----------
+        document : str, bytes or mapping
+            The JSON document, or it already parsed.
+
+        Returns
+        -------
+        Self
+            The fitted model.
+
+        Raises
+        ------
+        ConfigError
+            When the document is not one of this model's (format, version or fields).
+        """
         raise NotImplementedError
 
     def save(self, path: str | Path) -> Path:

@@ -31,13 +31,47 @@ __all__ = [
 
 
 def short_repr(value: Any, limit: int = 60) -> str:
-    """A repr cut to ``limit`` characters, for error messages."""
+    """A repr cut to ``limit`` characters, for error messages.
+
+    Parameters
+    ----------
+    value : object
+        Anything.
+    limit : int, default 60
+        Longest result, ``...`` included.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> short_repr(list(range(100)), 20)
+    '[0, 1, 2, 3, 4, ...'
+    """
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_alpha(alpha: Any, name: str = "alpha") -> float:
-    """Tail probability in (0, 0.5]: ``alpha=0.01`` is 99% VaR."""
+    """Tail probability in (0, 0.5]: ``alpha=0.01`` is 99% VaR.
+
+    Parameters
+    ----------
+    alpha : float
+        The value to check.
+    name : str, default "alpha"
+        Argument name used in the error message.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        When ``alpha`` is not a number in (0, 0.5] (a confidence level such as 0.99 is refused).
+    """
     try:
         value = float(alpha)
     except (TypeError, ValueError):
@@ -54,7 +88,26 @@ def check_alpha(alpha: Any, name: str = "alpha") -> float:
 
 
 def check_probability(p: Any, name: str, *, open_left: bool = False, open_right: bool = False) -> float:
-    """A scalar probability in [0, 1] (optionally open at either end)."""
+    """A scalar probability in [0, 1] (optionally open at either end).
+
+    Parameters
+    ----------
+    p : float
+        The value to check.
+    name : str
+        Argument name used in the error message.
+    open_left, open_right : bool, default False
+        Exclude 0 or 1.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        When ``p`` is not a number inside the interval.
+    """
     try:
         value = float(p)
     except (TypeError, ValueError):
@@ -80,7 +133,30 @@ def check_in_range(
     high_open: bool = False,
     hint: str = "",
 ) -> float:
-    """A real number inside an interval."""
+    """A real number inside an interval.
+
+    Parameters
+    ----------
+    value : float
+        The value to check.
+    name : str
+        Argument name used in the error message.
+    low, high : float
+        Interval bounds.
+    low_open, high_open : bool, default False
+        Exclude the bound.
+    hint : str, default ""
+        Appended to the error message (how to fix the value).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        When ``value`` is not a number inside the interval (NaN included).
+    """
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -96,7 +172,28 @@ def check_in_range(
 
 
 def check_positive_int(value: Any, name: str, *, minimum: int = 1, hint: str = "") -> int:
-    """An integer at least ``minimum`` (bools refused)."""
+    """An integer at least ``minimum`` (bools refused).
+
+    Parameters
+    ----------
+    value : int
+        The value to check.
+    name : str
+        Argument name used in the error message.
+    minimum : int, default 1
+        Smallest accepted value.
+    hint : str, default ""
+        Appended to the error message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ParameterError
+        When ``value`` is not an integer (or is a bool) or is below ``minimum``.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ParameterError(
             f"{name} must be an integer >= {minimum} (got {name}={short_repr(value)})"
@@ -110,7 +207,27 @@ def check_positive_int(value: Any, name: str, *, minimum: int = 1, hint: str = "
 
 
 def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
-    """``value`` must be one of ``choices``."""
+    """``value`` must be one of ``choices``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Argument name used in the error message.
+    choices : iterable
+        Accepted values.
+
+    Returns
+    -------
+    object
+        ``value``.
+
+    Raises
+    ------
+    ParameterError
+        When ``value`` is not among ``choices``.
+    """
     options = list(choices)
     if value not in options:
         raise ParameterError(
@@ -120,7 +237,24 @@ def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
 
 
 def check_frame(X: Any, name: str = "X") -> pd.DataFrame:
-    """A non-empty DataFrame with string column names."""
+    """A non-empty DataFrame with string column names.
+
+    Parameters
+    ----------
+    X : pd.DataFrame or pd.Series
+        The table (a Series becomes a one-column frame).
+    name : str, default "X"
+        Argument name used in the error message.
+
+    Returns
+    -------
+    pd.DataFrame
+
+    Raises
+    ------
+    DataError
+        When ``X`` is not a DataFrame or has no row or no column.
+    """
     if isinstance(X, pd.Series):
         X = X.to_frame()
     if not isinstance(X, pd.DataFrame):
@@ -136,7 +270,26 @@ def check_frame(X: Any, name: str = "X") -> pd.DataFrame:
 
 
 def check_binary_target(y: Any, name: str = "y") -> np.ndarray:
-    """A 0/1 target (1 = bad) with both classes and no missing values."""
+    """A 0/1 target (1 = bad) with both classes and no missing values.
+
+    Parameters
+    ----------
+    y : array-like
+        The labels.
+    name : str, default "y"
+        Argument name used in the error message.
+
+    Returns
+    -------
+    np.ndarray of int
+        The labels as 0/1.
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not one-dimensional, is empty, has missing or non-0/1 values, or lacks a
+        class.
+    """
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise DataError(f"{name} must be one-dimensional (got shape {arr.shape})")
@@ -170,7 +323,20 @@ def check_binary_target(y: Any, name: str = "y") -> np.ndarray:
 
 
 def check_same_length(a: Sized, b: Sized, name_a: str, name_b: str) -> None:
-    """Two inputs must have the same number of rows."""
+    """Two inputs must have the same number of rows.
+
+    Parameters
+    ----------
+    a, b : sized
+        The two inputs.
+    name_a, name_b : str
+        Their argument names, for the error message.
+
+    Raises
+    ------
+    DataError
+        When the lengths differ.
+    """
     if len(a) != len(b):
         raise DataError(
             f"{name_a} and {name_b} must have the same length (got {len(a)} and {len(b)}); "
@@ -182,6 +348,23 @@ def check_finite_series(values: Any, name: str = "returns") -> pd.Series:
     """A non-empty numeric Series with no NaN or infinite values.
 
     A datetime index must be strictly increasing with no duplicates.
+
+    Parameters
+    ----------
+    values : pd.Series, one-column pd.DataFrame or array-like
+        The values.
+    name : str, default "returns"
+        Argument name used in the error message.
+
+    Returns
+    -------
+    pd.Series
+
+    Raises
+    ------
+    DataError
+        When the values are empty, not numeric, not finite, or their dates are unordered or
+        duplicated.
     """
     if isinstance(values, pd.DataFrame):
         if values.shape[1] != 1:
@@ -219,7 +402,20 @@ def check_finite_series(values: Any, name: str = "returns") -> pd.Series:
 
 
 def check_fitted(estimator: Any, attribute: str) -> None:
-    """Raise :class:`NotFittedError` when ``attribute`` is not set on ``estimator``."""
+    """Raise :class:`NotFittedError` when ``attribute`` is not set on ``estimator``.
+
+    Parameters
+    ----------
+    estimator : object
+        The estimator.
+    attribute : str
+        A fitted attribute (e.g. ``"coef_"``).
+
+    Raises
+    ------
+    NotFittedError
+        When the attribute is missing or None.
+    """
     if getattr(estimator, attribute, None) is None:
         name = type(estimator).__name__
         raise NotFittedError(
@@ -228,7 +424,17 @@ def check_fitted(estimator: Any, attribute: str) -> None:
 
 
 def is_text_column(column: pd.Series) -> bool:
-    """Whether a column holds categories or text (pandas category, object or string dtype)."""
+    """Whether a column holds categories or text (pandas category, object or string dtype).
+
+    Parameters
+    ----------
+    column : pd.Series
+        The column.
+
+    Returns
+    -------
+    bool
+    """
     dtype = column.dtype
     return (
         isinstance(dtype, pd.CategoricalDtype)

@@ -82,7 +82,15 @@ def check_no_secrets(names: Any, what: str = "parameter") -> None:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One point of an experiment: the parameters a notebook run gets and its display name."""
+    """One point of an experiment: the parameters a notebook run gets and its display name.
+
+    Parameters
+    ----------
+    name : str
+        Run name, e.g. ``market_var[model=gjr]``: the notebook and the grid values.
+    parameters : dict of str to object
+        Parameters injected into the notebook.
+    """
 
     name: str
     parameters: dict[str, Any]
@@ -90,7 +98,31 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A parsed, validated experiment file."""
+    """A parsed, validated experiment file (built by :func:`load_experiment`).
+
+    Parameters
+    ----------
+    path : Path
+        The YAML file.
+    experiment : str
+        MLflow experiment name.
+    notebook : Path
+        The notebook, resolved.
+    parameters : dict, optional
+        Fixed notebook parameters.
+    grid : dict of str to list, optional
+        Parameter axes; one run per combination.
+    gates : dict or list, optional
+        Review gates on the run's metrics (see :mod:`riskkit.app.gates`).
+    tags : dict of str to str, optional
+        Extra MLflow tags.
+    register_model : str, optional
+        Registered model name a promotion uses.
+    timeout : float, optional
+        Wall-time bound of each run, in seconds.
+    allow_self_promotion : bool, default False
+        Whether the author of a run may promote it.
+    """
 
     path: Path
     experiment: str
@@ -105,7 +137,18 @@ class Experiment:
 
     def runs(self, overrides: dict[str, Any] | None = None) -> list[RunSpec]:
         """Expand the grid (one run per combination); ``overrides`` win over both the fixed
-        parameters and a grid axis of the same name."""
+        parameters and a grid axis of the same name.
+
+        Parameters
+        ----------
+        overrides : dict of str to object, optional
+            Parameters given on the command line (``-p key=value``).
+
+        Returns
+        -------
+        list of RunSpec
+            One run per grid combination (one run without a grid).
+        """
         overrides = overrides or {}
         base = {**self.parameters, **overrides}
         # the name shows what differs from the file: overrides that change a value, then grid axes
@@ -129,7 +172,26 @@ def _fail(path: Path, message: str) -> ConfigError:
 
 
 def load_experiment(path: str | Path, root: Path | None = None) -> Experiment:
-    """Read and validate an experiment file; every problem names the file and the key."""
+    """Read and validate an experiment file; every problem names the file and the key.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+    root : Path, optional
+        Folder a relative ``notebook`` is resolved against (default: the checkout, the folder
+        above ``experiments/``, then the working directory).
+
+    Returns
+    -------
+    Experiment
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing or not YAML, a key is unknown, missing or of the wrong type, or
+        the notebook does not exist.
+    """
     file = Path(path)
     if not file.is_file():
         raise ConfigError(
@@ -227,7 +289,27 @@ _OVERRIDE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, Any]:
-    """``["key=value", ...]`` -> dict, values parsed like YAML scalars (``3`` -> 3, ``x`` -> 'x')."""
+    """``["key=value", ...]`` -> dict, values parsed like YAML scalars (``3`` -> 3, ``x`` -> 'x').
+
+    Parameters
+    ----------
+    items : list of str or None
+        The ``-p`` arguments.
+
+    Returns
+    -------
+    dict of str to object
+
+    Raises
+    ------
+    ConfigError
+        When an item is not ``identifier=value``.
+
+    Examples
+    --------
+    >>> parse_overrides(["alpha=0.01", "model=gjr", "window=500"])
+    {'alpha': 0.01, 'model': 'gjr', 'window': 500}
+    """
     result: dict[str, Any] = {}
     for item in items or []:
         match = _OVERRIDE.match(item)

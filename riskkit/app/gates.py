@@ -25,7 +25,17 @@ _GATE = re.compile(r"^\s*([A-Za-z_][\w.\-]*)?\s*(>=|<=|==|!=|>|<)\s*([-+0-9.eE]+
 
 @dataclass(frozen=True)
 class Gate:
-    """A condition a run's metric must meet before promotion, e.g. ``auc_test >= 0.75``."""
+    """A condition a run's metric must meet before promotion, e.g. ``auc_test >= 0.75``.
+
+    Parameters
+    ----------
+    metric : str
+        Metric name of the run.
+    op : str
+        Comparison: ``>=``, ``>``, ``<=``, ``<``, ``==`` or ``!=``.
+    threshold : float
+        Value compared against.
+    """
 
     metric: str
     op: str
@@ -37,6 +47,18 @@ class Gate:
 
 @dataclass(frozen=True)
 class GateResult:
+    """The verdict of one gate on one run.
+
+    Parameters
+    ----------
+    gate : Gate
+        The gate.
+    value : float
+        The run's metric value.
+    passed : bool
+        Whether the value meets the gate (False for NaN).
+    """
+
     gate: Gate
     value: float
     passed: bool
@@ -44,7 +66,28 @@ class GateResult:
 
 def parse_gates(spec: Mapping[str, Any] | Iterable[str] | None) -> list[Gate]:
     """Gates from an experiment file: a mapping ``{auc_test: ">= 0.75"}`` or a list of
-    expressions ``["auc_test >= 0.75", ...]``."""
+    expressions ``["auc_test >= 0.75", ...]``.
+
+    Parameters
+    ----------
+    spec : mapping, iterable of str or None
+        The ``gates`` entry of an experiment file.
+
+    Returns
+    -------
+    list of Gate
+        Empty when ``spec`` is empty.
+
+    Raises
+    ------
+    ConfigError
+        When an expression is not ``metric op number``.
+
+    Examples
+    --------
+    >>> [str(g) for g in parse_gates({"auc_test": ">= 0.75", "psi_train_test": "< 0.1"})]
+    ['auc_test >= 0.75', 'psi_train_test < 0.1']
+    """
     if not spec:
         return []
     items: list[tuple[str | None, str]]
@@ -66,7 +109,31 @@ def parse_gates(spec: Mapping[str, Any] | Iterable[str] | None) -> list[Gate]:
 
 
 def check_gates(metrics: Mapping[str, float], gates: Iterable[Gate]) -> list[GateResult]:
-    """Evaluate gates; a gate naming a metric the run does not have is a :class:`ConfigError`."""
+    """Evaluate gates; a gate naming a metric the run does not have is a :class:`ConfigError`.
+
+    Parameters
+    ----------
+    metrics : mapping of str to float
+        The run's metrics.
+    gates : iterable of Gate
+        The gates to check.
+
+    Returns
+    -------
+    list of GateResult
+        One verdict per gate, in order.
+
+    Raises
+    ------
+    ConfigError
+        When a gate names a metric the run does not have.
+
+    Examples
+    --------
+    >>> gates = parse_gates(["auc_test >= 0.75", "psi_train_test < 0.1"])
+    >>> [r.passed for r in check_gates({"auc_test": 0.78, "psi_train_test": 0.12}, gates)]
+    [True, False]
+    """
     results = []
     for gate in gates:
         if gate.metric not in metrics:

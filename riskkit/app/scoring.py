@@ -43,7 +43,25 @@ _FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 
 @dataclass(frozen=True)
 class ScoreSummary:
-    """What a scoring run did: rows in and out, the engine, where the result is, how long it took."""
+    """What a scoring run did: rows in and out, the engine, where the result is, how long it took.
+
+    Parameters
+    ----------
+    model_uri : str
+        The model scored with (e.g. ``models:/credit-xgboost@champion``).
+    input, output : str
+        Input and output paths.
+    engine : str
+        ``pandas`` or ``spark``.
+    rows : int
+        Rows scored.
+    seconds : float
+        Wall time.
+    key_columns : tuple of str
+        Input columns copied to the output to identify rows.
+    output_columns : tuple of str
+        Model output columns written.
+    """
 
     model_uri: str
     input: str
@@ -140,7 +158,17 @@ def _load_model(model_uri: str) -> Any:
 
 
 def model_input_columns(model: Any) -> list[str]:
-    """The columns a loaded pyfunc model's signature asks for (empty when it has no signature)."""
+    """The columns a loaded pyfunc model's signature asks for (empty when it has no signature).
+
+    Parameters
+    ----------
+    model : mlflow.pyfunc.PyFuncModel
+        A loaded model.
+
+    Returns
+    -------
+    list of str
+    """
     schema = model.metadata.get_input_schema()
     return list(schema.input_names()) if schema is not None else []
 

@@ -57,6 +57,17 @@ class AuthSettings:
 
     ``admin_password`` is passed to the server process in its environment only; it is never
     written to the runtime folder.
+
+    Parameters
+    ----------
+    admin_password : str
+        The administrator's password (never shown in the repr).
+    admin_username : str, default "admin"
+        The administrator's login.
+    database_uri : str, optional
+        Users and permissions database (default ``sqlite:///<repo>/server/auth/auth.db``).
+    default_permission : str, default "READ"
+        Permission a user has on resources nobody granted explicitly.
     """
 
     admin_password: str = field(repr=False)
@@ -66,7 +77,22 @@ class AuthSettings:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address or ``localhost`` (reachable from this machine only)."""
+    """Whether ``host`` is a loopback address or ``localhost`` (reachable from this machine only).
+
+    Parameters
+    ----------
+    host : str
+        Host name or IP address (IPv6 may be bracketed).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_loopback("127.0.0.1"), is_loopback("[::1]"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
     if host.strip().lower() == "localhost":
         return True
     try:
@@ -190,6 +216,26 @@ def server_command(host: str, port: int, backend_uri: str, artifacts: str, worke
     """The ``mlflow server`` command line riskkit uses (with ``--app-name basic-auth`` when ``auth``).
 
     It never carries a password: the admin password reaches the server in its environment.
+
+    Parameters
+    ----------
+    host : str
+        Interface to listen on.
+    port : int
+        TCP port.
+    backend_uri : str
+        Backend store URI (runs, experiments, registry).
+    artifacts : str
+        Artifact destination (a folder or ``s3://...``).
+    workers : int, default 1
+        Server worker processes.
+    auth : bool, default False
+        Serve MLflow's basic-auth app.
+
+    Returns
+    -------
+    list of str
+        The argument vector.
     """
     command = [
         sys.executable, "-m", "mlflow", "server",
@@ -297,6 +343,19 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m riskkit.app.server``: start the team tracking server and wait for Ctrl-C.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments (default ``sys.argv[1:]``); ``--help`` lists them.
+
+    Returns
+    -------
+    int
+        Exit status: 0 after a clean stop, 2 for a configuration error (e.g. a non-loopback
+        host without ``--auth`` or ``--insecure``).
+    """
     parser = argparse.ArgumentParser(prog="python -m riskkit.app.server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)

@@ -34,6 +34,17 @@ def spark_session(master: str | None = None, app_name: str = "riskkit") -> Any:
     ``PYSPARK_PYTHON`` is set to ``sys.executable`` unless already set (executors on a cluster
     need riskkit installed in the Python that variable names).
 
+    Parameters
+    ----------
+    master : str, optional
+        Spark master URL (default ``local[*]``).
+    app_name : str, default "riskkit"
+        Application name.
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+
     Raises
     ------
     ConfigError

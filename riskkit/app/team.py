@@ -49,7 +49,19 @@ _MEMBER_KEYS = {"username", "role", "password_env", "experiments"}
 
 @dataclass(frozen=True)
 class Member:
-    """One user of the team server."""
+    """One user of the team server.
+
+    Parameters
+    ----------
+    username : str
+        Login name.
+    role : str
+        One of :data:`ROLES` (developer, validator, reviewer, service).
+    password_env : str
+        Environment variable holding the password (the team file holds no secret).
+    experiments : tuple of str, default ()
+        Experiments this member edits (developer and service roles); READ on the others.
+    """
 
     username: str
     role: str
@@ -59,7 +71,23 @@ class Member:
 
 @dataclass(frozen=True)
 class Team:
-    """A parsed, validated team file."""
+    """A parsed, validated team file (built by :func:`load_team`).
+
+    Parameters
+    ----------
+    path : Path
+        The team file.
+    experiments : tuple of str
+        Experiments the team works on.
+    registered_models : tuple of str
+        Registered models the team promotes.
+    members : tuple of Member
+        The users.
+    admin_username : str, default "admin"
+        The server's administrator.
+    admin_password_env : str, default "RISKKIT_ADMIN_PASSWORD"
+        Environment variable holding the administrator's password.
+    """
 
     path: Path
     experiments: tuple[str, ...]
@@ -71,7 +99,19 @@ class Team:
 
 @dataclass(frozen=True)
 class Grant:
-    """One permission: ``username`` gets ``permission`` on ``resource`` (an experiment or model name)."""
+    """One permission: ``username`` gets ``permission`` on ``resource`` (an experiment or model name).
+
+    Parameters
+    ----------
+    username : str
+        The user.
+    resource_type : {"experiment", "registered_model"}
+        Kind of resource.
+    resource : str
+        Experiment or registered model name.
+    permission : {"READ", "EDIT", "MANAGE"}
+        MLflow permission.
+    """
 
     username: str
     resource_type: str  # "experiment" | "registered_model"

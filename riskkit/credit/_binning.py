@@ -284,6 +284,8 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
     random_state : int, default 0
         Seed of the shuffles (the fit is deterministic for a given seed).
 
+    Notes
+    -----
     Fitted attributes: ``features_`` (kept feature names, input order), ``iv_`` (Series),
     ``pvalue_`` (Series, the permutation p-value of each feature's IV),
     ``max_bins_``/``min_bin_share_`` (the values used, after "auto"),
@@ -300,8 +302,23 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
 
     Examples
     --------
-    >>> binner = WoEBinner(max_bins=6).fit(X, y)   # doctest: +SKIP
-    >>> binner.table("age")                         # doctest: +SKIP
+    >>> from riskkit.credit import WoEBinner
+    >>> from riskkit.data import synthetic_credit
+    >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
+    >>> binner = WoEBinner(max_bins=5).fit(X, y)
+    >>> binner.iv_.round(2).tolist()  # information value per feature, in column order
+    [0.45, 0.48, 0.41, 0.35, 0.19, 0.08]
+    >>> binner.table("income_02")[["bin", "count", "bad_rate", "woe"]].round(3)
+                      bin  count  bad_rate    woe
+    0     (-inf, 12208.6)     56     0.268 -1.116
+    1  [12208.6, 19117.9)    152     0.184 -0.634
+    2  [19117.9, 24941.9)    151     0.126 -0.183
+    3  [24941.9, 43756.9)    322     0.093  0.154
+    4      [43756.9, inf)    266     0.038  1.121
+    5             Missing     53     0.094  0.140
+    6              Totals   1000     0.107    NaN
+    >>> binner.transform(X).shape
+    (1000, 6)
     """
 
     def __init__(
@@ -401,7 +418,25 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         return _like_input(self._woe_frame(codes, frame.index), X)
 
     def transform_codes(self, X: pd.DataFrame | np.ndarray) -> dict[str, np.ndarray]:
-        """Bin code of every row per kept feature (regular bins, then missing, then specials)."""
+        """Bin code of every row per kept feature (regular bins, then missing, then specials).
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Rows to bin, with the fitted columns.
+
+        Returns
+        -------
+        dict of str to ndarray
+            Integer bin code per row, by kept feature.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        DataError
+            When ``X`` lacks a fitted column or has another shape.
+        """
         X = as_predict_frame(self, X, "bins_")
         X = _check_scoring_frame(X, self.features_)
         return {name: _codes(self.bins_[name], X[name]) for name in self.features_}
@@ -451,6 +486,23 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         """Binning table of one feature: one row per bin plus a Totals row.
 
         Columns: bin, count, count_share, n_bad, n_good, bad_rate, woe, iv.
+
+        Parameters
+        ----------
+        feature : str
+            A kept (binned) feature.
+
+        Returns
+        -------
+        DataFrame
+            One row per bin (regular bins, Missing, specials) and a Totals row.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ParameterError
+            When ``feature`` was not binned (unknown or dropped).
         """
         check_fitted(self, "bins_")
         if feature not in self.bins_:
@@ -476,7 +528,23 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         return pd.concat([rows, totals], ignore_index=True)[list(TABLE_COLUMNS)]
 
     def woe_table(self, feature: str) -> np.ndarray:
-        """WoE per bin code of one feature (regular bins, missing, specials)."""
+        """WoE per bin code of one feature (regular bins, missing, specials).
+
+        Parameters
+        ----------
+        feature : str
+            A kept (binned) feature.
+
+        Returns
+        -------
+        ndarray
+            WoE indexed by the bin codes of :meth:`transform_codes`.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        """
         check_fitted(self, "bins_")
         return self.bins_[feature].woe(self.total_bad_, self.total_good_)
 
@@ -512,7 +580,25 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any], where: str = "binner") -> WoEBinner:
-        """Rebuild a fitted binner from :meth:`to_dict` output; malformed input -> ConfigError."""
+        """Rebuild a fitted binner from :meth:`to_dict` output; malformed input -> ConfigError.
+
+        Parameters
+        ----------
+        doc : mapping
+            The :meth:`to_dict` document.
+        where : str, default "binner"
+            Where the document sits, for error messages.
+
+        Returns
+        -------
+        WoEBinner
+            The fitted binner.
+
+        Raises
+        ------
+        ConfigError
+            When a field is missing, has the wrong type or an impossible value.
+        """
         params = _field(doc, "params", where, dict)
         try:
             binner = cls(**params)

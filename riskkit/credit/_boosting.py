@@ -222,6 +222,8 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
     random_state
         Seed of the validation split and of XGBoost's subsampling.
 
+    Notes
+    -----
     Fitted attributes: ``booster_`` (``xgboost.Booster``), ``best_iteration_`` (index of the last
     tree of the final booster), ``n_rounds_validated_`` (rounds chosen by early stopping, before
     any refit), ``evals_result_`` (log loss per round of the early-stopping fit),
@@ -231,10 +233,14 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
 
     Examples
     --------
-    >>> from riskkit.data import german_credit                      # doctest: +SKIP
-    >>> X, y = german_credit()                                      # doctest: +SKIP
-    >>> model = GradientBoostingPD(random_state=1).fit(X, y)        # doctest: +SKIP
-    >>> model.predict_proba(X.head(3))[:, 1]                        # doctest: +SKIP
+    >>> from riskkit.credit import GradientBoostingPD
+    >>> from riskkit.data import synthetic_credit
+    >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
+    >>> model = GradientBoostingPD(n_estimators=200, random_state=1).fit(X, y)
+    >>> model.predict_proba(X.head(3)).shape
+    (3, 2)
+    >>> model.reason_codes(X.head(2), k=1)["reason_1"].tolist()
+    ['ushape_01', 'income_02']
     """
 
     def __init__(
@@ -426,6 +432,29 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
         Early stopping uses ``eval_set`` when given, otherwise a stratified ``validation_share``
         of the rows; the booster keeps the rounds up to the best validation log loss.
         Constant or all-missing columns are dropped with a :class:`DroppedFeatureWarning`.
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Applicants; numeric and categorical (``category`` dtype) columns.
+        y : array-like of 0/1
+            Target, 1 = bad.
+        sample_weight : array-like of float, optional
+            Weight per row.
+        eval_set : (DataFrame, array-like), optional
+            Validation rows for early stopping instead of the internal split.
+
+        Returns
+        -------
+        GradientBoostingPD
+            ``self``, fitted.
+
+        Raises
+        ------
+        DataError
+            When ``X`` or ``y`` is malformed (not binary, misaligned, no usable column).
+        ParameterError
+            When a constructor parameter is out of range.
         """
         params = self._xgb_params()
         frame, target, classes = self._check_xy(X, y)
@@ -520,16 +549,70 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
     def encode(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """The numeric matrix the native booster reads: fitted columns in order, categories as
         integer codes (NaN for missing or unseen). Use it to score the saved booster directly
-        (e.g. through MLflow's xgboost flavour)."""
+        (e.g. through MLflow's xgboost flavour).
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Applicants, with the fitted columns.
+
+        Returns
+        -------
+        DataFrame
+            Numeric matrix in the booster's column order.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        DataError
+            When ``X`` lacks a fitted column or a category is malformed.
+        """
         return _encode(check_frame(as_predict_frame(self, X, "booster_"), "X"), self.features_)
 
     def decision_function(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """Log-odds of bad, ``ln(PD / (1 - PD))``."""
+        """Log-odds of bad, ``ln(PD / (1 - PD))``.
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Applicants, with the fitted columns.
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            Log-odds per applicant.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        DataError
+            When ``X`` lacks a fitted column or a category is malformed.
+        """
         dmatrix, _ = self._fitted_dmatrix(X)
         return self.booster_.predict(dmatrix, output_margin=True).astype(float)
 
     def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """Probabilities, shape (n, 2): column 0 good, column 1 bad (PD)."""
+        """Probabilities, shape (n, 2): column 0 good, column 1 bad (PD).
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Applicants, with the fitted columns.
+
+        Returns
+        -------
+        ndarray of shape (n, 2)
+            ``[1 - PD, PD]`` per applicant.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        DataError
+            When ``X`` lacks a fitted column or a category is malformed.
+        """
         dmatrix, _ = self._fitted_dmatrix(X)
         pd_bad = self.booster_.predict(dmatrix).astype(float)
         return np.column_stack([1.0 - pd_bad, pd_bad])
@@ -604,7 +687,25 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
     def contributions(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """Per-applicant feature contributions to the log-odds of bad (exact tree SHAP values
         from ``Booster.predict(pred_contribs=True)``). Columns: the features and ``bias``;
-        each row sums to :meth:`decision_function`."""
+        each row sums to :meth:`decision_function`.
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray
+            Applicants, with the fitted columns.
+
+        Returns
+        -------
+        DataFrame
+            One row per applicant, on the index of ``X``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        DataError
+            When ``X`` lacks a fitted column or a category is malformed.
+        """
         dmatrix, index = self._fitted_dmatrix(X)
         values = self.booster_.predict(dmatrix, pred_contribs=True)
         return pd.DataFrame(values, index=index, columns=[*self.feature_names_, "bias"])
@@ -616,6 +717,27 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
         :meth:`Scorecard.reason_codes`, with log-odds contributions in place of points lost),
         largest contribution first. Only features that raise the risk (positive contribution)
         are reasons; other slots hold None and 0.0.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Applicants, with the fitted columns.
+        k : int, default 3
+            Number of reasons per applicant (at most the number of model features).
+
+        Returns
+        -------
+        DataFrame
+            One row per applicant, on the index of ``X``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        DataError
+            When ``X`` lacks a fitted column or a category is malformed.
+        ParameterError
+            When ``k`` is not a positive integer or exceeds the number of features.
         """
         check_fitted(self, "booster_")
         check_positive_int(k, "k", hint="ask for e.g. the top 3 reasons")
@@ -639,7 +761,25 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
 
     def feature_importance(self, kind: str = "total_gain") -> pd.Series:
         """XGBoost importance per feature (``total_gain``, ``gain``, ``weight``, ``cover`` or
-        ``total_cover``), zero for unused features, sorted descending."""
+        ``total_cover``), zero for unused features, sorted descending.
+
+        Parameters
+        ----------
+        kind : str, default "total_gain"
+            XGBoost importance type.
+
+        Returns
+        -------
+        Series
+            Importance by feature, largest first.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ParameterError
+            When ``kind`` is not one of the five types.
+        """
         check_fitted(self, "booster_")
         kinds = ("total_gain", "gain", "weight", "cover", "total_cover")
         if kind not in kinds:
@@ -745,7 +885,25 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
 
     def save(self, path: str | Path) -> Path:
         """Save the booster in XGBoost's native format (``.json`` or ``.ubj``, by suffix) and the
-        riskkit metadata next to it as ``<stem>.riskkit.json``. Returns the model path."""
+        riskkit metadata next to it as ``<stem>.riskkit.json``. Returns the model path.
+
+        Parameters
+        ----------
+        path : str or Path
+            Model file ending in ``.json`` or ``.ubj``; parent folders are created.
+
+        Returns
+        -------
+        Path
+            The model file.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ParameterError
+            When the suffix is not ``.json`` or ``.ubj``.
+        """
         check_fitted(self, "booster_")
         target = Path(path)
         if target.suffix not in MODEL_SUFFIXES:
@@ -761,7 +919,24 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
 
     @classmethod
     def load(cls, path: str | Path) -> GradientBoostingPD:
-        """Load a model written by :meth:`save`; validates the sidecar against the booster."""
+        """Load a model written by :meth:`save`; validates the sidecar against the booster.
+
+        Parameters
+        ----------
+        path : str or Path
+            The model file given to :meth:`save`.
+
+        Returns
+        -------
+        GradientBoostingPD
+            The fitted model.
+
+        Raises
+        ------
+        ConfigError
+            When the model file or its sidecar is missing, the file is not an XGBoost model, or
+            the sidecar is malformed or does not match the booster.
+        """
         source = Path(path)
         side = _sidecar_path(source)
         if not source.is_file() or not side.is_file():

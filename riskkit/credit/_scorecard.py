@@ -92,6 +92,8 @@ class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignor
         (:mod:`riskkit.credit._logistic`); ``estimator_`` is a scikit-learn model holding the
         solution.
 
+    Notes
+    -----
     Fitted attributes: ``binner_``, ``selection_`` (:class:`FeatureSelection` or None),
     ``features_``, ``coef_`` (Series), ``intercept_``, ``estimator_`` (the sklearn model),
     ``factor_``, ``offset_``, ``n_iter_`` (L-BFGS iterations), ``classes_``, ``n_features_in_`` and, when fitted on a DataFrame,
@@ -106,10 +108,16 @@ class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignor
 
     Examples
     --------
-    >>> from riskkit.data import german_credit            # doctest: +SKIP
-    >>> X, y = german_credit()                            # doctest: +SKIP
-    >>> card = Scorecard(pdo=20).fit(X, y)                # doctest: +SKIP
-    >>> card.points(X.head(3))                            # doctest: +SKIP
+    >>> from riskkit.credit import Scorecard, metrics
+    >>> from riskkit.data import synthetic_credit
+    >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
+    >>> card = Scorecard(pdo=20).fit(X, y)
+    >>> card.points(X.head(3)).round(0).tolist()
+    [543.0, 489.0, 518.0]
+    >>> card.predict_proba(X.head(3))[:, 1].round(3).tolist()
+    [0.125, 0.482, 0.256]
+    >>> round(metrics.auc(y, card.predict_proba(X)[:, 1]), 2)
+    0.83
     """
 
     def __init__(
@@ -338,6 +346,27 @@ class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignor
         the applicant's points fall furthest below the best attainable for that feature, largest
         loss first. A feature on which the applicant already has the best points is never a
         reason (its slot holds None and 0.0).
+
+        Parameters
+        ----------
+        X : DataFrame
+            Applicants, with the scorecard's features.
+        k : int, default 3
+            Number of reasons per applicant (at most the number of features).
+
+        Returns
+        -------
+        DataFrame
+            One row per applicant, on the index of ``X``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ParameterError
+            When ``k`` is not a positive integer or exceeds the number of features.
+        DataError
+            When ``X`` lacks a scorecard feature.
         """
         X = as_predict_frame(self, X, "coef_")
         k = check_positive_int(k, "k", hint="ask for e.g. the top 3 reasons")

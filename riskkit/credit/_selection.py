@@ -137,6 +137,18 @@ def select_features(
         A threshold out of range, or ``iv``/``pvalue`` of the wrong type.
     DataError
         ``X_woe`` not numeric or not finite, or ``iv``/``pvalue`` missing a column.
+
+    Examples
+    --------
+    >>> from riskkit.credit import WoEBinner, select_features
+    >>> from riskkit.data import synthetic_credit
+    >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
+    >>> binner = WoEBinner(max_bins=5).fit(X, y)
+    >>> result = select_features(binner.transform(X), binner)
+    >>> result.selected
+    ['ushape_01', 'monotone_00', 'income_02', 'utilisation_03']
+    >>> result.dropped["reason"].to_dict()
+    {'peak_04': 'not significant', 'noise_05': 'not significant'}
     """
     X_woe = check_frame(X_woe, "X_woe")
     columns = list(X_woe.columns)

@@ -98,6 +98,33 @@ def decide_by_score(scores: Any, *, approve_at: float, decline_below: float) -> 
     """Approve when ``score >= approve_at``, decline when ``score < decline_below``, else refer.
 
     Scores are points where higher = safer; ``decline_below <= approve_at``.
+
+    Parameters
+    ----------
+    scores : float, array-like or pd.Series
+        Scorecard points.
+    approve_at : float
+        Lowest approved score.
+    decline_below : float
+        Scores below it are declined.
+
+    Returns
+    -------
+    str, np.ndarray or pd.Series
+        ``"approve"``, ``"refer"`` or ``"decline"`` per score (a categorical Series for a
+        Series input).
+
+    Raises
+    ------
+    DataError
+        When a score is missing.
+    ParameterError
+        When the scores are not numeric or ``decline_below > approve_at``.
+
+    Examples
+    --------
+    >>> decide_by_score([650, 590, 520], approve_at=600, decline_below=550).tolist()
+    ['approve', 'refer', 'decline']
     """
     arr = _array(scores, "scores")
     if np.isnan(arr).any():
@@ -121,7 +148,29 @@ def decide_by_grade(
     scale: MasterScale | None = None,
 ) -> Any:
     """Approve grades up to ``approve_up_to`` (inclusive), refer up to ``refer_up_to``, decline
-    the rest; the default grade is always declined. Grades are labels of ``scale``."""
+    the rest; the default grade is always declined. Grades are labels of ``scale``.
+
+    Parameters
+    ----------
+    grades : str, array-like or pd.Series
+        Grade labels of ``scale``.
+    approve_up_to : str
+        Worst approved grade.
+    refer_up_to : str, optional
+        Worst referred grade (default: no refer band).
+    scale : MasterScale, optional
+        The master scale (default :class:`~riskkit.grading.MasterScale`).
+
+    Returns
+    -------
+    str, np.ndarray or pd.Series
+        ``"approve"``, ``"refer"`` or ``"decline"`` per grade.
+
+    Raises
+    ------
+    ParameterError
+        When a grade is not on the scale or ``refer_up_to`` is better than ``approve_up_to``.
+    """
     ms = scale or MasterScale()
     ranks = ms.rank(np.asarray(grades, dtype=object))
     a = int(ms.rank([approve_up_to])[0])
@@ -150,7 +199,27 @@ def _categorical(out: np.ndarray, template: Any) -> Any:
 
 
 def decision_table(decisions: Any, bad: Any = None) -> pd.DataFrame:
-    """Count and share per decision (and observed bad rate when ``bad`` is given), Totals row."""
+    """Count and share per decision (and observed bad rate when ``bad`` is given), Totals row.
+
+    Parameters
+    ----------
+    decisions : array-like of str
+        ``"approve"``, ``"refer"`` or ``"decline"`` per applicant.
+    bad : array-like of 0/1, optional
+        Observed outcome (1 = bad) per applicant.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per decision and a ``Totals`` row: count, share (and bads, bad_rate).
+
+    Raises
+    ------
+    ParameterError
+        When a decision is unknown or ``bad`` is outside [0, 1].
+    DataError
+        When ``bad`` has another length than ``decisions``.
+    """
     d = pd.Series(np.asarray(decisions, dtype=object))
     unknown = sorted(set(d) - set(DECISIONS))
     if unknown:
@@ -172,7 +241,30 @@ def decision_table(decisions: Any, bad: Any = None) -> pd.DataFrame:
 
 # -- credit limits --------------------------------------------------------------------------------
 def annuity_factor(rate: float, n_periods: int) -> float:
-    """Payment per unit of principal of an annuity: ``r / (1 - (1 + r)^-n)`` (``1/n`` at r = 0)."""
+    """Payment per unit of principal of an annuity: ``r / (1 - (1 + r)^-n)`` (``1/n`` at r = 0).
+
+    Parameters
+    ----------
+    rate : float
+        Periodic interest rate, in [0, 1].
+    n_periods : int
+        Number of payments (>= 1).
+
+    Returns
+    -------
+    float
+        Payment per unit borrowed.
+
+    Raises
+    ------
+    ParameterError
+        When ``rate`` is outside [0, 1] or ``n_periods`` is not an integer >= 1.
+
+    Examples
+    --------
+    >>> round(annuity_factor(0.01, 12), 5)
+    0.08885
+    """
     r = check_in_range(rate, "rate", 0.0, 1.0, hint="give the periodic rate, e.g. 0.01 per month")
     if isinstance(n_periods, bool) or not isinstance(n_periods, (int, np.integer)) or n_periods < 1:
         raise ParameterError(f"n_periods must be an integer >= 1 (got n_periods={short_repr(n_periods)})")
@@ -194,6 +286,35 @@ def credit_limit(
     Affordability: the largest limit whose periodic payment (``payment_per_unit`` x limit, e.g.
     3% a month on a card or :func:`annuity_factor` for a loan) keeps total debt service within
     ``max_debt_service_ratio`` x income. Grades missing from ``limits_by_grade`` get 0.
+
+    Parameters
+    ----------
+    grades : array-like of str
+        Grade of each applicant.
+    income : array-like of float or pd.Series
+        Periodic income, in the period of the payments.
+    limits_by_grade : mapping of str to float
+        Largest limit per grade.
+    existing_debt_service : float or array-like, default 0.0
+        Payments already due per period.
+    max_debt_service_ratio : float, default 0.35
+        Largest share of income that may go to debt service, in (0, 1].
+    payment_per_unit : float, default 0.03
+        Periodic payment per unit of limit, in (0, 1].
+    rounding : float, default 100.0
+        Limits are rounded down to a multiple of it.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per applicant: grade, grade_cap, affordability, limit.
+
+    Raises
+    ------
+    DataError
+        When ``grades`` and ``income`` differ in length.
+    ParameterError
+        When an amount is negative or a ratio is outside its range.
     """
     g = np.asarray(grades, dtype=object).astype(str)
     inc = _nonneg(income, "income")
@@ -214,7 +335,27 @@ def credit_limit(
 
 # -- Basel IRB ------------------------------------------------------------------------------------
 def irb_correlation(pd_values: Any, asset_class: str = "other_retail") -> Any:
-    """Asset correlation R of the Basel IRB retail risk-weight function."""
+    """Asset correlation R of the Basel IRB retail risk-weight function.
+
+    Parameters
+    ----------
+    pd_values : float, array-like or pd.Series
+        Probabilities of default, in [0, 1].
+    asset_class : {"other_retail", "residential_mortgage", "qualifying_revolving"}, default "other_retail"
+        Basel retail asset class: 0.15 for mortgages, 0.04 for qualifying revolving, between
+        0.03 and 0.16 (falling with PD) for other retail.
+
+    Returns
+    -------
+    float, np.ndarray or pd.Series
+        The correlation (a float for scalar input, a Series on the index of a Series input).
+
+    Raises
+    ------
+    ParameterError
+        When a PD or LGD is outside [0, 1], an EAD is negative, or ``asset_class`` / ``pd_floor``
+        is invalid.
+    """
     check_choice(asset_class, "asset_class", ASSET_CLASSES)
     p = _unit(pd_values, "pd")
     if asset_class == "residential_mortgage":
@@ -239,28 +380,129 @@ def _capital(p: np.ndarray, lgd: np.ndarray, asset_class: str, pd_floor: float) 
 
 
 def irb_capital(pd_values: Any, lgd: Any, *, asset_class: str = "other_retail", pd_floor: float = 0.0003) -> Any:
-    """Capital requirement K per unit of EAD (Basel IRB retail formula)."""
+    """Capital requirement K per unit of EAD (Basel IRB retail formula).
+
+    Parameters
+    ----------
+    pd_values : float, array-like or pd.Series
+        Probabilities of default, in [0, 1].
+    lgd : float or array-like
+        Loss given default, in [0, 1].
+    asset_class : {"other_retail", "residential_mortgage", "qualifying_revolving"}, default "other_retail"
+        Basel retail asset class (fixes the correlation).
+    pd_floor : float, default 0.0003
+        PD floor applied before the formula (Basel II: 3 bp).
+
+    Returns
+    -------
+    float, np.ndarray or pd.Series
+        K per unit of EAD (a float for scalar input, a Series on the index of a Series input).
+
+    Raises
+    ------
+    ParameterError
+        When a PD or LGD is outside [0, 1], an EAD is negative, or ``asset_class`` / ``pd_floor``
+        is invalid.
+
+    Examples
+    --------
+    >>> round(irb_capital(0.01, 0.45), 4), round(risk_weight(0.01, 0.45), 4)
+    (0.0366, 0.4577)
+    """
     check_choice(asset_class, "asset_class", ASSET_CLASSES)
     p, g = np.broadcast_arrays(_unit(pd_values, "pd"), _unit(lgd, "lgd"))
     return _wrap(_capital(p, g, asset_class, pd_floor), pd_values, lgd, name="capital")
 
 
 def risk_weight(pd_values: Any, lgd: Any, *, asset_class: str = "other_retail", pd_floor: float = 0.0003) -> Any:
-    """Risk weight 12.5 x K (1.0 = 100%)."""
+    """Risk weight 12.5 x K (1.0 = 100%).
+
+    Parameters
+    ----------
+    pd_values : float, array-like or pd.Series
+        Probabilities of default, in [0, 1].
+    lgd : float or array-like
+        Loss given default, in [0, 1].
+    asset_class : {"other_retail", "residential_mortgage", "qualifying_revolving"}, default "other_retail"
+        Basel retail asset class (fixes the correlation).
+    pd_floor : float, default 0.0003
+        PD floor applied before the formula (Basel II: 3 bp).
+
+    Returns
+    -------
+    float, np.ndarray or pd.Series
+        Risk weights (a float for scalar input, a Series on the index of a Series input).
+
+    Raises
+    ------
+    ParameterError
+        When a PD or LGD is outside [0, 1], an EAD is negative, or ``asset_class`` / ``pd_floor``
+        is invalid.
+    """
     k = irb_capital(pd_values, lgd, asset_class=asset_class, pd_floor=pd_floor)
     return k * 12.5
 
 
 def risk_weighted_assets(pd_values: Any, lgd: Any, ead: Any, *, asset_class: str = "other_retail",
                          pd_floor: float = 0.0003) -> Any:
-    """RWA = 12.5 x K x EAD."""
+    """RWA = 12.5 x K x EAD.
+
+    Parameters
+    ----------
+    pd_values : float, array-like or pd.Series
+        Probabilities of default, in [0, 1].
+    lgd : float or array-like
+        Loss given default, in [0, 1].
+    ead : float or array-like
+        Exposure at default (>= 0).
+    asset_class : {"other_retail", "residential_mortgage", "qualifying_revolving"}, default "other_retail"
+        Basel retail asset class (fixes the correlation).
+    pd_floor : float, default 0.0003
+        PD floor applied before the formula (Basel II: 3 bp).
+
+    Returns
+    -------
+    float, np.ndarray or pd.Series
+        Risk-weighted assets (a float for scalar input, a Series on the index of a Series input).
+
+    Raises
+    ------
+    ParameterError
+        When a PD or LGD is outside [0, 1], an EAD is negative, or ``asset_class`` / ``pd_floor``
+        is invalid.
+    """
     e = _nonneg(ead, "ead")
     k = np.asarray(irb_capital(pd_values, lgd, asset_class=asset_class, pd_floor=pd_floor))
     return _wrap(12.5 * k * e, pd_values, lgd, ead, name="rwa")
 
 
 def expected_loss(pd_values: Any, lgd: Any, ead: Any) -> Any:
-    """Expected loss PD x LGD x EAD per exposure (sum it for the portfolio)."""
+    """Expected loss PD x LGD x EAD per exposure (sum it for the portfolio).
+
+    Parameters
+    ----------
+    pd_values : float, array-like or pd.Series
+        Probabilities of default, in [0, 1].
+    lgd : float or array-like
+        Loss given default, in [0, 1].
+    ead : float or array-like
+        Exposure at default (>= 0).
+
+    Returns
+    -------
+    float, np.ndarray or pd.Series
+        Expected loss (a float for scalar input, a Series on the index of a Series input).
+
+    Raises
+    ------
+    ParameterError
+        When a PD or LGD is outside [0, 1], an EAD is negative.
+
+    Examples
+    --------
+    >>> round(expected_loss(0.02, 0.45, 10_000), 2)
+    90.0
+    """
     p, g, e = np.broadcast_arrays(_unit(pd_values, "pd"), _unit(lgd, "lgd"), _nonneg(ead, "ead"))
     return _wrap(p * g * e, pd_values, lgd, ead, name="expected_loss")
 
@@ -283,6 +525,38 @@ def risk_based_price(
     ``capital`` is the equity held per unit of EAD: ``capital_ratio`` x risk weight, i.e. the
     IRB K when ``capital_ratio = 0.08`` (raise it to price buffers). Returns one row per exposure
     with every component.
+
+    Parameters
+    ----------
+    pd_values : float, array-like or pd.Series
+        Probabilities of default, in [0, 1].
+    lgd : float or array-like
+        Loss given default, in [0, 1].
+    funding_cost : float
+        Annual funding rate.
+    cost_of_capital : float
+        Annual hurdle rate on equity, in [0, 1].
+    operating_cost : float, default 0.0
+        Annual operating cost per unit of EAD.
+    margin : float, default 0.0
+        Annual profit margin.
+    capital_ratio : float, default 0.08
+        Equity held per unit of risk-weighted assets.
+    asset_class : {"other_retail", "residential_mortgage", "qualifying_revolving"}, default "other_retail"
+        Basel retail asset class (fixes the correlation).
+    pd_floor : float, default 0.0003
+        PD floor applied before the formula (Basel II: 3 bp).
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per exposure: pd, lgd, funding_cost, expected_loss, capital, capital_charge,
+        operating_cost, margin and the total ``rate``.
+
+    Raises
+    ------
+    ParameterError
+        When a PD, LGD or rate is outside its range.
     """
     rates = {n: check_in_range(v, n, -0.05, 1.0, hint="give annual rates as fractions, e.g. 0.03")
              for n, v in (("funding_cost", funding_cost), ("operating_cost", operating_cost), ("margin", margin))}
@@ -310,7 +584,33 @@ def portfolio_summary(
     asset_class: str = "other_retail",
     pd_floor: float = 0.0003,
 ) -> pd.DataFrame:
-    """EAD, expected loss, RWA and capital by segment (or for the whole book), with a Totals row."""
+    """EAD, expected loss, RWA and capital by segment (or for the whole book), with a Totals row.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        One row per exposure.
+    pd_col, lgd_col, ead_col : str
+        Columns holding PD, LGD and EAD (default ``"pd"``, ``"lgd"``, ``"ead"``).
+    segment : str, optional
+        Column to group by (default: the whole book, one row).
+    asset_class : {"other_retail", "residential_mortgage", "qualifying_revolving"}, default "other_retail"
+        Basel retail asset class (fixes the correlation).
+    pd_floor : float, default 0.0003
+        PD floor applied before the formula (Basel II: 3 bp).
+
+    Returns
+    -------
+    pd.DataFrame
+        Per segment: n, ead, expected_loss, rwa, el_rate, risk_weight, capital (8% of RWA).
+
+    Raises
+    ------
+    DataError
+        When ``frame`` is empty or lacks a column.
+    ParameterError
+        When a PD, LGD or EAD is out of range.
+    """
     if not isinstance(frame, pd.DataFrame) or frame.empty:
         raise DataError(f"frame must be a non-empty DataFrame (got {short_repr(frame)})")
     need = [c for c in (pd_col, lgd_col, ead_col, segment) if c is not None]
@@ -340,7 +640,12 @@ class ConcentrationResult(Result):
     """Herfindahl-Hirschman concentration of exposure across segments.
 
     ``summary()`` is one row (hhi, normalized_hhi, effective_number, n_segments);
-    ``to_frame()`` the exposure and share per segment.
+    ``to_frame()`` the exposure and share per segment. Built by :func:`concentration`.
+
+    Attributes
+    ----------
+    shares : pd.DataFrame
+        Exposure and share per segment, largest first.
     """
 
     shares: pd.DataFrame
@@ -392,7 +697,32 @@ class ConcentrationResult(Result):
 
 
 def concentration(exposure: Any, segments: Any) -> ConcentrationResult:
-    """HHI of exposure by segment (sector, region, product, single name, ...)."""
+    """HHI of exposure by segment (sector, region, product, single name, ...).
+
+    Parameters
+    ----------
+    exposure : array-like of float
+        Exposure of each position (>= 0).
+    segments : array-like
+        Segment of each position.
+
+    Returns
+    -------
+    ConcentrationResult
+        Shares per segment with ``hhi``, ``normalized_hhi`` and ``effective_number``.
+
+    Raises
+    ------
+    DataError
+        When the lengths differ or the total exposure is not positive.
+    ParameterError
+        When an exposure is negative or not finite.
+
+    Examples
+    --------
+    >>> round(concentration([50, 30, 20], ["retail", "sme", "corporate"]).hhi, 2)
+    0.38
+    """
     e = _nonneg(exposure, "exposure")
     s = np.asarray(segments, dtype=object)
     if s.shape != e.shape:

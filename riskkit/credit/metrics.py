@@ -135,6 +135,38 @@ def auc(y: Any, p: Any, *, higher_is_riskier: bool = True) -> float:
 
     Computed from the Mann-Whitney U statistic with average ranks, so it equals
     ``sklearn.metrics.roc_auc_score(y, p)``.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Target, 1 = bad.
+    p : array-like of float
+        Risk score of each row: the probability of bad, ``predict_proba(X)[:, 1]``, or any
+        score ordered by risk (scorecard points with ``higher_is_riskier=False``).
+    higher_is_riskier : bool, default True
+        Orientation of ``p``; False for scorecard points (higher = safer).
+
+    Returns
+    -------
+    float
+        AUC in [0, 1]; 0.5 is no discrimination.
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not binary 0/1 with both classes, ``p`` is not a finite one-dimensional
+        array, or their lengths differ.
+    ParameterError
+        When ``higher_is_riskier`` is not a bool.
+
+    Examples
+    --------
+    >>> from riskkit.credit import metrics
+    >>> y, p = [0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9]
+    >>> metrics.auc(y, p)
+    0.888...
+    >>> metrics.auc(y, [610, 580, 585, 520, 600, 510], higher_is_riskier=False)  # points, same order
+    0.888...
     """
     target, scores = _check_pair(y, p)
     scores = _oriented(scores, higher_is_riskier)
@@ -146,7 +178,37 @@ def auc(y: Any, p: Any, *, higher_is_riskier: bool = True) -> float:
 
 
 def gini(y: Any, p: Any, *, higher_is_riskier: bool = True) -> float:
-    """Gini coefficient (accuracy ratio, Somers' D): ``2 * auc - 1``."""
+    """Gini coefficient (accuracy ratio, Somers' D): ``2 * auc - 1``.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Target, 1 = bad.
+    p : array-like of float
+        Risk score of each row: the probability of bad, ``predict_proba(X)[:, 1]``, or any
+        score ordered by risk (scorecard points with ``higher_is_riskier=False``).
+    higher_is_riskier : bool, default True
+        Orientation of ``p``; False for scorecard points (higher = safer).
+
+    Returns
+    -------
+    float
+        Gini in [-1, 1]; 0 is no discrimination.
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not binary 0/1 with both classes, ``p`` is not a finite one-dimensional
+        array, or their lengths differ.
+    ParameterError
+        When ``higher_is_riskier`` is not a bool.
+
+    Examples
+    --------
+    >>> from riskkit.credit import metrics
+    >>> metrics.gini([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
+    0.777...
+    """
     return 2.0 * auc(y, p, higher_is_riskier=higher_is_riskier) - 1.0
 
 
@@ -167,6 +229,35 @@ def ks(y: Any, p: Any, *, higher_is_riskier: bool = True) -> float:
 
     The direction does not change the value; ``higher_is_riskier`` is accepted for a uniform
     signature with :func:`auc`.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Target, 1 = bad.
+    p : array-like of float
+        Risk score of each row: the probability of bad, ``predict_proba(X)[:, 1]``, or any
+        score ordered by risk (scorecard points with ``higher_is_riskier=False``).
+    higher_is_riskier : bool, default True
+        Orientation of ``p``; False for scorecard points (higher = safer).
+
+    Returns
+    -------
+    float
+        KS in [0, 1].
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not binary 0/1 with both classes, ``p`` is not a finite one-dimensional
+        array, or their lengths differ.
+    ParameterError
+        When ``higher_is_riskier`` is not a bool.
+
+    Examples
+    --------
+    >>> from riskkit.credit import metrics
+    >>> metrics.ks([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
+    0.666...
     """
     target, scores = _check_pair(y, p)
     scores = _oriented(scores, higher_is_riskier)
@@ -196,6 +287,31 @@ def ks_table(
     cum_good_share, ks`` and a ``Totals`` row (``ks`` there is the largest band gap, a lower
     bound of :func:`ks`). Scores are reported on the scale given (not negated). Tied scores
     are kept in one band, so there may be fewer bands than ``bins``.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Target, 1 = bad.
+    p : array-like of float
+        Risk score of each row: the probability of bad, ``predict_proba(X)[:, 1]``, or any
+        score ordered by risk (scorecard points with ``higher_is_riskier=False``).
+    higher_is_riskier : bool, default True
+        Orientation of ``p``; False for scorecard points (higher = safer).
+    bins : int or array-like of float, default 10
+        Number of quantile bands, or increasing band edges.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per band, riskiest first, and a ``Totals`` row.
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not binary 0/1 with both classes, ``p`` is not a finite one-dimensional
+        array, or their lengths differ.
+    ParameterError
+        When ``higher_is_riskier`` is not a bool, or ``bins`` is not an integer >= 2 or increasing edges.
     """
     target, scores = _check_pair(y, p)
     oriented = _oriented(scores, higher_is_riskier)
@@ -300,6 +416,27 @@ def psi_table(expected: Any, actual: Any, *, bins: Bins = 10) -> pd.DataFrame:
     then treated as open too). Columns: ``bin, expected_count, actual_count, expected_share,
     actual_share, psi`` and a ``Totals`` row. Empty bins get a share of ``PSI_EPSILON`` (1e-4)
     in the logarithm so the index stays finite.
+
+    Parameters
+    ----------
+    expected : array-like of float
+        Reference (development) values; NaN values form a ``Missing`` bin.
+    actual : array-like of float
+        Values to compare (e.g. recent applicants).
+    bins : int or array-like of float, default 10
+        Number of quantile bins of ``expected``, or increasing bin edges.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per bin and a ``Totals`` row whose ``psi`` is the index.
+
+    Raises
+    ------
+    DataError
+        When an input is empty, not one-dimensional or not numeric.
+    ParameterError
+        When ``bins`` is not an integer >= 2 or increasing edges.
     """
     e = _as_scores(expected, "expected")
     a = _as_scores(actual, "actual")
@@ -312,6 +449,39 @@ def psi(expected: Any, actual: Any, bins: Bins = 10) -> float:
 
     Rule of thumb: below 0.1 stable, 0.1-0.25 some shift, above 0.25 a significant shift.
     See :func:`psi_table` for the binning.
+
+    Parameters
+    ----------
+    expected : array-like of float
+        Reference (development) values.
+    actual : array-like of float
+        Values to compare.
+    bins : int or array-like of float, default 10
+        Number of quantile bins of ``expected``, or increasing bin edges.
+
+    Returns
+    -------
+    float
+        The index (>= 0).
+
+    Raises
+    ------
+    DataError
+        When an input is empty, not one-dimensional or not numeric.
+    ParameterError
+        When ``bins`` is not an integer >= 2 or increasing edges.
+
+    Examples
+    --------
+    Scores of a development sample against a half of itself and against a population whose
+    mean moved by 0.4 standard deviations:
+
+    >>> import numpy as np
+    >>> from riskkit.credit import metrics
+    >>> rng = np.random.default_rng(0)
+    >>> dev, new = rng.normal(600, 50, 5000), rng.normal(580, 50, 5000)
+    >>> round(metrics.psi(dev, dev[:2500]), 4), round(metrics.psi(dev, new), 4)
+    (0.0013, 0.1422)
     """
     table = psi_table(expected, actual, bins=bins)
     return float(table["psi"].iloc[-1])
@@ -354,6 +524,27 @@ def csi(expected: Any, actual: Any, *, bins: Bins = 10) -> pd.Series:
     (object, string, category, bool) use one bin per value; missing values get their own bin and
     values unseen in ``expected`` count as their own bins (share ``PSI_EPSILON`` in expected).
     Columns of ``actual`` that ``expected`` lacks are ignored.
+
+    Parameters
+    ----------
+    expected : pd.DataFrame
+        Reference (development) features.
+    actual : pd.DataFrame
+        Features to compare, with every column of ``expected``.
+    bins : int or array-like of float, default 10
+        Quantile bins (or edges) for the numeric columns.
+
+    Returns
+    -------
+    pd.Series
+        CSI per column of ``expected``, named ``csi``.
+
+    Raises
+    ------
+    DataError
+        When a frame is empty, ``actual`` lacks a column, or a column's dtype differs.
+    ParameterError
+        When ``bins`` is invalid.
     """
     e_frame = check_frame(expected, "expected")
     a_frame = check_frame(actual, "actual")
@@ -373,7 +564,25 @@ def csi(expected: Any, actual: Any, *, bins: Bins = 10) -> pd.Series:
 
 # --------------------------------------------------------------------------- calibration
 def brier(y: Any, p: Any) -> float:
-    """Brier score ``mean((p - y) ** 2)``; equals ``sklearn.metrics.brier_score_loss``."""
+    """Brier score ``mean((p - y) ** 2)``; equals ``sklearn.metrics.brier_score_loss``.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Target, 1 = bad.
+    p : array-like of float
+        Probability of bad of each row, in [0, 1].
+
+    Returns
+    -------
+    float
+        Brier score in [0, 1]; lower is better.
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not binary, ``p`` holds values outside [0, 1], or the lengths differ.
+    """
     target, scores = _check_pair(y, p)
     scores = _check_probabilities(scores)
     return float(np.mean((scores - target) ** 2))
@@ -387,6 +596,27 @@ def calibration_table(y: Any, p: Any, *, bins: Bins = 10) -> pd.DataFrame:
     score bands. Columns: ``band, min_pd, max_pd, count, n_bad, mean_pd, bad_rate, expected_bad,
     difference`` (observed minus predicted rate) and ``binomial_pvalue`` (two-sided exact test
     of the band's bads against its mean PD), plus a ``Totals`` row.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Target, 1 = bad.
+    p : array-like of float
+        Probability of bad of each row, in [0, 1].
+    bins : int or array-like of float, default 10
+        Number of quantile bands of ``p``, or PD band edges.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per band (lowest PD first) and a ``Totals`` row.
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not binary, ``p`` holds values outside [0, 1], or the lengths differ.
+    ParameterError
+        When ``bins`` is invalid.
     """
     target, scores = _check_pair(y, p)
     scores = _check_probabilities(scores)
@@ -424,6 +654,17 @@ class HosmerLemeshowResult(Result):
 
     ``summary()`` is one row (statistic, df, pvalue, rejected_5pct); ``to_frame()`` the table of
     observed and expected bads and goods per group.
+
+    Attributes
+    ----------
+    statistic : float
+        Sum of ``(O - E)^2 / E`` over bads and goods of every group.
+    pvalue : float
+        Chi-square(``df``) survival probability of the statistic.
+    df : int
+        Groups used minus 2.
+    table : pd.DataFrame
+        Observed and expected bads and goods per group.
     """
 
     statistic: float
@@ -468,6 +709,27 @@ def hosmer_lemeshow(y: Any, p: Any, *, groups: int = 10) -> HosmerLemeshowResult
     ``p`` (lowest included), the statistic is ``sum((O - E)^2 / E)`` over bads and goods of every
     group, and the degrees of freedom are ``groups used - 2``. A small p-value says the
     predicted PDs do not match the observed bad rates.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Target, 1 = bad.
+    p : array-like of float
+        Probability of bad of each row, in [0, 1].
+    groups : int, default 10
+        Number of quantile groups (>= 3).
+
+    Returns
+    -------
+    HosmerLemeshowResult
+        Statistic, p-value, degrees of freedom and the group table.
+
+    Raises
+    ------
+    DataError
+        When the inputs are invalid (see :func:`brier`) or ``p`` takes too few distinct values.
+    ParameterError
+        When ``groups`` is not an integer >= 3.
     """
     target, scores = _check_pair(y, p)
     scores = _check_probabilities(scores)

@@ -39,7 +39,29 @@ def _oriented_pair(y: Any, p: Any, higher_is_riskier: bool) -> tuple[np.ndarray,
 
 
 def roc_curve(y: Any, p: Any, *, higher_is_riskier: bool = True, label: str | None = None) -> Figure:
-    """ROC curve (bads caught against goods rejected) with AUC and Gini in the legend."""
+    """ROC curve (bads caught against goods rejected) with AUC and Gini in the legend.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Target, 1 = bad.
+    p : array-like of float
+        Probability of bad, or any score ordered by risk.
+    higher_is_riskier : bool, default True
+        Orientation of ``p``; False for scorecard points.
+    label : str, optional
+        Model name shown in the legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (it displays itself in Jupyter; no global pyplot state is touched).
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not binary or ``p`` is not a finite array of the same length.
+    """
     target, scores = _oriented_pair(y, p, higher_is_riskier)
     _, bad_share, good_share = metrics._cumulative_shares(target, scores)
     area = metrics.auc(target, scores)
@@ -96,7 +118,27 @@ def roc_curves(curves: Mapping[str, tuple[Any, Any]], *, higher_is_riskier: bool
 
 
 def ks_curve(y: Any, p: Any, *, higher_is_riskier: bool = True) -> Figure:
-    """Cumulative shares of bads and goods from the riskiest score down, with the KS gap."""
+    """Cumulative shares of bads and goods from the riskiest score down, with the KS gap.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Target, 1 = bad.
+    p : array-like of float
+        Probability of bad, or any score ordered by risk.
+    higher_is_riskier : bool, default True
+        Orientation of ``p``; False for scorecard points.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (it displays itself in Jupyter; no global pyplot state is touched).
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not binary or ``p`` is not a finite array of the same length.
+    """
     target, scores = _oriented_pair(y, p, higher_is_riskier)
     thresholds, bad_share, good_share = metrics._cumulative_shares(target, scores)
     population = np.r_[0.0, np.cumsum(np.unique(-scores, return_counts=True)[1]) / scores.size]
@@ -116,7 +158,29 @@ def ks_curve(y: Any, p: Any, *, higher_is_riskier: bool = True) -> Figure:
 
 
 def score_distribution(scores: Any, y: Any, *, bins: int = 30) -> Figure:
-    """Histograms (densities) of the scores of goods and bads on shared bins."""
+    """Histograms (densities) of the scores of goods and bads on shared bins.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        Score (or PD) of each row.
+    y : array-like of 0/1
+        Target, 1 = bad.
+    bins : int, default 30
+        Number of histogram bins (>= 2).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (it displays itself in Jupyter; no global pyplot state is touched).
+
+    Raises
+    ------
+    DataError
+        When ``y`` is not binary or ``p`` is not a finite array of the same length.
+    ParameterError
+        When ``bins`` is not an integer >= 2.
+    """
     check_positive_int(bins, "bins", minimum=2, hint="use e.g. 30")
     target, values = metrics._check_pair(y, scores)
     edges = np.histogram_bin_edges(values, bins=bins)
@@ -169,6 +233,27 @@ def woe_bars(binner: Any, features: str | Sequence[str] | None = None, *, top: i
     ``table(feature)`` returning ``bin`` and ``woe`` columns and a Totals row). WoE is
     ``ln(good share / bad share)``, so bars are coloured by sign: negative WoE (riskier than
     average) in red, positive (safer) in blue.
+
+    Parameters
+    ----------
+    binner : WoEBinner
+        A fitted binner.
+    features : str or sequence of str, optional
+        Features to show (default: the ``top`` by IV).
+    top : int, default 6
+        Number of features when ``features`` is None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per feature.
+
+    Raises
+    ------
+    NotFittedError
+        When ``binner`` is not fitted.
+    ParameterError
+        When a feature was not binned or ``top`` is not a positive integer.
     """
     check_positive_int(top, "top", hint="show e.g. the 6 strongest features")
     names = _woe_features(binner, features, top)
@@ -217,6 +302,27 @@ def calibration_plot(table_or_y: Any, p: Any = None, *, bins: int = 10) -> Figur
     Pass a table from :func:`riskkit.credit.metrics.calibration_table` or ``y`` and ``p``
     (then ``bins`` quantile bands of ``p`` are used). Error bars are 95% normal-approximation
     intervals of the observed rate.
+
+    Parameters
+    ----------
+    table_or_y : pd.DataFrame or array-like of 0/1
+        A calibration table, or the target (1 = bad).
+    p : array-like of float, optional
+        Probability of bad, when ``table_or_y`` is the target.
+    bins : int, default 10
+        Number of quantile bands of ``p``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The calibration chart.
+
+    Raises
+    ------
+    ParameterError
+        When ``p`` is given with a table, or missing with a target.
+    DataError
+        When the table lacks a column or ``y`` and ``p`` are invalid.
     """
     table = _calibration_input(table_or_y, p, bins)
     mean_pd = table["mean_pd"].astype(float).to_numpy()

@@ -24,6 +24,30 @@ def german_credit(*, path: str | Path | None = None) -> tuple[pd.DataFrame, pd.S
     Returns ``(X, y)``: numeric attributes as integers, the 13 categorical attributes as pandas
     ``category`` dtype, and ``y`` named ``bad`` (300 bads, 700 goods).
     Source: UCI Machine Learning Repository (Hofmann, 1994), CC BY 4.0; see ``data/README.md``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Another copy of ``german_credit.csv`` (default: the bundled file).
+
+    Returns
+    -------
+    X : pd.DataFrame
+        1,000 rows, 20 attributes.
+    y : pd.Series
+        Named ``bad``, 1 = bad.
+
+    Raises
+    ------
+    DataError
+        When the file is missing or empty.
+
+    Examples
+    --------
+    >>> from riskkit.data import german_credit
+    >>> X, y = german_credit()
+    >>> X.shape, int(y.sum()), y.name
+    ((1000, 20), 300, 'bad')
     """
     file = Path(path) if path is not None else DATA_DIR / "german_credit.csv"
     return load_credit_csv(file, target=GERMAN_TARGET, bad_value="bad")
@@ -42,6 +66,33 @@ def load_credit_csv(
     ``target`` names the label column and ``bad_value`` the label meaning bad/default (any
     other label is good). Text columns (and those listed in ``categorical``) become
     ``category`` dtype; numeric columns keep their dtype.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file, one row per applicant.
+    target : str
+        Name of the label column.
+    bad_value : object, default 1
+        Label value that means bad (default); every other value is good.
+    categorical : list of str, optional
+        Numeric-looking columns to treat as categories as well.
+    **read_csv_kwargs
+        Passed to :func:`pandas.read_csv` (``sep``, ``encoding``, ...).
+
+    Returns
+    -------
+    X : pd.DataFrame
+        The attributes (every column but ``target``).
+    y : pd.Series
+        Named ``bad``, 1 = bad.
+
+    Raises
+    ------
+    DataError
+        When the file is missing or empty, or the label has missing values.
+    ParameterError
+        When ``target`` is not a column of the file or ``bad_value`` does not occur in it.
     """
     file = Path(path)
     if not file.is_file():

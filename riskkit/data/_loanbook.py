@@ -146,12 +146,35 @@ class LoanBook:
         return pd.DatetimeIndex(sorted(self.performance["snapshot_month"].unique()), name="snapshot_month")
 
     def development_sample(self, n_months: int = 12) -> pd.DataFrame:
-        """The origination rows of the first ``n_months`` cohorts (the reference for PSI/CSI)."""
+        """The origination rows of the first ``n_months`` cohorts (the reference for PSI/CSI).
+
+        Parameters
+        ----------
+        n_months : int, default 12
+            Number of first origination months kept.
+
+        Returns
+        -------
+        pd.DataFrame
+            The matching rows of :attr:`origination`.
+
+        Raises
+        ------
+        ParameterError
+            When ``n_months`` is not a positive integer.
+        """
         n = check_positive_int(n_months, "n_months", hint="the number of first cohorts used as reference, e.g. 12")
         cohorts = sorted(self.origination["origination_month"].unique())[:n]
         return self.origination[self.origination["origination_month"].isin(cohorts)]
 
     def summary(self) -> str:
+        """Loans, snapshot months, rows, the documented drift and the rows per status.
+
+        Returns
+        -------
+        str
+            A few lines of text (also what ``print(book)`` shows).
+        """
         perf = self.performance
         lines = [
             f"Loan book: {len(self.origination):,} loans, {perf['snapshot_month'].nunique()} monthly snapshots "
@@ -558,6 +581,17 @@ def simulate_loan_book(
     ------
     ParameterError
         For an argument outside its range.
+
+    Examples
+    --------
+    A small book without drift (equal arguments give equal books):
+
+    >>> from riskkit.data import simulate_loan_book
+    >>> book = simulate_loan_book(n_loans=500, n_months=36, seed=1, drift_month=None)
+    >>> print(book.summary().splitlines()[0])
+    Loan book: 500 loans, 36 monthly snapshots (2021-01 to 2023-12), 7,622 rows
+    >>> book.origination[["score", "pd", "grade"]].shape
+    (500, 3)
     """
     n_loans = check_positive_int(n_loans, "n_loans", minimum=100, hint="simulate at least 100 loans")
     n_months = check_positive_int(n_months, "n_months", minimum=36, hint="the book needs at least 36 monthly snapshots")

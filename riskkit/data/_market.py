@@ -81,6 +81,28 @@ def load_prices_csv(
 
     Dates are parsed with ``pd.to_datetime``; the file must have at least two rows, unique
     dates and positive, finite prices. Rows are sorted by date.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The CSV file.
+    date_column : str, default "date"
+        Column holding the dates.
+    price_column : str, default "close"
+        Column holding the prices.
+    **read_csv_kwargs
+        Passed to :func:`pandas.read_csv`.
+
+    Returns
+    -------
+    pd.DataFrame
+        One column ``price`` with a ``date`` DatetimeIndex, oldest first.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, a column is absent, a date does not parse, dates repeat, or a
+        price is not positive and finite.
     """
     if not os.path.exists(path):
         raise DataError(f"path does not exist (got path={str(path)!r}); give the CSV file's location")

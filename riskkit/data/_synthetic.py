@@ -99,6 +99,40 @@ def synthetic_credit(
     ``bad_rate``.
 
     Returns ``(X, y)`` with a RangeIndex; the same arguments always give the same data.
+
+    Parameters
+    ----------
+    n : int, default 10000
+        Number of applicants (>= 2).
+    n_features : int, default 20
+        Number of columns.
+    missing_share : float, default 0.05
+        Probability that a value is missing, in [0, 1).
+    seed : int, default 0
+        Seed of the generator.
+    bad_rate : float, default 0.10
+        Mean default probability, in (0, 1).
+
+    Returns
+    -------
+    X : pd.DataFrame
+        ``n`` rows, ``n_features`` float columns.
+    y : pd.Series
+        Named ``bad``, 1 = bad.
+
+    Raises
+    ------
+    ParameterError
+        When an argument is outside its range.
+
+    Examples
+    --------
+    >>> from riskkit.data import synthetic_credit
+    >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
+    >>> X.columns.tolist()
+    ['monotone_00', 'ushape_01', 'income_02', 'utilisation_03', 'peak_04', 'noise_05']
+    >>> round(float(y.mean()), 3)
+    0.107
     """
     n = check_positive_int(n, "n", minimum=2, hint="ask for at least two applicants")
     n_features = check_positive_int(n_features, "n_features", hint="ask for at least one feature")

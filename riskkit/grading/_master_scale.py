@@ -37,6 +37,28 @@ def default_bounds(n_grades: int = _DEFAULT_GRADES, floor: float = _DEFAULT_FLOO
 
     Returns ``n_grades + 1`` edges; with the defaults every grade spans a factor of about 2.25
     in PD (0.03%, 0.068%, 0.15%, ..., 44%, 100%).
+
+    Parameters
+    ----------
+    n_grades : int, default 10
+        Number of performing grades (at least 2).
+    floor : float, default 0.0003
+        Lowest PD of the scale, in (0, 1).
+
+    Returns
+    -------
+    np.ndarray
+        ``n_grades + 1`` increasing edges from ``floor`` to 1.
+
+    Raises
+    ------
+    ParameterError
+        When ``n_grades`` is not an integer >= 2 or ``floor`` is outside (0, 1).
+
+    Examples
+    --------
+    >>> default_bounds(4, 0.0001).round(4).tolist()
+    [0.0001, 0.001, 0.01, 0.1, 1.0]
     """
     if isinstance(n_grades, bool) or not isinstance(n_grades, (int, np.integer)) or n_grades < 2:
         raise ParameterError(
@@ -53,7 +75,13 @@ class MigrationResult(Result):
     """Grade migration between two snapshots of the same obligors.
 
     ``summary()`` is one row (n_obligors, stable/upgrade/downgrade shares); ``to_frame()`` the
-    migration rates (row-normalised transition matrix).
+    migration rates (row-normalised transition matrix). Built by
+    :meth:`MasterScale.migration_matrix`.
+
+    Attributes
+    ----------
+    counts : pd.DataFrame
+        Obligor counts: rows = grade at the first snapshot, columns = grade at the second.
     """
 
     counts: pd.DataFrame
@@ -119,7 +147,15 @@ class MigrationResult(Result):
 class CalibrationResult(Result):
     """Per-grade calibration tests of observed default rates against the grade PD.
 
-    ``summary()`` and ``to_frame()`` are the per-grade table (one row per grade).
+    ``summary()`` and ``to_frame()`` are the per-grade table (one row per grade). Built by
+    :meth:`MasterScale.calibration`.
+
+    Attributes
+    ----------
+    table : pd.DataFrame
+        One row per grade: n, defaults, default_rate, pd, binomial_pvalue, jeffreys_pvalue.
+    significance : float
+        Level at which a grade is rejected.
     """
 
     table: pd.DataFrame
@@ -186,6 +222,25 @@ class MasterScale(JSONPersistence):
         ``k`` grade names, best first. Default ``"1"`` ... ``"k"``.
     default_label
         Name of the default grade (PD = 1 or flagged defaulted). Default ``"D"``.
+
+    Raises
+    ------
+    ParameterError
+        From the methods when the bounds are not increasing from a floor > 0 to 1, or the labels
+        do not match the number of grades.
+
+    Examples
+    --------
+    >>> from riskkit.grading import MasterScale
+    >>> ms = MasterScale([0.001, 0.01, 0.05, 1.0], labels=["A", "B", "C"])
+    >>> ms.grades
+    ['A', 'B', 'C', 'D']
+    >>> ms.grade(0.003), ms.grade([0.0005, 0.02, 1.0]).tolist()
+    ('A', ['A', 'B', 'D'])
+    >>> round(ms.pd_of("B"), 4)
+    0.0224
+    >>> ms.migration_matrix([0.003, 0.02, 0.02], [0.003, 0.2, 1.0]).downgrade_share
+    0.666...
     """
 
     def __init__(
@@ -299,7 +354,23 @@ class MasterScale(JSONPersistence):
         return len(self.grades)
 
     def rank(self, grades: Any) -> np.ndarray:
-        """Position of each grade on the scale (0 = best, ``n_grades - 1`` = default)."""
+        """Position of each grade on the scale (0 = best, ``n_grades - 1`` = default).
+
+        Parameters
+        ----------
+        grades : str or array-like of str
+            Grade labels of this scale.
+
+        Returns
+        -------
+        np.ndarray of int
+            One position per label.
+
+        Raises
+        ------
+        ParameterError
+            When a label is not a grade of the scale.
+        """
         labels = np.atleast_1d(np.asarray(grades, dtype=object)).astype(str)
         codes = pd.Index(self.grades).get_indexer(pd.Index(labels))
         if (codes < 0).any():
@@ -329,6 +400,25 @@ class MasterScale(JSONPersistence):
         """Grade of each PD: a label for a scalar, a Series for a Series, else an array.
 
         ``defaulted`` (bool, same shape) forces the default grade for obligors already in default.
+
+        Parameters
+        ----------
+        pd_values : float, array-like or pd.Series
+            Probabilities of default in [0, 1].
+        defaulted : array-like of bool, optional
+            Obligors already in default, one flag per PD.
+
+        Returns
+        -------
+        str, pd.Series or np.ndarray
+            The grade labels (an ordered categorical Series for a Series input).
+
+        Raises
+        ------
+        ParameterError
+            When a PD is missing or outside [0, 1].
+        DataError
+            When ``defaulted`` has another shape than ``pd_values``.
         """
         arr = self._check_pd(pd_values)
         edges = self._edges()
@@ -352,7 +442,23 @@ class MasterScale(JSONPersistence):
         return out
 
     def pd_of(self, grades: Any) -> Any:
-        """Representative PD of each grade (geometric mid-point of its bounds; 1 for default)."""
+        """Representative PD of each grade (geometric mid-point of its bounds; 1 for default).
+
+        Parameters
+        ----------
+        grades : str or array-like of str
+            Grade labels of this scale.
+
+        Returns
+        -------
+        float or np.ndarray
+            A float for one label, else one PD per label.
+
+        Raises
+        ------
+        ParameterError
+            When a label is not a grade of the scale.
+        """
         mids = self.table()["pd_mid"]
         ranks = self.rank(grades)
         values = mids.to_numpy()[ranks]
@@ -384,6 +490,25 @@ class MasterScale(JSONPersistence):
 
         Columns: ``count``, ``share``, and with ``exposure`` also ``exposure`` and
         ``exposure_share``.
+
+        Parameters
+        ----------
+        values : array-like
+            One PD (numbers) or grade label (strings) per obligor.
+        exposure : array-like of float, optional
+            Exposure of each obligor, finite and non-negative.
+
+        Returns
+        -------
+        pd.DataFrame
+            One row per grade, best first, and a ``Totals`` row.
+
+        Raises
+        ------
+        DataError
+            When ``values`` is empty or ``exposure`` has another length or bad values.
+        ParameterError
+            When a PD is outside [0, 1] or a label is not a grade of the scale.
         """
         grades = self._as_grades(values, "values")
         if grades.size == 0:
@@ -409,6 +534,23 @@ class MasterScale(JSONPersistence):
 
         Two Series are aligned on their index (obligors present in both); arrays must have the
         same length and order.
+
+        Parameters
+        ----------
+        before, after : array-like or pd.Series
+            PDs or grade labels of the same obligors at the two snapshots.
+
+        Returns
+        -------
+        MigrationResult
+            Counts, rates and the stable / upgrade / downgrade shares.
+
+        Raises
+        ------
+        DataError
+            When two Series share no index value or two arrays differ in length.
+        ParameterError
+            When a PD is outside [0, 1] or a label is not a grade of the scale.
         """
         if isinstance(before, pd.Series) and isinstance(after, pd.Series):
             common = before.index.intersection(after.index)
@@ -443,6 +585,29 @@ class MasterScale(JSONPersistence):
         one-sided (H1: the PD is too low): binomial ``P(X >= d | n, PD)`` and Jeffreys
         ``P(PD_true <= PD)`` under the Beta(d + 1/2, n - d + 1/2) posterior. Obligors with a PD
         of 1 (the default grade) are left out: their grade has nothing to test.
+
+        Parameters
+        ----------
+        pd_values : array-like of float
+            PD of each obligor at the start of the period.
+        defaults : array-like of 0/1
+            Observed default (1) over the period, one per obligor.
+        significance : float, default 0.05
+            Test level, in (0, 0.5].
+        reference : {"mean", "mid"}, default "mean"
+            PD each grade is tested against.
+
+        Returns
+        -------
+        CalibrationResult
+            The per-grade table, ``rejected`` grades and ``passed``.
+
+        Raises
+        ------
+        DataError
+            When ``defaults`` is not 0/1 or differs in length from ``pd_values``.
+        ParameterError
+            When a PD, ``significance`` or ``reference`` is invalid.
         """
         arr = self._check_pd(pd_values)
         flags = np.asarray(defaults)

@@ -75,6 +75,17 @@ class RiskMatrix:
         1..size, columns = impact 1..size); it must be monotone in both directions.
     size
         Number of probability and impact classes (default 5).
+
+    Raises
+    ------
+    ParameterError
+        From the methods when the levels, boundaries, grid or size are inconsistent.
+
+    Examples
+    --------
+    >>> m = RiskMatrix()
+    >>> m.level(4, 5), m.score(3, 4), m.level_code(2, 2)
+    ('critical', 12, 0)
     """
 
     def __init__(
@@ -160,27 +171,91 @@ class RiskMatrix:
         return arr.astype(int)
 
     def score(self, probability: Any, impact: Any) -> Any:
-        """Risk score ``probability * impact``."""
+        """Risk score ``probability * impact``.
+
+        Parameters
+        ----------
+        probability, impact : int or array-like of int
+            Classes on the matrix scale, 1 to ``size``.
+
+        Returns
+        -------
+        int or np.ndarray
+            The products (an int for scalar input).
+
+        Raises
+        ------
+        ParameterError
+            When a class is not an integer from 1 to ``size``.
+        """
         p = self._check_class(probability, "probability")
         i = self._check_class(impact, "impact")
         out = p * i
         return int(out) if out.ndim == 0 else out
 
     def level_code(self, probability: Any, impact: Any) -> Any:
-        """Level index (0 = least severe) of each probability/impact pair."""
+        """Level index (0 = least severe) of each probability/impact pair.
+
+        Parameters
+        ----------
+        probability, impact : int or array-like of int
+            Classes on the matrix scale, 1 to ``size``.
+
+        Returns
+        -------
+        int or np.ndarray
+            Level indexes (an int for scalar input).
+
+        Raises
+        ------
+        ParameterError
+            When a class is not an integer from 1 to ``size``.
+        """
         p = self._check_class(probability, "probability")
         i = self._check_class(impact, "impact")
         out = self._codes()[p - 1, i - 1]
         return int(out) if np.ndim(out) == 0 else out
 
     def level(self, probability: Any, impact: Any) -> Any:
-        """Level name of each probability/impact pair (monotone in both)."""
+        """Level name of each probability/impact pair (monotone in both).
+
+        Parameters
+        ----------
+        probability, impact : int or array-like of int
+            Classes on the matrix scale, 1 to ``size``.
+
+        Returns
+        -------
+        str or np.ndarray
+            Level names (a str for scalar input).
+
+        Raises
+        ------
+        ParameterError
+            When a class is not an integer from 1 to ``size``.
+        """
         codes = self.level_code(probability, impact)
         names = np.array(self._levels(), dtype=object)
         return str(names[codes]) if np.ndim(codes) == 0 else names[codes]
 
     def code_of(self, level: str) -> int:
-        """Index of a level name (0 = least severe)."""
+        """Index of a level name (0 = least severe).
+
+        Parameters
+        ----------
+        level : str
+            One of :attr:`level_names`.
+
+        Returns
+        -------
+        int
+            Its position, least severe first.
+
+        Raises
+        ------
+        ParameterError
+            When ``level`` is not a level of the matrix.
+        """
         levels = self._levels()
         if level not in levels:
             raise ParameterError(f"level must be one of {levels} (got level={level!r})")
@@ -208,7 +283,17 @@ class RiskMatrix:
 
 @dataclass(frozen=True)
 class Control:
-    """A control and how much it reduces probability, impact or both (effectiveness 0-1)."""
+    """A control and how much it reduces probability, impact or both (effectiveness 0-1).
+
+    Parameters
+    ----------
+    name : str
+        What the control is.
+    effectiveness : float
+        Share of the class it removes, from 0 to 1.
+    reduces : {"probability", "impact", "both"}, default "probability"
+        What it acts on.
+    """
 
     name: str
     effectiveness: float
@@ -217,7 +302,23 @@ class Control:
 
 @dataclass(frozen=True)
 class Risk:
-    """One identified risk of the register (probability and impact on the matrix scale)."""
+    """One identified risk of the register (probability and impact on the matrix scale).
+
+    Parameters
+    ----------
+    id, title : str
+        Unique identifier and short title.
+    category, subcategory : str
+        Taxonomy entries (see :func:`check_categories`).
+    probability, impact : int
+        Inherent classes, 1 to the matrix size.
+    owner : str, default ""
+        Who answers for the risk.
+    controls : tuple of Control, default ()
+        Controls that reduce it.
+    description : str, default ""
+        Free text.
+    """
 
     id: str
     title: str
@@ -230,16 +331,29 @@ class Risk:
     description: str = ""
 
     def combined_effectiveness(self, target: str) -> float:
-        """``1 - prod(1 - e)`` over the controls that reduce ``target`` (probability / impact)."""
+        """``1 - prod(1 - e)`` over the controls that reduce ``target`` (probability / impact).
+
+        Parameters
+        ----------
+        target : {"probability", "impact"}
+            What the controls must reduce (controls with ``reduces="both"`` count for both).
+
+        Returns
+        -------
+        float
+            Combined effectiveness from 0 (no control) to 1.
+        """
         keep = [c.effectiveness for c in self.controls if c.reduces in (target, "both")]
         return float(1.0 - np.prod([1.0 - e for e in keep])) if keep else 0.0
 
     @property
     def residual_probability(self) -> int:
+        """Probability class after the controls (rounded up, at least 1)."""
         return _residual(self.probability, self.combined_effectiveness("probability"))
 
     @property
     def residual_impact(self) -> int:
+        """Impact class after the controls (rounded up, at least 1)."""
         return _residual(self.impact, self.combined_effectiveness("impact"))
 
 
@@ -412,6 +526,36 @@ class RiskRegister(Result):
     error names the risk, the field and the value. Categories and subcategories come from
     ``categories`` (a mapping category -> subcategories, see :func:`check_categories`; a YAML
     register may declare them under ``categories:``), else from :data:`CATEGORIES`.
+
+    Parameters
+    ----------
+    risks : sequence of Risk
+        The risks (use :meth:`from_records` and friends to build them from data).
+    matrix : RiskMatrix, optional
+        The risk matrix (default :class:`RiskMatrix`).
+    categories : mapping of str to sequence of str, optional
+        The register's own taxonomy; default :data:`CATEGORIES`.
+
+    Raises
+    ------
+    ConfigError
+        From the constructors, naming the risk, the field and the value.
+
+    Examples
+    --------
+    >>> from riskkit.grading import RiskRegister
+    >>> reg = RiskRegister.from_records([
+    ...     {"id": "R1", "title": "Model drift", "category": "operational",
+    ...      "subcategory": "internal_process", "probability": 4, "impact": 5,
+    ...      "controls": [{"name": "monthly PSI review", "effectiveness": 0.5}]},
+    ...     {"id": "R2", "title": "Data feed outage", "category": "operational",
+    ...      "subcategory": "systems", "probability": 2, "impact": 3}])
+    >>> reg.table()[["id", "inherent_level", "residual_level", "residual_score"]]
+       id inherent_level residual_level  residual_score
+    0  R1       critical           high              10
+    1  R2         medium         medium               6
+    >>> reg.level_counts()["residual"].to_dict()
+    {'low': 0, 'medium': 1, 'high': 1, 'critical': 0, 'Totals': 2}
     """
 
     def __init__(self, risks: Sequence[Risk], *, matrix: RiskMatrix | None = None,
@@ -461,7 +605,26 @@ class RiskRegister(Result):
     def from_csv(cls, path: str | Path, *, matrix: RiskMatrix | None = None,
                  categories: Mapping[str, Sequence[str]] | None = None) -> RiskRegister:
         """Register from a CSV file (controls as ``name:effectiveness:reduces; ...``); ``categories``
-        as in :meth:`from_records`."""
+        as in :meth:`from_records`.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file.
+        matrix : RiskMatrix, optional
+            The risk matrix (default :class:`RiskMatrix`).
+        categories : mapping of str to sequence of str, optional
+            The register's own taxonomy; default :data:`CATEGORIES`.
+
+        Returns
+        -------
+        RiskRegister
+
+        Raises
+        ------
+        ConfigError
+            When the file is missing or malformed, naming the risk, the field and the value.
+        """
         file = _existing(path)
         with file.open(newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
@@ -478,7 +641,26 @@ class RiskRegister(Result):
     def from_yaml(cls, path: str | Path, *, matrix: RiskMatrix | None = None,
                   categories: Mapping[str, Sequence[str]] | None = None) -> RiskRegister:
         """Register from YAML: ``risks:`` list, optional ``matrix:`` (levels/boundaries) and optional
-        ``categories:`` (category -> list of subcategories; the ``categories`` argument wins)."""
+        ``categories:`` (category -> list of subcategories; the ``categories`` argument wins).
+
+        Parameters
+        ----------
+        path : str or Path
+            The file.
+        matrix : RiskMatrix, optional
+            The risk matrix (default :class:`RiskMatrix`, or the file's ``matrix:``).
+        categories : mapping of str to sequence of str, optional
+            The register's own taxonomy (wins over the file's ``categories:``).
+
+        Returns
+        -------
+        RiskRegister
+
+        Raises
+        ------
+        ConfigError
+            When the file is missing or malformed, naming the risk, the field and the value.
+        """
         file = _existing(path)
         try:
             doc = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -498,7 +680,26 @@ class RiskRegister(Result):
     @classmethod
     def from_file(cls, path: str | Path, *, matrix: RiskMatrix | None = None,
                   categories: Mapping[str, Sequence[str]] | None = None) -> RiskRegister:
-        """Dispatch on the suffix: ``.csv`` or ``.yaml`` / ``.yml``."""
+        """Dispatch on the suffix: ``.csv`` or ``.yaml`` / ``.yml``.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file.
+        matrix : RiskMatrix, optional
+            The risk matrix (default :class:`RiskMatrix`).
+        categories : mapping of str to sequence of str, optional
+            The register's own taxonomy, as in :meth:`from_csv` / :meth:`from_yaml`.
+
+        Returns
+        -------
+        RiskRegister
+
+        Raises
+        ------
+        ConfigError
+            When the file is missing or malformed, naming the risk, the field and the value.
+        """
         suffix = Path(path).suffix.lower()
         if suffix == ".csv":
             return cls.from_csv(path, matrix=matrix, categories=categories)
@@ -511,7 +712,19 @@ class RiskRegister(Result):
         return self.matrix or RiskMatrix()
 
     def table(self) -> pd.DataFrame:
-        """One row per risk, most severe residual first (fixed columns)."""
+        """One row per risk, most severe residual first (fixed columns).
+
+        Returns
+        -------
+        pd.DataFrame
+            id, title, category, subcategory, owner, inherent and residual classes, scores and
+            levels, and the combined control effectiveness.
+
+        Raises
+        ------
+        DataError
+            When the register has no risks.
+        """
         m = self._matrix()
         if len(self.risks) == 0:
             raise DataError("the register has no risks; add at least one")
@@ -593,7 +806,18 @@ class RiskRegister(Result):
                 f"score {top['residual_score']:g})")
 
     def heatmap(self, *, which: str = "residual") -> Figure:
-        """Heat map of the matrix with the number of risks (and their ids) in each cell."""
+        """Heat map of the matrix with the number of risks (and their ids) in each cell.
+
+        Parameters
+        ----------
+        which : {"residual", "inherent"}, default "residual"
+            Which classes place the risks.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The heat map (it displays itself in Jupyter).
+        """
         return risk_heatmap(self, which=which)
 
 

@@ -132,6 +132,29 @@ class DynamicThreshold:
         Rolling-quantile window (default 24).
     inflate
         Rolling-quantile distance multiplier (>= 1, default 1).
+
+    Raises
+    ------
+    ConfigError
+        From :meth:`from_dict` and :meth:`validate` when a key or value is invalid.
+    DataError
+        From :meth:`evaluate` when the history is too short, constant or not numeric.
+
+    Examples
+    --------
+    An EWMA chart on a monthly indicator that drifts up after 18 stable months:
+
+    >>> import numpy as np, pandas as pd
+    >>> from riskkit.grading import DynamicThreshold
+    >>> chart = DynamicThreshold.from_dict({"method": "ewma", "lam": 0.2,
+    ...                                     "levels": {"yellow": 2.0, "red": 3.0}})
+    >>> stable = np.random.default_rng(1).normal(1.0, 0.1, 18)
+    >>> x = pd.Series(np.r_[stable, 1.3, 1.5, 1.6], index=pd.period_range("2024-01", periods=21, freq="M"))
+    >>> chart.evaluate(x).round(3).tail(3)
+             value  statistic  limit_yellow  limit_red  level_code
+    2025-07    1.3      1.059         1.064      1.085           0
+    2025-08    1.5      1.147         1.064      1.085           4
+    2025-09    1.6      1.238         1.064      1.085           4
     """
 
     method: str
@@ -146,7 +169,25 @@ class DynamicThreshold:
 
     @classmethod
     def from_dict(cls, spec: Any, where: str = "dynamic") -> DynamicThreshold:
-        """From the ``dynamic:`` mapping of an indicator (raises ConfigError naming ``where``)."""
+        """From the ``dynamic:`` mapping of an indicator (raises ConfigError naming ``where``).
+
+        Parameters
+        ----------
+        spec : mapping
+            ``method``, ``levels`` and the method's optional keys (see the class parameters).
+        where : str, default "dynamic"
+            Where the mapping sits in the configuration, for error messages.
+
+        Returns
+        -------
+        DynamicThreshold
+            The validated chart.
+
+        Raises
+        ------
+        ConfigError
+            When ``spec`` is not a mapping, names an unknown method or key, or has a bad value.
+        """
         if not isinstance(spec, Mapping):
             raise ConfigError(f"{where} must be a mapping with method and levels (got {short_repr(spec)}); "
                               "e.g. {method: ewma, lam: 0.2, levels: {red: 2.962}}")
@@ -162,7 +203,19 @@ class DynamicThreshold:
         return out
 
     def validate(self, where: str = "dynamic") -> None:
-        """Check the parameters (raises ConfigError naming ``where``, the key and the value)."""
+        """Check the parameters (raises ConfigError naming ``where``, the key and the value).
+
+        Parameters
+        ----------
+        where : str, default "dynamic"
+            Where the chart sits in the configuration, for error messages.
+
+        Raises
+        ------
+        ConfigError
+            When the method, a level or a numeric parameter is invalid, or the levels do not
+            increase from mild to severe.
+        """
         if self.method not in METHODS:
             raise ConfigError(f"{where}: method must be one of {list(METHODS)} (got method={self.method!r})")
         if not isinstance(self.levels, Mapping) or not self.levels:
@@ -207,7 +260,23 @@ class DynamicThreshold:
 
     # -- evaluation -----------------------------------------------------------------------------
     def baseline(self, history: pd.Series) -> tuple[float, float]:
-        """In-control (mean, sd): the given ones or those of the first ``warmup`` values."""
+        """In-control (mean, sd): the given ones or those of the first ``warmup`` values.
+
+        Parameters
+        ----------
+        history : pd.Series
+            The indicator's values, oldest first.
+
+        Returns
+        -------
+        (float, float)
+            The in-control mean and standard deviation.
+
+        Raises
+        ------
+        DataError
+            When fewer than ``warmup`` values are given or they are constant.
+        """
         values = history.dropna().to_numpy(dtype=float)
         if self.mean is not None and self.sd is not None:
             return float(self.mean), float(self.sd)
@@ -322,7 +391,25 @@ class DynamicThreshold:
         return np.maximum(up, down) if direction == "both" else (up if direction == "above" else down)
 
     def level_codes(self, history: Any, direction: str = "above") -> np.ndarray:
-        """Level code (0 none ... 4 red) at every point of ``history``."""
+        """Level code (0 none ... 4 red) at every point of ``history``.
+
+        Parameters
+        ----------
+        history : pd.Series or array-like
+            The indicator's values, oldest first.
+        direction : {"above", "below", "both"}, default "above"
+            Which side is worse.
+
+        Returns
+        -------
+        np.ndarray of int
+            The ``level_code`` column of :meth:`evaluate`.
+
+        Raises
+        ------
+        DataError
+            As :meth:`evaluate`.
+        """
         return self.evaluate(history, direction)["level_code"].to_numpy()
 
     def to_dict(self) -> dict[str, Any]:

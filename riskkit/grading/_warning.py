@@ -46,6 +46,19 @@ class Indicator:
     ``thresholds`` are fixed numbers; ``dynamic`` (a :class:`DynamicThreshold`) derives levels
     from the indicator's own history (EWMA, CUSUM or rolling quantile). With both, the most
     severe level of the two applies; an indicator needs at least one of them.
+
+    Parameters
+    ----------
+    name : str
+        Indicator name (the key of the values passed to :meth:`EarlyWarning.evaluate`).
+    direction : {"above", "below"}
+        Which side is worse.
+    thresholds : mapping of str to float
+        Level name (blue, yellow, orange, red) to its threshold, mild to severe.
+    description : str, default ""
+        Free text shown in alerts.
+    dynamic : DynamicThreshold, optional
+        Chart that derives levels from the indicator's history.
     """
 
     name: str
@@ -55,7 +68,14 @@ class Indicator:
     dynamic: DynamicThreshold | None = None
 
     def validate(self) -> None:
-        """Known levels, numeric thresholds, ordered for the direction (raises ConfigError)."""
+        """Known levels, numeric thresholds, ordered for the direction (raises ConfigError).
+
+        Raises
+        ------
+        ConfigError
+            Naming the indicator, when the direction, a level name, a threshold or the dynamic
+            chart is invalid, or the thresholds are not ordered from mild to severe.
+        """
         where = f"indicator {self.name!r}"
         if self.direction not in DIRECTIONS:
             raise ConfigError(f"{where}: direction must be 'above' or 'below' (got direction={self.direction!r})")
@@ -90,7 +110,18 @@ class Indicator:
                 )
 
     def breached(self, value: float) -> tuple[str, float] | None:
-        """Most severe (level, threshold) breached by ``value``, or None."""
+        """Most severe (level, threshold) breached by ``value``, or None.
+
+        Parameters
+        ----------
+        value : float
+            Current indicator value.
+
+        Returns
+        -------
+        (str, float) or None
+            The breached level and its threshold.
+        """
         for lvl in reversed(LEVELS):
             if lvl in self.thresholds:
                 t = float(self.thresholds[lvl])
@@ -100,7 +131,23 @@ class Indicator:
 
     def history_codes(self, history: Any) -> np.ndarray:
         """Level code at every period of ``history`` (a Series, oldest first): the most severe of
-        the static thresholds and the dynamic chart evaluated on the history up to that period."""
+        the static thresholds and the dynamic chart evaluated on the history up to that period.
+
+        Parameters
+        ----------
+        history : pd.Series or array-like
+            The indicator's values, oldest first.
+
+        Returns
+        -------
+        np.ndarray of int
+            0 none, 1 blue ... 4 red, one per period.
+
+        Raises
+        ------
+        DataError
+            When the dynamic chart cannot be evaluated on the history (too short, not numeric).
+        """
         values = np.asarray(history, dtype=float)
         out = self.codes(values)
         if self.dynamic is not None:
@@ -108,7 +155,23 @@ class Indicator:
         return out
 
     def dynamic_breach(self, history: Any) -> tuple[str, float, float] | None:
-        """(level, limit, statistic) of the dynamic chart at the last period of ``history``, or None."""
+        """(level, limit, statistic) of the dynamic chart at the last period of ``history``, or None.
+
+        Parameters
+        ----------
+        history : pd.Series or array-like
+            The indicator's values, oldest first, the current value last.
+
+        Returns
+        -------
+        (str, float, float) or None
+            Level breached, its limit and the chart statistic; None without a chart or breach.
+
+        Raises
+        ------
+        DataError
+            When the chart cannot be evaluated on the history.
+        """
         if self.dynamic is None:
             return None
         frame = self.dynamic.evaluate(history, self.direction)
@@ -119,7 +182,18 @@ class Indicator:
         return level, float(frame[f"limit_{level}"].iloc[-1]), float(frame["statistic"].iloc[-1])
 
     def codes(self, values: np.ndarray) -> np.ndarray:
-        """Level code (0 none, 1 blue ... 4 red) of the static thresholds for an array of values (NaN gives 0)."""
+        """Level code (0 none, 1 blue ... 4 red) of the static thresholds for an array of values (NaN gives 0).
+
+        Parameters
+        ----------
+        values : np.ndarray of float
+            Indicator values.
+
+        Returns
+        -------
+        np.ndarray of int
+            One code per value.
+        """
         out = np.zeros(values.shape, dtype=int)
         for lvl in LEVELS:
             if lvl in self.thresholds:
@@ -131,7 +205,27 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Alert:
-    """One breached indicator."""
+    """One breached indicator.
+
+    Parameters
+    ----------
+    indicator : str
+        Indicator name.
+    value : float
+        Value that breached.
+    level : str
+        Level breached (blue, yellow, orange, red).
+    threshold : float
+        Threshold (or chart limit) that was crossed.
+    direction : {"above", "below"}
+        Which side is worse.
+    message : str
+        Human-readable text of the alert.
+    created_at : str, optional
+        ISO timestamp (UTC); default now.
+    alert_id : str, optional
+        Unique id; default a random UUID.
+    """
 
     indicator: str
     value: float
@@ -201,6 +295,17 @@ class HistoryEvaluation(Result):
     ``hit_rate`` = hits / signals, ``false_alarm_rate`` = false_alarms / signals,
     ``detection_rate`` = hits / (hits + missed), and the noise-to-signal ratio of Kaminsky,
     Lizondo and Reinhart (1998): [false_alarms / (false_alarms + quiet)] / detection_rate.
+
+    Attributes
+    ----------
+    levels : pd.DataFrame
+        Level code per period (rows) and indicator (columns), 0 = no alert, plus ``any``.
+    table : pd.DataFrame
+        One row per indicator plus ``any``, columns as above.
+    min_level : str
+        Lowest level counted as a signal.
+    horizon : int
+        Periods a warning looks ahead.
     """
 
     levels: pd.DataFrame
@@ -392,6 +497,34 @@ class EarlyWarning:
         index labels with a loss. A breach at period t is a hit when a loss occurs in
         t+1 .. t+horizon; the last ``horizon`` periods (window not yet observed) are left out of
         the rates.
+
+        Parameters
+        ----------
+        history : pd.DataFrame
+            One row per period (oldest first) and one column per indicator.
+        losses : pd.Series or collection of index labels, optional
+            Loss events; without them only the signals are counted.
+        horizon : int, default 1
+            Periods after a breach in which a loss makes it a hit.
+        min_level : str, default "yellow"
+            Lowest level counted as a signal.
+
+        Returns
+        -------
+        HistoryEvaluation
+            Levels per period and the signal / hit-rate table.
+
+        Raises
+        ------
+        DataError
+            When ``history`` is not a DataFrame or has no column of any indicator.
+        ParameterError
+            When ``horizon`` is not a positive integer or ``min_level`` is unknown.
+
+        Warns
+        -----
+        MissingIndicatorWarning
+            For each indicator without a column in ``history``.
         """
         frame = _check_history(history)
         check_positive_int(horizon, "horizon", hint="the number of periods a warning looks ahead, e.g. 1")

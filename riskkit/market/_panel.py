@@ -129,7 +129,15 @@ def _one(args: tuple[str, pd.Series, float, dict[str, Any]]) -> tuple[pd.DataFra
 
 @dataclass(frozen=True, repr=False)
 class PanelBacktest(Result):
-    """Forecasts and backtest summary of every series of a panel."""
+    """Forecasts and backtest summary of every series of a panel (built by :func:`panel_backtest`).
+
+    Attributes
+    ----------
+    forecasts : pd.DataFrame
+        One row per series and forecast day: :data:`FORECAST_COLUMNS`.
+    table : pd.DataFrame
+        One row per series: :data:`SUMMARY_COLUMNS`, in series order.
+    """
 
     forecasts: pd.DataFrame
     """One row per series and forecast day: :data:`FORECAST_COLUMNS`."""

@@ -87,8 +87,7 @@ def rolling_var(
     model : ``"hs"``, ``"normal"`` (window mean and std), ``"ewma"`` (RiskMetrics ``lam``),
         ``"garch"``, ``"gjr"``, ``"egarch"`` (arch, constant mean, (1,1) orders).
     dist : ``"normal"``, ``"t"``, ``"skewt"`` innovations (estimated with the model).
-    alpha : VaR tail probability (0.01 is 99% VaR); ``es_alpha`` the ES one (default alpha;
-        0.025 for FRTB's 97.5% ES).
+    alpha : VaR tail probability (0.01 is 99% VaR).
     window : estimation window length; forecasts start at observation ``window``.
     refit_every : re-estimate every this many days; in between, the last parameters filter
         the moving window (volatility keeps updating daily).
@@ -99,9 +98,13 @@ def rolling_var(
         quantile from ``scipy.stats.genpareto`` and its tail mean), ``"mc"`` (``n_sims`` seeded draws from
         ``dist``). The defaults of ``model``, ``dist`` and ``method`` are
         ``riskkit.market._var.DEFAULT_CONFIG``, shared with :class:`VaRModel`.
+    es_alpha : ES tail probability (default ``alpha``; 0.025 for FRTB's 97.5% ES).
+    lam : EWMA decay for ``model="ewma"`` (0.94, RiskMetrics' daily value).
+    n_sims : Monte Carlo draws per forecast for ``method="mc"``.
     n_jobs : worker processes for GARCH-family models (-1 or None: all cores; 1: in process).
         Results are identical whatever the number (each chunk starts on a cold refit).
     progress : show a tqdm progress bar.
+    random_state : seed of the Monte Carlo draws (``method="mc"``); None draws fresh ones.
     warm_start : GARCH family only. ``False`` (default): every refit is arch's own cold-start
         estimate, ``arch_model(window).fit()`` (its starting-value grid search, its SLSQP call
         and finite-difference gradients) retraced by the fast engine of
@@ -166,6 +169,27 @@ def rolling_var(
     the previous parameters and the run goes on. FastPathWarning (riskkit) says why arch's
     public ``fit`` was used instead of the fast engine (untested arch / scipy versions, or an
     error inside the fast path); the forecasts are the same to rounding.
+
+    Examples
+    --------
+    The default GJR-EVT model on 600 days of Student-t returns, refitted every 20 days, then
+    backtested:
+
+    >>> import numpy as np, pandas as pd
+    >>> from riskkit.market import backtest, rolling_var
+    >>> days = pd.bdate_range("2021-01-01", periods=600)
+    >>> r = pd.Series(np.random.default_rng(0).standard_t(5, 600) * 0.01, index=days)
+    >>> f = rolling_var(r, window=500, refit_every=20)
+    >>> f.shape, f.columns.tolist()
+    ((100, 2), ['var', 'es'])
+    >>> f.head(2).round(3)
+                  var     es
+    date
+    2022-12-02  0.027  0.032
+    2022-12-05  0.028  0.033
+    >>> report = backtest.backtest_var(r.loc[f.index], f["var"], 0.01)
+    >>> report.n_exceptions, report.kupiec.reject()
+    (3, False)
     """
     spec, r = _validate(returns, model, dist, alpha, window, refit_every, method, es_alpha, lam, n_sims,
                         random_state, warm_start)

@@ -19,6 +19,29 @@ def worst_windows(returns: Any, window: int = 10, n: int = 3, *, year: int | Non
 
     ``returns`` are simple returns (use ``simple_returns``); ``year`` restricts the search (e.g.
     2008). Columns: ``start``, ``end``, ``return`` (compounded, negative = loss).
+
+    Parameters
+    ----------
+    returns : pd.Series
+        Simple returns with a DatetimeIndex.
+    window : int, default 10
+        Days per period.
+    n : int, default 3
+        Number of periods returned, worst first.
+    year : int, optional
+        Search only this calendar year.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per period: start, end, return.
+
+    Raises
+    ------
+    DataError
+        When the returns are not numeric or ``year`` has no observations.
+    ParameterError
+        When ``window`` or ``n`` is not a positive integer.
     """
     r = check_returns(returns)
     if year is not None:
@@ -49,6 +72,36 @@ def drawdown_episodes(prices: Any, n: int = 3, *, min_depth: float = 0.1, lookba
     of the last ``lookback`` days instead of the all-time high, so corrections inside a longer
     bear market show up: with ``lookback=252`` the S&P 500 gives 2008-09 as well as the 2010
     and 2011 drawdowns.
+
+    Parameters
+    ----------
+    prices : pd.Series
+        Positive prices or a wealth index, in time order.
+    n : int, default 3
+        Number of episodes returned.
+    min_depth : float, default 0.1
+        Smallest depth kept (0.1 = 10% below the peak).
+    lookback : int, optional
+        Days of the rolling peak (default: the all-time high).
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per episode, deepest first.
+
+    Raises
+    ------
+    DataError
+        When the prices are not numeric or not positive.
+    ParameterError
+        When ``n`` or ``lookback`` is not a positive integer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.Series([100, 80, 100, 110, 93.5, 120.0], index=pd.bdate_range("2024-01-01", periods=6))
+    >>> drawdown_episodes(p)[["depth", "days_to_trough"]].round(2).to_dict("list")
+    {'depth': [0.2, 0.15], 'days_to_trough': [1, 1]}
     """
     p = check_returns(prices, "prices")
     if (p <= 0).any():
@@ -86,6 +139,23 @@ def historical_scenarios(returns: pd.DataFrame | pd.Series, periods: dict[str, t
     """Compounded simple return of each asset over each named period ``(start, end)``.
 
     Rows are scenarios, columns assets: feed it to :func:`apply_shocks`.
+
+    Parameters
+    ----------
+    returns : pd.DataFrame or pd.Series
+        Simple returns by asset with a DatetimeIndex.
+    periods : dict of str to (start, end)
+        Scenario name to its first and last date (inclusive, anything ``.loc`` accepts).
+
+    Returns
+    -------
+    pd.DataFrame
+        Compounded returns, one row per scenario and one column per asset.
+
+    Raises
+    ------
+    DataError
+        When ``returns`` is empty or not numeric, or a period has no observations.
     """
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
     if not isinstance(frame, pd.DataFrame) or frame.empty:
@@ -109,6 +179,29 @@ def apply_shocks(position: Any, shocks: Any) -> pd.DataFrame:
     ``shocks``: a dict or Series (one scenario) or a DataFrame (rows = scenarios, columns =
     assets; assets missing from a scenario are not shocked). Returns one row per scenario with
     ``pnl``, ``pnl_pct`` and the P&L by asset.
+
+    Parameters
+    ----------
+    position : pd.Series, mapping or float
+        Market value by asset, or one number for a single asset.
+    shocks : dict, pd.Series or pd.DataFrame
+        Simple-return shocks by asset, one scenario or one row per scenario.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per scenario: pnl, pnl_pct and the P&L of each asset.
+
+    Raises
+    ------
+    DataError
+        When the position is not finite, the shocks have another type, or a shock names an
+        asset that is not in the position.
+
+    Examples
+    --------
+    >>> apply_shocks({"equity": 600.0, "bonds": 400.0}, {"equity": -0.3, "bonds": 0.05})["pnl"].tolist()
+    [-160.0]
     """
     # np.isscalar narrows to numpy's scalar union, which float() does not accept in the stubs
     pos: pd.Series = (pd.Series({"asset": float(cast(SupportsFloat, position))}) if np.isscalar(position)

@@ -173,7 +173,19 @@ def gpd_ppf(sample: np.ndarray, u: np.ndarray, tail_share: float = EVT_TAIL_SHAR
 
 @dataclass(frozen=True, repr=False)
 class VaREstimate(Result):
-    """A VaR / ES pair (positive losses) with the settings that produced it."""
+    """A VaR / ES pair (positive losses) with the settings that produced it.
+
+    Attributes
+    ----------
+    var, es : float
+        Value at risk and expected shortfall, positive losses in return units.
+    alpha, es_alpha : float
+        Tail probabilities of the VaR and the ES.
+    horizon : int
+        Days ahead.
+    method : str
+        Label of the model that produced the figures (e.g. ``"gjr-skewt-evt"``).
+    """
 
     var: float
     es: float
@@ -183,6 +195,13 @@ class VaREstimate(Result):
     method: str = ""
 
     def to_series(self) -> pd.Series:
+        """The figures as a Series named after the method.
+
+        Returns
+        -------
+        pd.Series
+            var, es, alpha, es_alpha and horizon.
+        """
         return pd.Series({"var": self.var, "es": self.es, "alpha": self.alpha,
                           "es_alpha": self.es_alpha, "horizon": self.horizon}, name=self.method)
 
@@ -483,7 +502,43 @@ def _estimate(returns: Any, alpha: float, es_alpha: float | None, horizon: int,
 def historical_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None,
                    horizon: int = 1, horizon_method: str = "sqrt", random_state: int | None = 0) -> VaREstimate:
     """Historical simulation: the empirical ``alpha`` quantile of the returns (linear
-    interpolation) and the mean of the returns at or below the ``es_alpha`` quantile."""
+    interpolation) and the mean of the returns at or below the ``es_alpha`` quantile.
+
+    Parameters
+    ----------
+    returns : pd.Series or array-like
+        Daily returns, oldest first (the whole sample is used).
+    alpha : float, default 0.01
+        VaR tail probability (0.01 is 99% VaR).
+    es_alpha : float, optional
+        ES tail probability (default ``alpha``; 0.025 for FRTB's 97.5% ES).
+    horizon : int, default 1
+        Days ahead.
+    horizon_method : {"sqrt", "simulation"}, default "sqrt"
+        Square-root-of-time scaling, or bootstrapped multi-day paths.
+    random_state : int or None, default 0
+        Seed of the multi-day bootstrap.
+
+    Returns
+    -------
+    VaREstimate
+        ``var`` and ``es`` as positive losses in the units of ``returns``.
+
+    Raises
+    ------
+    DataError
+        When the returns are too few, not numeric or not finite.
+    ParameterError
+        When an argument is not one of the documented values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = np.linspace(-0.05, 0.05, 101)
+    >>> est = historical_var(r, 0.05)
+    >>> print(f"VaR {est.var:.4f}, ES {est.es:.4f}")
+    VaR 0.0450, ES 0.0475
+    """
     return _estimate(returns, alpha, es_alpha, horizon, horizon_method, volatility="hs",
                      dist="normal", method="fhs", random_state=random_state)
 
@@ -491,21 +546,113 @@ def historical_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None 
 def parametric_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None,
                    horizon: int = 1, dist: str = "normal") -> VaREstimate:
     """Parametric VaR with the sample mean and standard deviation, normal or Student-t
-    (degrees of freedom by maximum likelihood, scaled to the sample variance)."""
+    (degrees of freedom by maximum likelihood, scaled to the sample variance).
+
+    Parameters
+    ----------
+    returns : pd.Series or array-like
+        Daily returns, oldest first (the whole sample is used).
+    alpha : float, default 0.01
+        VaR tail probability (0.01 is 99% VaR).
+    es_alpha : float, optional
+        ES tail probability (default ``alpha``; 0.025 for FRTB's 97.5% ES).
+    horizon : int, default 1
+        Days ahead. Scaled by the square root of time.
+    dist : {"normal", "t"}, default "normal"
+        Law of the returns.
+
+    Returns
+    -------
+    VaREstimate
+        ``var`` and ``es`` as positive losses in the units of ``returns``.
+
+    Raises
+    ------
+    DataError
+        When the returns are too few, not numeric or not finite.
+    ParameterError
+        When an argument is not one of the documented values.
+    """
     check_choice(dist, "dist", ["normal", "t"])
     return _estimate(returns, alpha, es_alpha, horizon, volatility="normal", dist=dist, method="parametric")
 
 
 def ewma_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None, horizon: int = 1,
              lam: float = 0.94, dist: str = "normal", method: str = "parametric") -> VaREstimate:
-    """RiskMetrics VaR: EWMA variance with decay ``lam`` (0.94 for daily data), zero mean."""
+    """RiskMetrics VaR: EWMA variance with decay ``lam`` (0.94 for daily data), zero mean.
+
+    Parameters
+    ----------
+    returns : pd.Series or array-like
+        Daily returns, oldest first (the whole sample is used).
+    alpha : float, default 0.01
+        VaR tail probability (0.01 is 99% VaR).
+    es_alpha : float, optional
+        ES tail probability (default ``alpha``; 0.025 for FRTB's 97.5% ES).
+    horizon : int, default 1
+        Days ahead. Scaled by the square root of time.
+    lam : float, default 0.94
+        EWMA decay.
+    dist : {"normal", "t"}, default "normal"
+        Innovation law.
+    method : {"parametric", "fhs", "evt", "mc"}, default "parametric"
+        How the quantile of the standardised returns is taken (see :class:`VaRModel`).
+
+    Returns
+    -------
+    VaREstimate
+        ``var`` and ``es`` as positive losses in the units of ``returns``.
+
+    Raises
+    ------
+    DataError
+        When the returns are too few, not numeric or not finite.
+    ParameterError
+        When an argument is not one of the documented values.
+    """
     return _estimate(returns, alpha, es_alpha, horizon, volatility="ewma", dist=dist, method=method, lam=lam)
 
 
 def garch_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None, horizon: int = 1,
               horizon_method: str = "sqrt", model: str = "garch", dist: str = "t",
               method: str = "parametric", n_sims: int = 10_000, random_state: int | None = 0) -> VaREstimate:
-    """VaR from an arch GARCH(1,1) / GJR-GARCH / EGARCH with normal, t or skew-t innovations."""
+    """VaR from an arch GARCH(1,1) / GJR-GARCH / EGARCH with normal, t or skew-t innovations.
+
+    Parameters
+    ----------
+    returns : pd.Series or array-like
+        Daily returns, oldest first (the whole sample is used).
+    alpha : float, default 0.01
+        VaR tail probability (0.01 is 99% VaR).
+    es_alpha : float, optional
+        ES tail probability (default ``alpha``; 0.025 for FRTB's 97.5% ES).
+    horizon : int, default 1
+        Days ahead.
+    horizon_method : {"sqrt", "simulation"}, default "sqrt"
+        Square-root-of-time scaling, or simulated paths of the fitted model.
+    model : {"garch", "gjr", "egarch"}, default "garch"
+        Volatility model.
+    dist : {"normal", "t", "skewt"}, default "t"
+        Innovation law.
+    method : {"parametric", "fhs", "evt", "mc"}, default "parametric"
+        How the quantile of the standardised returns is taken (see :class:`VaRModel`).
+    n_sims : int, default 10000
+        Draws or simulated paths for ``"mc"`` and ``"simulation"``.
+    random_state : int or None, default 0
+        Seed of the draws.
+
+    Returns
+    -------
+    VaREstimate
+        ``var`` and ``es`` as positive losses in the units of ``returns``.
+
+    Raises
+    ------
+    DataError
+        When the returns are too few, not numeric or not finite.
+    ParameterError
+        When an argument is not one of the documented values.
+    """
     check_choice(model, "model", GARCH_MODELS)
     return _estimate(returns, alpha, es_alpha, horizon, horizon_method, volatility=model, dist=dist,
                      method=method, n_sims=n_sims, random_state=random_state)
@@ -515,7 +662,41 @@ def fhs_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None = None,
             horizon_method: str = "sqrt", model: str = "gjr", dist: str = "t",
             n_sims: int = 10_000, random_state: int | None = 0) -> VaREstimate:
     """Filtered historical simulation (Barone-Adesi et al.): fitted volatility times the
-    empirical quantile of the standardised residuals; multi-day by arch's bootstrap."""
+    empirical quantile of the standardised residuals; multi-day by arch's bootstrap.
+
+    Parameters
+    ----------
+    returns : pd.Series or array-like
+        Daily returns, oldest first (the whole sample is used).
+    alpha : float, default 0.01
+        VaR tail probability (0.01 is 99% VaR).
+    es_alpha : float, optional
+        ES tail probability (default ``alpha``; 0.025 for FRTB's 97.5% ES).
+    horizon : int, default 1
+        Days ahead.
+    horizon_method : {"sqrt", "simulation"}, default "sqrt"
+        Square-root-of-time scaling, or bootstrapped paths of the fitted model.
+    model : {"ewma", "garch", "gjr", "egarch"}, default "gjr"
+        Volatility model that filters the returns.
+    dist : {"normal", "t", "skewt"}, default "t"
+        Innovation law used to fit the volatility model.
+    n_sims : int, default 10000
+        Bootstrapped paths for multi-day horizons.
+    random_state : int or None, default 0
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    VaREstimate
+        ``var`` and ``es`` as positive losses in the units of ``returns``.
+
+    Raises
+    ------
+    DataError
+        When the returns are too few, not numeric or not finite.
+    ParameterError
+        When an argument is not one of the documented values.
+    """
     check_choice(model, "model", ("ewma", *GARCH_MODELS))
     return _estimate(returns, alpha, es_alpha, horizon, horizon_method, volatility=model, dist=dist,
                      method="fhs", n_sims=n_sims, random_state=random_state)
@@ -525,7 +706,39 @@ def monte_carlo_var(returns: Any, alpha: float = 0.01, *, es_alpha: float | None
                     model: str = "garch", dist: str = "t", n_sims: int = 10_000,
                     random_state: int | None = 0) -> VaREstimate:
     """Monte Carlo VaR: simulated paths of the fitted model (arch's simulation forecast for
-    GARCH-family models), ``n_sims`` paths, seeded by ``random_state``."""
+    GARCH-family models), ``n_sims`` paths, seeded by ``random_state``.
+
+    Parameters
+    ----------
+    returns : pd.Series or array-like
+        Daily returns, oldest first (the whole sample is used).
+    alpha : float, default 0.01
+        VaR tail probability (0.01 is 99% VaR).
+    es_alpha : float, optional
+        ES tail probability (default ``alpha``; 0.025 for FRTB's 97.5% ES).
+    horizon : int, default 1
+        Days ahead. Multi-day figures come from simulated paths.
+    model : str, default "garch"
+        Volatility model: ``"normal"``, ``"ewma"``, ``"garch"``, ``"gjr"`` or ``"egarch"``.
+    dist : {"normal", "t", "skewt"}, default "t"
+        Innovation law of the draws.
+    n_sims : int, default 10000
+        Number of draws or paths.
+    random_state : int or None, default 0
+        Seed of the draws.
+
+    Returns
+    -------
+    VaREstimate
+        ``var`` and ``es`` as positive losses in the units of ``returns``.
+
+    Raises
+    ------
+    DataError
+        When the returns are too few, not numeric or not finite.
+    ParameterError
+        When an argument is not one of the documented values.
+    """
     check_choice(model, "model", VOLATILITY_MODELS[1:])
     return _estimate(returns, alpha, es_alpha, horizon, "simulation", volatility=model, dist=dist,
                      method="mc", n_sims=n_sims, random_state=random_state)
@@ -536,6 +749,15 @@ class PortfolioVaR(Result):
     """Portfolio VaR / ES with Euler contributions by position (they add up to the totals).
 
     ``summary()`` is one row (var, es, alpha, es_alpha); ``to_frame()`` the contributions.
+
+    Attributes
+    ----------
+    var, es : float
+        Portfolio VaR and ES, positive losses in the units of the weighted returns.
+    alpha, es_alpha : float
+        Tail probabilities.
+    contributions : pd.DataFrame
+        One row per position: weight and Euler contributions.
     """
 
     var: float
@@ -577,6 +799,31 @@ def portfolio_var(returns: pd.DataFrame, weights: Any, alpha: float = 0.01, *,
     ``method="normal"``: variance-covariance VaR, Euler contributions
     ``w_i (Sigma w)_i / sigma_p * z``; ``"hs"``: historical simulation of the portfolio
     P&L, contributions to ES as each position's mean P&L in the tail.
+
+    Parameters
+    ----------
+    returns : pd.DataFrame
+        One column of returns per position, at least 30 rows.
+    weights : mapping, pd.Series or array-like
+        Weight of each column (money or fractions), indexed by the column names.
+    alpha : float, default 0.01
+        VaR tail probability.
+    es_alpha : float, optional
+        ES tail probability (default ``alpha``).
+    method : {"normal", "hs"}, default "normal"
+        Variance-covariance or historical simulation.
+
+    Returns
+    -------
+    PortfolioVaR
+        Totals and contributions by position.
+
+    Raises
+    ------
+    DataError
+        When ``returns`` is not a DataFrame of at least 30 rows or a weight is missing.
+    ParameterError
+        When ``alpha``, ``es_alpha`` or ``method`` is invalid.
     """
     a = check_alpha(alpha)
     ea = a if es_alpha is None else check_alpha(es_alpha, "es_alpha")

@@ -45,7 +45,21 @@ BCBS_PLUS_FACTORS = {5: 0.40, 6: 0.50, 7: 0.65, 8: 0.75, 9: 0.85}
 
 @dataclass(frozen=True, repr=False)
 class TestResult(Result):
-    """A likelihood-ratio (or Wald) test: statistic, p-value, degrees of freedom and details."""
+    """A likelihood-ratio (or Wald) test: statistic, p-value, degrees of freedom and details.
+
+    Attributes
+    ----------
+    name : str
+        Name of the test, e.g. ``"Kupiec POF"``.
+    statistic : float
+        Test statistic (NaN when the test is undefined, e.g. fewer than two hits).
+    pvalue : float
+        p-value from the statistic's asymptotic chi-square law.
+    df : int
+        Degrees of freedom of that chi-square law.
+    details : dict of str to float
+        Inputs and intermediate figures (counts, hit rate, component statistics).
+    """
 
     name: str
     statistic: float
@@ -54,6 +68,18 @@ class TestResult(Result):
     details: dict[str, float] = field(default_factory=dict)
 
     def reject(self, level: float = 0.05) -> bool:
+        """Whether the test rejects correct coverage at ``level``.
+
+        Parameters
+        ----------
+        level : float, default 0.05
+            Significance level.
+
+        Returns
+        -------
+        bool
+            ``pvalue < level`` (False for a NaN p-value).
+        """
         return bool(self.pvalue < level)
 
     def summary(self) -> pd.DataFrame:
@@ -106,7 +132,32 @@ def _hits_array(hits: Any, name: str = "hits") -> np.ndarray:
 
 
 def exceptions(returns: Any, var: Any) -> pd.Series:
-    """Exception indicator ``-r_t > VaR_t`` on the common, identical index of both series."""
+    """Exception indicator ``-r_t > VaR_t`` on the common, identical index of both series.
+
+    Parameters
+    ----------
+    returns : pd.Series
+        Realised returns ``r_t``.
+    var : pd.Series
+        VaR forecasts for the same days, as positive losses in the units of ``returns``.
+
+    Returns
+    -------
+    pd.Series
+        Boolean series named ``hit``, True on the days the loss exceeded the VaR.
+
+    Raises
+    ------
+    DataError
+        When a series is empty or not numeric, the indexes differ, or a VaR is negative.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.bdate_range("2024-01-01", periods=3)
+    >>> exceptions(pd.Series([-0.03, 0.01, -0.01], days), pd.Series(0.02, days)).tolist()
+    [True, False, False]
+    """
     r = check_returns(returns, "returns", min_obs=1)
     v = check_returns(var, "var", min_obs=1)
     check_aligned(r, v, "returns", "var")
@@ -117,7 +168,41 @@ def exceptions(returns: Any, var: Any) -> pd.Series:
 
 
 def kupiec_pof(exceptions: int, n: int, alpha: float) -> TestResult:
-    """Kupiec (1995) proportion-of-failures likelihood ratio, chi-square(1)."""
+    """Kupiec (1995) proportion-of-failures likelihood ratio, chi-square(1).
+
+    Tests whether the observed exception rate ``exceptions / n`` equals ``alpha``.
+
+    Parameters
+    ----------
+    exceptions : int
+        Number of days with ``-r_t > VaR_t``.
+    n : int
+        Number of forecast days tested.
+    alpha : float
+        VaR tail probability (``0.01`` for 99% VaR).
+
+    Returns
+    -------
+    TestResult
+        ``statistic`` (LR), ``pvalue`` and details (exceptions, n, hit_rate, expected).
+
+    Raises
+    ------
+    ParameterError
+        When ``n`` is not a positive integer, ``exceptions`` is negative or exceeds ``n``, or
+        ``alpha`` is not in (0, 1).
+
+    Examples
+    --------
+    Eight exceptions in 250 days against a 99% VaR (2.5 expected):
+
+    >>> from riskkit.market import backtest
+    >>> result = backtest.kupiec_pof(8, 250, 0.01)
+    >>> round(result.statistic, 4), round(result.pvalue, 4)
+    (7.7336, 0.0054)
+    >>> result.reject()
+    True
+    """
     x, n = _check_count(exceptions, n)
     p = check_alpha(alpha)
     phat = x / n
@@ -129,7 +214,28 @@ def kupiec_pof(exceptions: int, n: int, alpha: float) -> TestResult:
 
 
 def transitions(hits: Any) -> dict[str, int]:
-    """Counts n00, n01, n10, n11 of consecutive (no-hit/hit) pairs."""
+    """Counts n00, n01, n10, n11 of consecutive (no-hit/hit) pairs.
+
+    Parameters
+    ----------
+    hits : array-like of bool or 0/1
+        Daily exception indicators in time order.
+
+    Returns
+    -------
+    dict of str to int
+        ``nij`` = number of days with state ``i`` followed by state ``j`` (1 = hit).
+
+    Raises
+    ------
+    DataError
+        When ``hits`` is not a 1-d sequence of 0/1 or has fewer than 2 days.
+
+    Examples
+    --------
+    >>> transitions([0, 1, 1, 0, 0, 1])
+    {'n00': 1, 'n01': 2, 'n10': 1, 'n11': 1}
+    """
     h = _hits_array(hits).astype(int)
     if h.size < 2:
         raise DataError(f"hits needs at least 2 days for transitions (got {h.size})")
@@ -147,14 +253,50 @@ def _independence_lr(n00: int, n01: int, n10: int, n11: int) -> float:
 
 
 def christoffersen(hits: Any) -> TestResult:
-    """Christoffersen (1998) independence LR of a first-order Markov chain of hits, chi2(1)."""
+    """Christoffersen (1998) independence LR of a first-order Markov chain of hits, chi2(1).
+
+    Parameters
+    ----------
+    hits : array-like of bool or 0/1
+        Daily exception indicators in time order.
+
+    Returns
+    -------
+    TestResult
+        LR statistic, p-value and the transition counts as details.
+
+    Raises
+    ------
+    DataError
+        When ``hits`` is not a 1-d sequence of 0/1 or has fewer than 2 days.
+    """
     t = transitions(hits)
     lr = _independence_lr(t["n00"], t["n01"], t["n10"], t["n11"])
     return TestResult("Christoffersen independence", lr, float(stats.chi2.sf(lr, 1)), 1, dict(t))
 
 
 def conditional_coverage(hits: Any, alpha: float) -> TestResult:
-    """Christoffersen conditional coverage: Kupiec POF + independence, chi-square(2)."""
+    """Christoffersen conditional coverage: Kupiec POF + independence, chi-square(2).
+
+    Parameters
+    ----------
+    hits : array-like of bool or 0/1
+        Daily exception indicators in time order.
+    alpha : float
+        VaR tail probability.
+
+    Returns
+    -------
+    TestResult
+        Joint LR statistic (sum of the two components, given in details) and p-value.
+
+    Raises
+    ------
+    DataError
+        When ``hits`` is not a 1-d sequence of 0/1 or has fewer than 2 days.
+    ParameterError
+        When ``alpha`` is not in (0, 1).
+    """
     h = _hits_array(hits)
     pof = kupiec_pof(int(h.sum()), int(h.size), alpha)
     ind = christoffersen(h)
@@ -165,7 +307,23 @@ def conditional_coverage(hits: Any, alpha: float) -> TestResult:
 
 @dataclass(frozen=True, repr=False)
 class TrafficLightResult(Result):
-    """Basel traffic light: zone, capital multiplier (3 + plus factor), P(X <= exceptions)."""
+    """Basel traffic light: zone, capital multiplier (3 + plus factor), P(X <= exceptions).
+
+    Attributes
+    ----------
+    zone : str
+        ``"green"``, ``"yellow"`` or ``"red"``.
+    multiplier : float
+        Capital multiplier ``3 + plus_factor``.
+    plus_factor : float
+        BCBS plus factor of the zone and exception count.
+    cumulative_probability : float
+        Binomial ``P(X <= exceptions)`` for ``n`` days at ``alpha``.
+    exceptions, n : int
+        Exceptions counted and days in the window.
+    alpha : float
+        VaR tail probability.
+    """
 
     zone: str
     multiplier: float
@@ -177,6 +335,7 @@ class TrafficLightResult(Result):
 
     @property
     def zone_code(self) -> int:
+        """Zone as a number for tracking: 0 green, 1 yellow, 2 red."""
         return {"green": 0, "yellow": 1, "red": 2}[self.zone]
 
     def summary(self) -> pd.DataFrame:
@@ -207,6 +366,34 @@ def traffic_light(exceptions: int, n: int = 250, alpha: float = 0.01) -> Traffic
     For another window or level the yellow plus factor is the one of the BCBS row with the
     same cumulative probability band (the largest 250-day/99% row whose probability does not
     exceed the observed one), so supervisory severity is matched by probability.
+
+    Parameters
+    ----------
+    exceptions : int
+        Number of exceptions in the window.
+    n : int, default 250
+        Number of days in the window.
+    alpha : float, default 0.01
+        VaR tail probability.
+
+    Returns
+    -------
+    TrafficLightResult
+        ``zone``, ``multiplier``, ``plus_factor`` and ``cumulative_probability``.
+
+    Raises
+    ------
+    ParameterError
+        When the counts are not valid (see :func:`kupiec_pof`) or ``alpha`` is not in (0, 1).
+
+    Examples
+    --------
+    >>> from riskkit.market import backtest
+    >>> light = backtest.traffic_light(8)
+    >>> light.zone, light.multiplier, round(light.cumulative_probability, 4)
+    ('yellow', 3.75, 0.9989)
+    >>> backtest.traffic_light(3).zone
+    'green'
     """
     x, n = _check_count(exceptions, n)
     p = check_alpha(alpha)
@@ -269,6 +456,21 @@ def duration_test(hits: Any) -> TestResult:
     Durations between hits follow an exponential law under correct, independent coverage; the
     alternative is Weibull with shape b (b < 1: clustered hits). LR of b = 1 against the
     maximised Weibull likelihood; the first and last spells are censored.
+
+    Parameters
+    ----------
+    hits : array-like of bool or 0/1
+        Daily exception indicators in time order.
+
+    Returns
+    -------
+    TestResult
+        LR statistic and p-value (both NaN with fewer than 2 hits) and the fitted shape.
+
+    Raises
+    ------
+    DataError
+        When ``hits`` is not a non-empty 1-d sequence of 0/1.
     """
     h = _hits_array(hits)
     if h.sum() < 2:
@@ -289,6 +491,29 @@ def dynamic_quantile(hits: Any, var: Any, alpha: float, lags: int = 4) -> TestRe
 
     Regress ``Hit_t = 1{hit} - alpha`` on a constant, ``lags`` lagged Hits and VaR_t;
     ``DQ = b' X'X b / (alpha (1 - alpha))``.
+
+    Parameters
+    ----------
+    hits : array-like of bool or 0/1
+        Daily exception indicators in time order.
+    var : array-like of float
+        VaR forecasts of the same days.
+    alpha : float
+        VaR tail probability.
+    lags : int, default 4
+        Number of lagged Hits in the regression.
+
+    Returns
+    -------
+    TestResult
+        DQ statistic and its chi-square(lags + 2) p-value.
+
+    Raises
+    ------
+    DataError
+        When ``hits`` and ``var`` differ in length or leave too few rows for the regression.
+    ParameterError
+        When ``alpha`` is not in (0, 1) or ``lags`` is negative.
     """
     h = _hits_array(hits)
     p = check_alpha(alpha)
@@ -311,7 +536,19 @@ def dynamic_quantile(hits: Any, var: Any, alpha: float, lags: int = 4) -> TestRe
 
 @dataclass(frozen=True, repr=False)
 class Z2Result(Result):
-    """Acerbi-Szekely Z2: statistic, critical value (by simulation) and simulated p-value."""
+    """Acerbi-Szekely Z2: statistic, critical value (by simulation) and simulated p-value.
+
+    Attributes
+    ----------
+    statistic : float
+        Z2 (0 expected under H0, negative when ES is underestimated).
+    critical_value : float
+        Simulated ``level`` quantile of Z2 under H0.
+    pvalue : float
+        Simulated ``P(Z2 <= statistic)`` under H0.
+    level : float
+        Significance level of the critical value.
+    """
 
     statistic: float
     critical_value: float
@@ -319,6 +556,13 @@ class Z2Result(Result):
     level: float
 
     def reject(self) -> bool:
+        """Whether Z2 lies below its critical value (ES underestimated at ``level``).
+
+        Returns
+        -------
+        bool
+            ``statistic < critical_value``.
+        """
         return bool(self.statistic < self.critical_value)
 
     def summary(self) -> pd.DataFrame:
@@ -348,6 +592,35 @@ def acerbi_szekely_z2(returns: Any, var: Any, es: Any, alpha: float, *, level: f
     Z2 under H0 with iid innovations from ``dist`` (``"t"`` with ``df`` or ``"normal"``); Z2 is
     invariant to each day's scale, so only the shape matters (critical values are close to
     -0.7 at 5% across shapes, as the paper reports).
+
+    Parameters
+    ----------
+    returns, var, es : pd.Series
+        Realised returns and the VaR and ES forecasts (positive losses) on one index.
+    alpha : float
+        Tail probability of the forecasts.
+    level : float, default 0.05
+        Significance level of the critical value.
+    n_sims : int, default 5000
+        Number of simulated Z2 draws under H0.
+    dist : {"t", "normal"}, default "t"
+        Innovation law of the simulation.
+    df : float, default 5.0
+        Degrees of freedom when ``dist="t"`` (must exceed 1).
+    random_state : int or None, default 0
+        Seed of the simulation.
+
+    Returns
+    -------
+    Z2Result
+        Statistic, critical value, p-value and level.
+
+    Raises
+    ------
+    DataError
+        When the series are empty, not numeric or not aligned.
+    ParameterError
+        When ``alpha``, ``level``, ``n_sims``, ``dist`` or ``df`` is invalid.
     """
     r = check_returns(returns, "returns", min_obs=1)
     v = check_returns(var, "var", min_obs=1)
@@ -392,7 +665,22 @@ class VaRBacktestReport(Result):
     """All backtests of one VaR (and optionally ES) forecast series.
 
     ``summary()`` is :meth:`table` (one row per test); ``to_frame()`` the daily return-side
-    data: hit, var (and es).
+    data: hit, var (and es). Built by :func:`backtest_var`.
+
+    Attributes
+    ----------
+    alpha : float
+        VaR tail probability.
+    hits, var : pd.Series
+        Daily exception indicators and VaR forecasts.
+    kupiec, christoffersen, conditional_coverage, duration, dynamic_quantile : TestResult
+        The coverage and independence tests.
+    traffic_light : TrafficLightResult
+        Basel traffic light over the last ``traffic_light_window`` days.
+    es : pd.Series or None
+        ES forecasts when given.
+    z2 : Z2Result or None
+        Acerbi-Szekely test of ES when ``es`` was given.
     """
 
     alpha: float
@@ -409,14 +697,17 @@ class VaRBacktestReport(Result):
 
     @property
     def n_obs(self) -> int:
+        """Number of forecast days tested."""
         return int(self.hits.size)
 
     @property
     def n_exceptions(self) -> int:
+        """Number of exceptions (``-r_t > VaR_t``)."""
         return int(self.hits.sum())
 
     @property
     def hit_rate(self) -> float:
+        """Observed exception rate, to compare with ``alpha``."""
         return float(self.hits.mean())
 
     def table(self) -> pd.DataFrame:
@@ -432,7 +723,18 @@ class VaRBacktestReport(Result):
         return pd.DataFrame(rows, columns=["test", "statistic", "pvalue", "df", "verdict_5pct"]).set_index("test")
 
     def metrics(self, suffix: str = "") -> dict[str, float]:
-        """Flat metric names for tracking (``hit_rate``, ``kupiec_pvalue``, ...)."""
+        """Flat metric names for tracking (``hit_rate``, ``kupiec_pvalue``, ...).
+
+        Parameters
+        ----------
+        suffix : str, default ""
+            Appended to every name (e.g. ``"_garch"`` to compare models in one run).
+
+        Returns
+        -------
+        dict of str to float
+            Metric name to value, with the same names across runs.
+        """
         tl = self.traffic_light
         out = {
             "hit_rate": self.hit_rate, "expected_rate": self.alpha, "n_exceptions": self.n_exceptions,
@@ -489,6 +791,50 @@ def backtest_var(returns: Any, var: Any, alpha: float, *, es: Any = None, traffi
     """Run every backtest on aligned ``returns`` and ``var`` (and ``es`` for Z2).
 
     The traffic light uses the last ``traffic_light_window`` days (all days when fewer).
+
+    Parameters
+    ----------
+    returns : pd.Series
+        Realised returns.
+    var : pd.Series
+        VaR forecasts (positive losses) on the same index, e.g. ``rolling_var(...)["var"]``.
+    alpha : float
+        VaR tail probability.
+    es : pd.Series, optional
+        ES forecasts on the same index; adds the Acerbi-Szekely Z2 test.
+    traffic_light_window : int, default 250
+        Days of the Basel traffic light.
+    z2_level : float, default 0.05
+        Significance level of the Z2 test.
+    random_state : int or None, default 0
+        Seed of the Z2 simulation.
+
+    Returns
+    -------
+    VaRBacktestReport
+        ``hits``, ``kupiec``, ``christoffersen``, ``conditional_coverage``, ``duration``,
+        ``dynamic_quantile``, ``traffic_light`` (and ``z2``), with ``summary()``.
+
+    Raises
+    ------
+    DataError
+        When the series are misaligned, a VaR is negative or fewer than 10 days are given.
+    ParameterError
+        When ``alpha`` or ``traffic_light_window`` is invalid.
+
+    Examples
+    --------
+    A constant 99% normal VaR against 500 days of normal returns:
+
+    >>> import numpy as np, pandas as pd
+    >>> from riskkit.market import backtest
+    >>> days = pd.bdate_range("2021-01-01", periods=500)
+    >>> r = pd.Series(np.random.default_rng(0).standard_normal(500) * 0.01, index=days)
+    >>> report = backtest.backtest_var(r, pd.Series(0.0233, index=days), 0.01)
+    >>> report.n_exceptions, report.n_obs, report.traffic_light.zone
+    (8, 500, 'yellow')
+    >>> report.table()["verdict_5pct"].tolist()
+    ['accept', 'accept', 'accept', 'accept', 'accept']
     """
     a = check_alpha(alpha)
     hits = exceptions(returns, var)

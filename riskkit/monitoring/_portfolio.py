@@ -119,6 +119,20 @@ def vintage_curves(performance: pd.DataFrame, *, weight: str = "count", max_mont
         For a table that breaks the schema.
     ParameterError
         For an unknown ``weight`` or a bad ``max_months``.
+
+    Examples
+    --------
+    >>> from riskkit.data import simulate_loan_book
+    >>> from riskkit.monitoring import vintage_curves
+    >>> book = simulate_loan_book(n_loans=500, n_months=36, seed=1, drift_month=None)
+    >>> curves = vintage_curves(book.performance)
+    >>> first = curves[curves["origination_month"] == "2021-01-01"].set_index("months_on_book")
+    >>> first.loc[[6, 12, 24], ["n_loans", "rate_30plus", "rate_90plus"]].round(3)
+                    n_loans  rate_30plus  rate_90plus
+    months_on_book
+    6                    14        0.000        0.000
+    12                   14        0.071        0.000
+    24                   14        0.286        0.214
     """
     frame = _check_performance(performance)
     check_choice(weight, "weight", ("count", "amount"))
@@ -237,6 +251,17 @@ def roll_rate_matrix(performance: pd.DataFrame, *, months: Any = None, weight: s
     ------
     DataError
         When no transition falls in ``months``.
+
+    Examples
+    --------
+    >>> from riskkit.data import simulate_loan_book
+    >>> from riskkit.monitoring import roll_rate_matrix
+    >>> book = simulate_loan_book(n_loans=500, n_months=36, seed=1, drift_month=None)
+    >>> matrix = roll_rate_matrix(book.performance)
+    >>> matrix.loc["30-59", ["current", "30-59", "60-89"]].round(3).to_dict()
+    {'current': 0.098, '30-59': 0.361, '60-89': 0.533}
+    >>> bool((matrix.sum(axis=1).round(12) == 1).all())
+    True
     """
     table = roll_rates(performance, weight=weight)
     if months is not None:

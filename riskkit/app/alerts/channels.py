@@ -182,10 +182,26 @@ class Channel:
         return self.label or self.default_name()
 
     def default_name(self) -> str:
+        """Name used when none is configured (the channel kind, or e.g. ``email:host:port``)."""
         return self.kind
 
     def accepts(self, alert: Alert) -> bool:
-        """True when the alert is at or above this channel's ``min_level`` (never for escalation-only)."""
+        """True when the alert is at or above this channel's ``min_level`` (never for escalation-only).
+
+        Parameters
+        ----------
+        alert : Alert
+            The alert to route.
+
+        Returns
+        -------
+        bool
+
+        Raises
+        ------
+        ParameterError
+            When ``min_level`` is not a level name.
+        """
         return not self.escalation_only and alert.level_code >= level_code(self.min_level, "min_level")
 
     def validate(self) -> None:
@@ -252,6 +268,7 @@ class Channel:
         run_with_deadline(lambda att: self._send_once(alert, text, state, att), float(self.timeout), self.kind)
 
     def describe_target(self) -> str:
+        """Where the channel delivers, for messages and reports (no secret included)."""
         return self.name
 
     def _send_once(self, alert: Alert, text: str | None, state: dict[str, Any], attempt: Attempt) -> None:
@@ -259,7 +276,13 @@ class Channel:
 
 
 class LogChannel(Channel):
-    """Writes each alert to the ``riskkit.alerts`` logger (blue INFO, yellow/orange WARNING, red ERROR)."""
+    """Writes each alert to the ``riskkit.alerts`` logger (blue INFO, yellow/orange WARNING, red ERROR).
+
+    Parameters
+    ----------
+    min_level, retries, backoff, timeout, name, escalation_only
+        As for :class:`Channel`.
+    """
 
     kind = "log"
 
@@ -362,7 +385,20 @@ class EmailChannel(Channel):
         return self.password
 
     def message(self, alert: Alert, text: str | None = None) -> EmailMessage:
-        """The e-mail for one alert: the subject carries the level and the indicator."""
+        """The e-mail for one alert: the subject carries the level and the indicator.
+
+        Parameters
+        ----------
+        alert : Alert
+            The alert.
+        text : str, optional
+            Escalation text that replaces the alert's subject line.
+
+        Returns
+        -------
+        email.message.EmailMessage
+            Subject, From, To, Message-ID (from the alert id) and a plain-text body.
+        """
         msg = EmailMessage()
         msg["Subject"] = f"[{self.subject_prefix}] {text or alert.subject}"
         msg["From"] = self.sender
@@ -601,7 +637,20 @@ class SmsChannel(Channel):
         return f"{base}/2010-04-01/Accounts/{sid}/Messages.json"
 
     def segments(self, alert: Alert, text: str | None = None) -> list[str]:
-        """The SMS bodies for one alert: GSM-7 only, each at most 160 septets."""
+        """The SMS bodies for one alert: GSM-7 only, each at most 160 septets.
+
+        Parameters
+        ----------
+        alert : Alert
+            The alert.
+        text : str, optional
+            Escalation text that replaces the alert's subject line.
+
+        Returns
+        -------
+        list of str
+            At most ``max_segments`` bodies, numbered when there are several.
+        """
         body = f"{self.prefix}{text or alert.subject}: {alert.message}"
         return sms_segments(body, max_segments=int(self.max_segments))
 

@@ -58,7 +58,15 @@ def default_ledger_path() -> Path:
 
 @dataclass(frozen=True)
 class Escalation:
-    """Escalate a red alert not acknowledged within ``after_minutes`` to the channel ``channel``."""
+    """Escalate a red alert not acknowledged within ``after_minutes`` to the channel ``channel``.
+
+    Parameters
+    ----------
+    after_minutes : float
+        Minutes a red alert may stay unacknowledged.
+    channel : str
+        Name of the channel that receives the escalation.
+    """
 
     after_minutes: float
     channel: str
@@ -66,7 +74,15 @@ class Escalation:
 
 @dataclass(frozen=True, repr=False)
 class NotificationReport(Result):
-    """Outcome of :meth:`Notifier.notify` / :meth:`Notifier.redeliver`: one row per attempt series."""
+    """Outcome of :meth:`Notifier.notify` / :meth:`Notifier.redeliver`: one row per attempt series.
+
+    Attributes
+    ----------
+    deliveries : pd.DataFrame
+        Columns alert_id, indicator, level, channel, kind (alert / escalation), ok, attempts, error.
+    n_alerts : int
+        Alerts handed to this call (notify) or found due in the ledger (redeliver).
+    """
 
     deliveries: pd.DataFrame
     """Columns alert_id, indicator, level, channel, kind (alert / escalation), ok, attempts, error."""

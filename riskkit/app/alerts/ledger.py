@@ -463,6 +463,16 @@ class AlertLedger:
     def resolve_id(self, alert_id: str) -> str:
         """The full id of an alert given its id or a unique prefix of at least 6 characters.
 
+        Parameters
+        ----------
+        alert_id : str
+            Full id or a prefix of at least 6 characters.
+
+        Returns
+        -------
+        str
+            The full alert id.
+
         Raises
         ------
         ParameterError

@@ -52,7 +52,27 @@ class ExperimentLockedError(RiskkitError):
 
 @dataclass(frozen=True)
 class RunResult:
-    """What one notebook run ended with."""
+    """What one notebook run ended with.
+
+    Parameters
+    ----------
+    name : str
+        Run name (notebook and grid values).
+    run_id : str
+        MLflow run id (empty when the run never started).
+    status : str
+        ``FINISHED``, ``FAILED``, ``KILLED`` or ``NOT STARTED``.
+    elapsed : float
+        Wall time in seconds.
+    output_notebook : str
+        Path of the executed notebook.
+    error : str, default ""
+        Why the run failed.
+    failed_cell : int, optional
+        Index of the cell that raised.
+    warning : str, default ""
+        A note such as a notebook that stopped early through ``sys.exit``.
+    """
 
     name: str
     run_id: str
@@ -69,6 +89,13 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
     """Refuse parameters the notebook's ``parameters`` cell does not declare (papermill only warns),
     and parameters whose names look like credentials (they would be logged in MLflow and written
     into the executed notebook; a notebook reads secrets from environment variables).
+
+    Parameters
+    ----------
+    notebook : Path
+        The notebook.
+    parameters : dict of str to object
+        Parameters the run would inject.
 
     Raises
     ------
@@ -454,7 +481,27 @@ def _print_plan(experiment: Experiment, specs: list[RunSpec], timeout: float | N
 
 
 def run_experiment_file(path: str | Path, overrides: dict[str, Any] | None = None, **kwargs: Any) -> list[RunResult]:
-    """Load an experiment file and run it (see :func:`run_experiment`)."""
+    """Load an experiment file and run it (see :func:`run_experiment`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The experiment YAML file.
+    overrides : dict of str to object, optional
+        Parameters that win over the file's parameters and grid.
+    **kwargs
+        Passed to :func:`run_experiment` (``parallel``, ``timeout``, ...).
+
+    Returns
+    -------
+    list of RunResult
+        One result per run.
+
+    Raises
+    ------
+    ConfigError
+        When the file or a parameter is invalid.
+    """
     return run_experiment(load_experiment(path), overrides, **kwargs)
 
 

@@ -69,6 +69,30 @@ def log_scorecard(scorecard: Any, input_example: pd.DataFrame, *, name: str = "m
     comes from :func:`applicant_signature` and the output columns ``pd`` and ``score``, so the
     loaded model accepts raw applicant frames. Extra keyword arguments go to
     ``mlflow.pyfunc.log_model`` (e.g. ``registered_model_name``). Returns MLflow's ``ModelInfo``.
+
+    Parameters
+    ----------
+    scorecard : Scorecard
+        A fitted scorecard.
+    input_example : pd.DataFrame
+        A few applicant rows as loaded.
+    name : str, default "model"
+        Artifact name of the model in the run.
+    **kwargs
+        Passed to ``mlflow.pyfunc.log_model``.
+
+    Returns
+    -------
+    mlflow.models.model.ModelInfo
+
+    Raises
+    ------
+    ParameterError
+        When ``scorecard`` is not a riskkit Scorecard.
+    NotFittedError
+        When it is not fitted.
+    DataError
+        When ``input_example`` is not a non-empty DataFrame.
     """
     import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
@@ -130,6 +154,36 @@ def log_gradient_boosting(
     reason_k`` (``k = reason_codes``; override per call with ``params={"reason_codes": k}``).
     ``input_example`` is a few applicant rows as loaded. Extra keyword arguments go to
     ``mlflow.pyfunc.log_model``. Returns MLflow's ``ModelInfo``.
+
+    Parameters
+    ----------
+    model : GradientBoostingPD
+        A fitted model.
+    input_example : pd.DataFrame
+        A few applicant rows as loaded.
+    name : str, default "model"
+        Artifact name of the model in the run.
+    model_format : {"json", "ubj"}, default "json"
+        XGBoost's native format of the booster.
+    pdo, base_score, base_odds : float
+        Points scale of the ``score`` output (defaults 20, 600, 50).
+    reason_codes : int, default 3
+        Reason codes returned per applicant.
+    **kwargs
+        Passed to ``mlflow.pyfunc.log_model``.
+
+    Returns
+    -------
+    mlflow.models.model.ModelInfo
+
+    Raises
+    ------
+    ParameterError
+        When ``model`` is not a riskkit GradientBoostingPD or an option is out of range.
+    NotFittedError
+        When it is not fitted.
+    DataError
+        When ``input_example`` is not a non-empty DataFrame.
     """
     import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 

@@ -23,7 +23,18 @@ __all__ = ["applicant_signature", "plain_dtypes"]
 
 def plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with ``category`` columns as ``object`` (their values, missing stays missing):
-    the form MLflow can store as an input example."""
+    the form MLflow can store as an input example.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        Applicant rows.
+
+    Returns
+    -------
+    pd.DataFrame
+        A copy with the category columns as object.
+    """
     out = frame.copy()
     for column in out.columns:
         if isinstance(out[column].dtype, pd.CategoricalDtype):
@@ -47,6 +58,21 @@ def applicant_signature(
     returns, category dtypes included); the other columns and ``output`` keep MLflow's inferred
     types; ``params`` (name -> default) become the signature's inference parameters and the
     ``optional_outputs`` columns may hold missing values (e.g. reason codes).
+
+    Parameters
+    ----------
+    input_example : pd.DataFrame
+        A few applicant rows as loaded.
+    output : pd.DataFrame
+        The model's output on them.
+    params : dict of str to object, optional
+        Inference parameters and their defaults.
+    optional_outputs : iterable of str, default ()
+        Output columns that may be missing.
+
+    Returns
+    -------
+    mlflow.models.ModelSignature
     """
     from mlflow.models import ModelSignature, infer_signature  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
     from mlflow.types.schema import AnyType, ColSpec, Schema  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
