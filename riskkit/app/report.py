@@ -260,13 +260,19 @@ def build_report(run_id: str, gates: Iterable[Any] = ()) -> str:
     Parameters
     ----------
     run_id : str
-        A full run id.
-    gates : iterable of Gate
-        The experiment file's gates.
+        The MLflow run.
+    gates : iterable of Gate, default ()
+        Gates shown with their verdicts on the run's metrics.
 
     Returns
     -------
     str
+        The HTML document: facts, gates, metrics, tables and figures of the run.
+
+    Raises
+    ------
+    mlflow.exceptions.MlflowException
+        When the run does not exist or the store cannot be read.
     """
     client = tracking.client()
     run = client.get_run(run_id)

@@ -55,13 +55,12 @@ MIN_PREFIX = 6
 
 
 def get_run(run_id: str) -> Any:
-    """The MLflow run with this id or unique id prefix (at least 6 hex digits, as ``riskkit runs``
-    prints 12).
+    """The MLflow run with this id; an unknown id is a :class:`TrackingError`.
 
     Parameters
     ----------
     run_id : str
-        A full 32-digit run id or a prefix of one.
+        Run id (32 hex digits; see ``riskkit runs EXPERIMENT``).
 
     Returns
     -------
@@ -70,9 +69,7 @@ def get_run(run_id: str) -> Any:
     Raises
     ------
     TrackingError
-        When no run matches.
-    AmbiguousRunIdError
-        When the prefix matches several runs (the message lists them).
+        When the store is unreachable or the run does not exist.
     """
     tracking.check_reachable()
     text = (run_id or "").strip().lower()
@@ -120,33 +117,32 @@ def runs_table(
     max_results: int = 20,
     metrics: list[str] | str | None = None,
 ) -> pd.DataFrame:
-    """The latest runs of an experiment: id, name, status, start, registry aliases and metrics.
+    """The latest runs of an experiment: name, status, start, key metrics; sortable by a metric.
 
     Parameters
     ----------
     experiment : str
-        MLflow experiment name.
+        Experiment name.
     sort_by : str, optional
-        Metric to sort by (descending unless ``ascending``).
-    ascending : bool
-    max_results : int
-        Latest N runs.
-    metrics : list of str, ``"all"`` or None
-        Metric columns: the given ones, every logged one (``"all"``), or by default the family's
-        headline metrics (:func:`riskkit.app.describe.headline_metrics`).
+        Metric to sort by (default: newest first).
+    ascending : bool, default False
+        Sort order for ``sort_by``.
+    max_results : int, default 20
+        Runs fetched, newest first.
+    metrics : list of str, optional
+        Metric columns to show (default: every metric logged).
 
     Returns
     -------
-    pandas.DataFrame
-        Columns run_id, name, status, start, alias (e.g. ``champion`` for the version the alias
-        points at; empty otherwise), then the metrics.
+    pd.DataFrame
+        One row per run: run_id, name, status, start and the metrics.
 
     Raises
     ------
     TrackingError
-        When the experiment does not exist.
+        When the store is unreachable or the experiment is unknown.
     ConfigError
-        When a metric asked for (or the sort metric) was never logged.
+        When a requested or ``sort_by`` metric was not logged.
     """
     tracking.check_reachable()
     client = tracking.client()
@@ -214,7 +210,23 @@ def _aliases_by_run(client: Any, run_ids: list[str]) -> dict[str, str]:
 
 
 def compare_runs(run_a: str, run_b: str) -> pd.DataFrame:
-    """Parameters, metrics and key tags of two runs side by side, differences marked."""
+    """Parameters, metrics and key tags of two runs side by side, differences marked.
+
+    Parameters
+    ----------
+    run_a, run_b : str
+        Run ids.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns kind (param / metric / tag), name, run_a, run_b and differs (``*``).
+
+    Raises
+    ------
+    TrackingError
+        When a run does not exist.
+    """
     a, b = get_run(run_a), get_run(run_b)
     rows = []
     for kind, left, right in (
@@ -291,14 +303,14 @@ def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-    fmt : {"text", "csv", "markdown"}
+    frame : pd.DataFrame
+        The table (the index is not shown).
+    fmt : {"text", "csv", "markdown"}, default "text"
+        Output format.
     max_cell : int, optional
-        In ``text``, cut longer cells to this many characters (ending in ``...``); csv and
-        markdown are never cut.
-    wrap_headers : bool
-        In ``text``, put long snake_case headers on two lines so that numbers, not names, set the
-        column widths.
+        Text format: cut longer cells to this many characters (with an ellipsis).
+    wrap_headers : bool, default False
+        Text format: break long column headers onto a second line.
 
     Returns
     -------
@@ -307,7 +319,16 @@ def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None
     Raises
     ------
     ConfigError
-        When ``fmt`` is not one of the three.
+        When ``fmt`` is not one of the three formats.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(format_table(pd.DataFrame({"run": ["a", "b"], "auc_test": [0.81, 0.79]})), end="")
+    run  auc_test
+    ---  --------
+    a    0.81
+    b    0.79
     """
     if fmt == "csv":
         return frame.to_csv(index=False)
@@ -341,7 +362,25 @@ def _cell(value: Any, max_cell: int | None = None) -> str:
 
 # --------------------------------------------------------------------------- registry
 def register_run_model(run_id: str, name: str) -> str | None:
-    """Register the model a run logged under ``name``; returns the version, or None without a model."""
+    """Register the model a run logged under ``name``; returns the version, or None without a model.
+
+    Parameters
+    ----------
+    run_id : str
+        The run that logged the model.
+    name : str
+        Registered model name.
+
+    Returns
+    -------
+    str or None
+        The model version (an existing one when the run's model is already registered).
+
+    Raises
+    ------
+    mlflow.exceptions.MlflowException
+        When the registry refuses the registration.
+    """
     import mlflow  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
     mlflow.set_tracking_uri(tracking.tracking_uri())
@@ -371,7 +410,23 @@ def register_run_model(run_id: str, name: str) -> str | None:
 
 @dataclass(frozen=True)
 class PromotionResult:
-    """What :func:`promote` did: the alias now points at ``model_name`` version ``version``."""
+    """What :func:`promote` did: the alias now points at ``model_name`` version ``version``.
+
+    Parameters
+    ----------
+    model_name : str
+        Registered model.
+    version : str
+        Version that now holds the alias.
+    alias : str
+        The alias (e.g. ``champion``).
+    previous_version : str or None
+        Version that held it before.
+    gates : list of GateResult
+        The gate verdicts checked before promoting.
+    promoted_by, promoted_at, reason, run_author : str
+        Audit trail: who promoted, when (UTC), why, and who produced the run.
+    """
 
     model_name: str
     version: str
@@ -390,7 +445,19 @@ _UNKNOWN_AUTHORS = {"", "unknown"}
 
 def experiment_file_of(run: Any, experiment_file: str | Path | None = None) -> Path | None:
     """The experiment file a run came from (its ``riskkit.experiment_path`` tag), unless
-    ``experiment_file`` overrides it; ``None`` when neither is known."""
+    ``experiment_file`` overrides it; ``None`` when neither is known.
+
+    Parameters
+    ----------
+    run : mlflow.entities.Run
+        The run.
+    experiment_file : str or Path, optional
+        Explicit experiment file.
+
+    Returns
+    -------
+    Path or None
+    """
     if experiment_file:
         return Path(experiment_file)
     rel = run.data.tags.get("riskkit.experiment_path")

@@ -138,6 +138,18 @@ def check_reachable(uri: str | None = None, timeout: float = _HTTP_TIMEOUT_S) ->
     """Raise :class:`TrackingError` within ``timeout`` seconds when an HTTP server does not answer.
 
     Local stores (SQLite, file) are always reachable.
+
+    Parameters
+    ----------
+    uri : str, optional
+        Tracking URI (default :func:`tracking_uri`).
+    timeout : float, optional
+        Seconds to wait for ``/health``.
+
+    Raises
+    ------
+    TrackingError
+        When the server does not answer 200 within ``timeout``.
     """
     uri = uri or tracking_uri()
     if not _is_http(uri):
@@ -345,7 +357,17 @@ def _file_lock(name: str) -> Iterator[None]:
 
 
 def client(uri: str | None = None) -> MlflowClient:
-    """An ``MlflowClient`` on the resolved tracking URI."""
+    """An ``MlflowClient`` on the resolved tracking URI.
+
+    Parameters
+    ----------
+    uri : str, optional
+        Tracking URI (default :func:`tracking_uri`).
+
+    Returns
+    -------
+    mlflow.tracking.MlflowClient
+    """
     _import_mlflow()
     from mlflow.tracking import MlflowClient  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
@@ -357,6 +379,21 @@ def init_store(uri: str | None = None) -> str:
 
     Several processes creating a fresh SQLite store at once all fail on schema migration
     (MLflow 3.x); calling this first makes later clients find a ready schema. Returns the URI.
+
+    Parameters
+    ----------
+    uri : str, optional
+        Tracking URI (default :func:`tracking_uri`); a relative SQLite path is made absolute.
+
+    Returns
+    -------
+    str
+        The absolute URI.
+
+    Raises
+    ------
+    TrackingError
+        When an HTTP server is unreachable or a local store cannot be written.
     """
     uri = _absolute_sqlite(uri or tracking_uri())
     check_reachable(uri)
@@ -378,6 +415,23 @@ def ensure_experiment(name: str, uri: str | None = None) -> str:
 
     Two processes calling ``mlflow.set_experiment`` on a new name at once can send a run to
     "Default"; creating the experiment here, once, and passing its id avoids that.
+
+    Parameters
+    ----------
+    name : str
+        Experiment name (see :func:`check_experiment_name`).
+    uri : str, optional
+        Tracking URI (default :func:`tracking_uri`).
+
+    Returns
+    -------
+    str
+        The experiment id.
+
+    Raises
+    ------
+    TrackingError
+        When the name is unsafe or the store refuses the request.
     """
     name = check_experiment_name(name)
     uri = _absolute_sqlite(uri or tracking_uri())
@@ -408,7 +462,18 @@ def ensure_experiment(name: str, uri: str | None = None) -> str:
 
 
 def git_state(path: Path | None = None) -> dict[str, str]:
-    """The git commit of the repository and whether its tree is dirty ('true'/'false')."""
+    """The git commit of the repository and whether its tree is dirty ('true'/'false').
+
+    Parameters
+    ----------
+    path : Path, optional
+        Folder inside the repository (default :func:`project_root`).
+
+    Returns
+    -------
+    dict of str to str
+        ``commit`` and ``dirty``; both ``"unknown"`` when git cannot run.
+    """
     root = path or project_root()
 
     def _git(*args: str) -> str:
@@ -426,7 +491,19 @@ def git_state(path: Path | None = None) -> dict[str, str]:
 
 
 def latest_run(experiment_name: str, *, status: str = "FINISHED") -> mlflow.entities.Run | None:
-    """The latest run of an experiment with the given status, or ``None`` when there is none."""
+    """The latest run of an experiment with the given status, or ``None`` when there is none.
+
+    Parameters
+    ----------
+    experiment_name : str
+        MLflow experiment name.
+    status : str, default "FINISHED"
+        Run status to look for (``RUNNING``, ``FAILED``, ``KILLED``, ...).
+
+    Returns
+    -------
+    mlflow.entities.Run or None
+    """
     mlflow_client = client()
     experiment = mlflow_client.get_experiment_by_name(experiment_name)
     if experiment is None:
@@ -514,7 +591,17 @@ def _existing_typed_params(mlflow_client: MlflowClient, run_id: str) -> dict[str
 
 def log_run_params(run_id: str, params: Mapping[str, Any], uri: str | None = None) -> None:
     """Log a run's parameters as strings, and their values and Python types in ``params.json``
-    (name -> {value, type}), merged with what the run already recorded there."""
+    (name -> {value, type}), merged with what the run already recorded there.
+
+    Parameters
+    ----------
+    run_id : str
+        The run.
+    params : mapping of str to object
+        Parameter names and values (long values are cut to 6,000 characters).
+    uri : str, optional
+        Tracking URI (default :func:`tracking_uri`).
+    """
     _import_mlflow()
     from mlflow.entities import Param  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used
 
@@ -528,12 +615,37 @@ def log_run_params(run_id: str, params: Mapping[str, Any], uri: str | None = Non
 
 
 def log_params(params: Mapping[str, Any]) -> None:
-    """Log parameters into the current run (see :func:`log_run_params`)."""
+    """Log parameters into the current run (see :func:`log_run_params`).
+
+    The helper logs into the active run, the runner's run (``MLFLOW_RUN_ID``) or, outside the
+    runner, a new run of the interactive experiment.
+
+    Parameters
+    ----------
+    params : mapping of str to object
+        Parameter names and values.
+    """
     log_run_params(current_run_id(), params)
 
 
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
-    """Log numeric metrics; ``None`` and NaN values are skipped (MLflow cannot compare them)."""
+    """Log numeric metrics; ``None`` and NaN values are skipped (MLflow cannot compare them).
+
+    The helper logs into the active run, the runner's run (``MLFLOW_RUN_ID``) or, outside the
+    runner, a new run of the interactive experiment.
+
+    Parameters
+    ----------
+    metrics : mapping of str to float
+        Metric names (the same across runs: ``auc_test``, ``kupiec_pvalue``, ...) and values.
+    step : int, optional
+        Step of a metric series.
+
+    Raises
+    ------
+    TypeError, ValueError
+        When a value is not a number.
+    """
 
     mlflow = _import_mlflow()
 
@@ -551,7 +663,16 @@ def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
 
 
 def set_tags(tags: Mapping[str, Any]) -> None:
-    """Set run tags (values converted to strings)."""
+    """Set run tags (values converted to strings).
+
+    The helper logs into the active run, the runner's run (``MLFLOW_RUN_ID``) or, outside the
+    runner, a new run of the interactive experiment.
+
+    Parameters
+    ----------
+    tags : mapping of str to object
+        Tag names and values.
+    """
     mlflow = _import_mlflow()
 
     _active_run()
@@ -559,7 +680,20 @@ def set_tags(tags: Mapping[str, Any]) -> None:
 
 
 def log_figure(fig: Figure, artifact_file: str, *, close: bool = True) -> None:
-    """Log a matplotlib figure as an image artifact (and close it unless ``close=False``)."""
+    """Log a matplotlib figure as an image artifact (and close it unless ``close=False``).
+
+    The helper logs into the active run, the runner's run (``MLFLOW_RUN_ID``) or, outside the
+    runner, a new run of the interactive experiment.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    artifact_file : str
+        Path of the artifact inside the run (e.g. ``"figures/roc.png"``).
+    close : bool, default True
+        Close the figure after logging.
+    """
     mlflow = _import_mlflow()
 
     _active_run()
@@ -574,6 +708,18 @@ def log_table(frame: pd.DataFrame, artifact_file: str, *, index: bool | None = N
     """Log a DataFrame as CSV, with an HTML rendering beside it for the MLflow UI.
 
     The index is written unless it is a plain 0..n-1 range (``index=None``, the default).
+
+    The helper logs into the active run, the runner's run (``MLFLOW_RUN_ID``) or, outside the
+    runner, a new run of the interactive experiment.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        The table.
+    artifact_file : str
+        Artifact path; ``.csv`` and ``.html`` files are written with its stem.
+    index : bool, optional
+        Whether to write the index (default: unless it is a plain range).
     """
     mlflow = _import_mlflow()
 
@@ -586,7 +732,18 @@ def log_table(frame: pd.DataFrame, artifact_file: str, *, index: bool | None = N
 
 
 def log_dict(obj: Any, artifact_file: str) -> None:
-    """Log a dict or list as a JSON (or YAML, by extension) artifact."""
+    """Log a dict or list as a JSON (or YAML, by extension) artifact.
+
+    The helper logs into the active run, the runner's run (``MLFLOW_RUN_ID``) or, outside the
+    runner, a new run of the interactive experiment.
+
+    Parameters
+    ----------
+    obj : dict or list
+        JSON-serialisable content.
+    artifact_file : str
+        Path of the artifact inside the run (e.g. ``"figures/roc.png"``).
+    """
     mlflow = _import_mlflow()
 
     _active_run()
@@ -598,6 +755,16 @@ def log_text(text: Any, artifact_file: str) -> None:
 
     ``text`` may also be a riskkit result (logged as ``str(result)``: its headline and summary)
     or a DataFrame such as ``result.summary()`` (logged in full with ``to_string()``).
+
+    The helper logs into the active run, the runner's run (``MLFLOW_RUN_ID``) or, outside the
+    runner, a new run of the interactive experiment.
+
+    Parameters
+    ----------
+    text : str, riskkit result or pd.DataFrame
+        The content.
+    artifact_file : str
+        Path of the artifact inside the run (e.g. ``"figures/roc.png"``).
     """
     mlflow = _import_mlflow()
 
@@ -608,7 +775,18 @@ def log_text(text: Any, artifact_file: str) -> None:
 
 
 def log_artifact(local_path: str | Path, artifact_path: str | None = None) -> None:
-    """Log a local file (or folder) as an artifact."""
+    """Log a local file (or folder) as an artifact.
+
+    The helper logs into the active run, the runner's run (``MLFLOW_RUN_ID``) or, outside the
+    runner, a new run of the interactive experiment.
+
+    Parameters
+    ----------
+    local_path : str or Path
+        File or folder to upload.
+    artifact_path : str, optional
+        Folder inside the run's artifacts (default: the root).
+    """
     mlflow = _import_mlflow()
 
     _active_run()
@@ -622,7 +800,27 @@ def log_artifact(local_path: str | Path, artifact_path: str | None = None) -> No
 def log_dataset_digest(frame: pd.DataFrame, name: str, *, context: str = "training", source: str | None = None) -> str:
     """Record the data a run used: ``mlflow.log_input`` with a pandas dataset and a
     ``data_digest`` tag (so reviewers see at a glance whether two runs saw the same data).
-    Returns the digest."""
+    Returns the digest.
+
+    The helper logs into the active run, the runner's run (``MLFLOW_RUN_ID``) or, outside the
+    runner, a new run of the interactive experiment.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        The data set (index included in the digest).
+    name : str
+        Data set name shown in MLflow.
+    context : str, default "training"
+        MLflow input context (``training``, ``test``, ...).
+    source : str, optional
+        Where the data came from (a path or URL).
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of the SHA-256 of the rows.
+    """
     mlflow = _import_mlflow()
     # mlflow.data.from_pandas is attached at import time by setattr; this is the same function
     from mlflow.data.pandas_dataset import from_pandas  # lazy: mlflow takes ~1.5 s to import; paid only when a store is used

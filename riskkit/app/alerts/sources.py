@@ -129,26 +129,32 @@ def indicators_from_metrics(
 
     Returns ``"<experiment>/<indicator>"`` for each experiment and the worst value over the
     experiments under the bare indicator name (``score_psi``, ``auc_decay``, ``var_exceptions``,
-    ``traffic_light_zone``, and each monitoring indicator such as ``dq30_rate``).
+    ``traffic_light_zone``).
 
     Parameters
     ----------
-    metrics : mapping of str to mapping or None
-        Experiment name -> metrics of its latest run (None when it has no run).
+    metrics : mapping of str to (mapping or None)
+        Experiment name to the metrics of its latest run (None when it has none).
     experiments : mapping of str to str, optional
-        Experiment name -> kind (``credit``, ``market`` or ``monitoring``); default
-        :data:`DEFAULT_EXPERIMENTS`.
+        Experiment name to ``credit`` or ``market`` (default :data:`DEFAULT_EXPERIMENTS`).
     reference_auc : mapping of str to float, optional
-        Reference AUC per credit experiment for the AUC decay.
+        AUC at development per credit experiment; ``auc_decay`` is measured from it (default:
+        the run's ``auc_train``).
 
     Returns
     -------
     dict of str to float
+        ``"<experiment>/<indicator>"`` and the bare indicator names (worst over experiments).
 
     Raises
     ------
     ParameterError
-        When ``experiments`` is empty or names an unknown kind.
+        When an experiment kind is not ``credit`` or ``market``.
+
+    Warns
+    -----
+    MissingIndicatorWarning
+        For an experiment without a run or a metric an indicator needs.
     """
     kinds = DEFAULT_EXPERIMENTS if experiments is None else experiments
     _check_kinds(kinds)
@@ -180,26 +186,32 @@ def indicators_from_mlflow(
 ) -> dict[str, float]:
     """Indicator values from the latest finished MLflow run of each experiment.
 
-    ``experiments`` maps experiment names to ``credit``, ``market`` or ``monitoring`` (default
+    ``experiments`` maps experiment names to ``credit`` or ``market`` (default
     :data:`DEFAULT_EXPERIMENTS`). An experiment without a run, or a store that cannot be read,
     gives a MissingIndicatorWarning.
 
     Parameters
     ----------
     experiments : dict of str to str, optional
-        Experiment name -> kind.
+        Experiment name to ``credit`` or ``market`` (default :data:`DEFAULT_EXPERIMENTS`).
     reference_auc : mapping of str to float, optional
-        Reference AUC per credit experiment.
+        AUC at development per credit experiment; ``auc_decay`` is measured from it (default:
+        the run's ``auc_train``).
 
     Returns
     -------
     dict of str to float
-        As :func:`indicators_from_metrics`.
+        ``"<experiment>/<indicator>"`` and the bare indicator names (worst over experiments).
 
     Raises
     ------
     ParameterError
-        When ``experiments`` is empty or names an unknown kind.
+        When an experiment kind is not ``credit`` or ``market``.
+
+    Warns
+    -----
+    MissingIndicatorWarning
+        For an experiment without a run or a metric an indicator needs.
     """
     kinds = DEFAULT_EXPERIMENTS if experiments is None else experiments
     _check_kinds(kinds)

@@ -58,7 +58,15 @@ def signal_name(signum: int) -> str:
 
 
 class RunStopped(Exception):
-    """``riskkit run`` was stopped by a signal; ``results`` are the runs as they ended."""
+    """``riskkit run`` was stopped by a signal; ``results`` are the runs as they ended.
+
+    Parameters
+    ----------
+    signum : int
+        The signal that stopped the run (e.g. ``signal.SIGINT``).
+    results : list of RunResult
+        The runs as they ended (KILLED for those interrupted).
+    """
 
     def __init__(self, signum: int, results: list[Any]) -> None:
         super().__init__(f"stopped by {signal_name(signum)}")
