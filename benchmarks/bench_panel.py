@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import markdown, measure  # noqa: E402
+from _report import markdown, measure
 
 
 def garch_t_panel(n_series: int, days: int, seed: int, index: pd.DatetimeIndex) -> pd.DataFrame:

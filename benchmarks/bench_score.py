@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import markdown, measure, verdict  # noqa: E402
+from _report import markdown, measure, verdict
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = "models:/credit-xgboost@champion"
@@ -133,7 +133,8 @@ def main() -> None:
         for engine in engines:
             out = tmp / f"out-{size}-{engine}.parquet"
             rss: list[int] = []
-            timing = measure(lambda e=engine, o=out: rss.append(_run(e, source, o, env)), repeats=1, warmup=False)
+            timing = measure(lambda e=engine, o=out, s=source, m=rss: m.append(_run(e, s, o, env)), repeats=1,
+                             warmup=False)
             outs[engine] = out
             rows.append({"rows": f"{size:,}", "engine": engine + (" local[2]" if engine == "spark" else ""),
                          "processes": "1 + JVM (2 task slots)" if engine == "spark" else 1,

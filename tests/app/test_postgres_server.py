@@ -28,6 +28,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from riskkit.app import tracking
+from riskkit.exceptions import TrackingError
 from tests.conftest import REPO, run_cli, write_experiment
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -71,7 +72,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                   "--no-sync"]), check=True, capture_output=True, timeout=300)
         options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
         started = subprocess.run(_as_owner([pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "120",
-                                            "start"]), capture_output=True, text=True, timeout=180)
+                                            "start"]), check=False, capture_output=True, text=True, timeout=180)
         assert started.returncode == 0, started.stdout + started.stderr + (log.read_text() if log.exists() else "")
         import psycopg2  # lazy: only this test talks to PostgreSQL directly
 
@@ -109,7 +110,7 @@ def server(postgres: str, tmp_path: Path) -> Iterator[str]:
             try:
                 tracking.check_reachable(uri, timeout=2.0)
                 break
-            except Exception:  # not up yet
+            except TrackingError:  # not up yet
                 assert time.monotonic() < deadline, "tracking server did not answer in 300 s"
                 time.sleep(1.0)
         yield uri
