@@ -164,9 +164,7 @@ def _check_columns(columns: Sequence[str], needed: Sequence[str], model_uri: str
 # --------------------------------------------------------------------------- engines
 def _score_pandas(model: Any, model_uri: str, source: Path, kind: str, staging: Path, out_kind: str,
                   batch_rows: int, keys: Sequence[str] | None, progress: bool) -> tuple[int, list[str], list[str]]:
-    from tqdm.auto import (
-        tqdm,  # lazy: tqdm.auto probes for Jupyter widgets; only when scoring
-    )
+    from tqdm.auto import tqdm  # lazy: tqdm.auto probes for Jupyter widgets; only when scoring
 
     needed = model_input_columns(model)
     total = _count_rows(source, kind)
@@ -219,12 +217,8 @@ def _score_spark(model: Any, model_uri: str, source: Path, kind: str, staging: P
                  keys: Sequence[str] | None, master: str | None) -> tuple[int, list[str], list[str]]:
     import mlflow  # lazy: mlflow takes ~1.5 s to import; only when a model is scored
     from py4j.protocol import Py4JError  # lazy: with pyspark (optional dependency)
-    from pyspark.errors import (
-        PySparkException,  # lazy: optional dependency (the 'spark' extra)
-    )
-    from pyspark.sql import (
-        functions as F,  # lazy: optional dependency (the 'spark' extra)
-    )
+    from pyspark.errors import PySparkException  # lazy: optional dependency (the 'spark' extra)
+    from pyspark.sql import functions as F  # noqa: N812  # lazy: optional dependency (the 'spark' extra)
 
     spark = spark_session(master)
     reader = spark.read
@@ -262,12 +256,8 @@ def _restore_nulls(out: Any, needed: Sequence[str], key_cols: Sequence[str]) -> 
     (e.g. an empty reason-code slot) into ``"None"``; the pandas engine keeps it null. A reason
     code is a feature name, so the text is only restored when no model column is called "None".
     """
-    from pyspark.sql import (
-        functions as F,  # lazy: optional dependency (the 'spark' extra)
-    )
-    from pyspark.sql.types import (
-        StringType,  # lazy: optional dependency (the 'spark' extra)
-    )
+    from pyspark.sql import functions as F  # noqa: N812  # lazy: optional dependency (the 'spark' extra)
+    from pyspark.sql.types import StringType  # lazy: optional dependency (the 'spark' extra)
 
     if "None" in set(needed):
         return out
