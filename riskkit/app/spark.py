@@ -55,9 +55,7 @@ def spark_session(master: str | None = None, app_name: str = "riskkit") -> Any:
         When pyspark is not installed or the JVM cannot start (no Java, bad master).
     """
     try:
-        from pyspark.sql import (
-            SparkSession,  # lazy: optional dependency (the 'spark' extra), starts a JVM
-        )
+        from pyspark.sql import SparkSession  # lazy: optional dependency (the 'spark' extra), starts a JVM
     except ImportError:
         raise ConfigError("the spark engine needs pyspark: pip install 'riskkit[spark]' (and a Java 17+ runtime)") from None
     # PySpark 4.x warns on every Arrow conversion that pandas 3 is "not yet fully supported"; the
