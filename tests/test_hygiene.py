@@ -63,17 +63,23 @@ def _name(requirement: str) -> tuple[str, str]:
 
 
 # conda-forge spells a few PyPI names differently
-CONDA_NAMES = {"arch-py": "arch", "py-xgboost": "xgboost"}
+CONDA_NAMES = {"arch-py": "arch", "py-xgboost": "xgboost", "psycopg2": "psycopg2-binary"}
+# conda packages that are not Python packages (so pyproject cannot list them) but the tests need:
+# the JVM of the Spark engine and the PostgreSQL server of the team-store test
+NON_PYTHON = {"openjdk", "postgresql"}
 
 
 def test_environment_yml_matches_pyproject() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     pip_side = dict(_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
     env = yaml.safe_load((REPO / "environment.yml").read_text())
-    conda_side = {}
+    conda_side, non_python = {}, set()
     for dep in env["dependencies"]:
         if isinstance(dep, str):
             name, spec = _name(dep)
+            if name in NON_PYTHON:
+                non_python.add(name)
+                continue
             if name in {"python", "pip"}:
                 continue
             conda_side[CONDA_NAMES.get(name, name)] = spec
@@ -82,6 +88,7 @@ def test_environment_yml_matches_pyproject() -> None:
         f"only in environment.yml: {sorted(set(conda_side) - set(pip_side))}; "
         f"bounds differ: {sorted(k for k in pip_side.keys() & conda_side.keys() if pip_side[k] != conda_side[k])}"
     )
+    assert non_python == NON_PYTHON, f"environment.yml must list {sorted(NON_PYTHON - non_python)}"
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip_section
 

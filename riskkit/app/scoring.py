@@ -244,13 +244,21 @@ def _count_rows(source: Path, kind: str) -> int | None:
 def _score_spark(model: Any, model_uri: str, source: Path, kind: str, staging: Path, out_kind: str,
                  keys: Sequence[str] | None, master: str | None) -> tuple[int, list[str], list[str]]:
     import mlflow  # lazy: mlflow takes ~1.5 s to import; only when a model is scored
+    from py4j.protocol import Py4JError  # lazy: with pyspark (optional dependency)
+    from pyspark.errors import PySparkException  # lazy: optional dependency (the 'spark' extra)
     from pyspark.sql import functions as F  # noqa: N812  # lazy: optional dependency (the 'spark' extra)
 
     spark = spark_session(master)
     reader = spark.read
-    frame = reader.parquet(str(source)) if kind == "parquet" else reader.csv(str(source), header=True, inferSchema=True)
+    try:
+        frame = reader.parquet(str(source)) if kind == "parquet" else reader.csv(str(source), header=True, inferSchema=True)
+        columns = frame.columns
+    except (PySparkException, Py4JError) as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot read input file {str(source)!r} ({type(exc).__name__}: {first}); "
+                        "check that it is a valid Parquet or CSV file") from None
     needed = model_input_columns(model)
-    _check_columns(frame.columns, needed, model_uri)
+    _check_columns(columns, needed, model_uri)
     key_cols = _keys(frame.columns, needed, keys)
     udf = mlflow.pyfunc.spark_udf(spark, model_uri, env_manager="local")
     if not key_cols:
@@ -258,6 +266,7 @@ def _score_spark(model: Any, model_uri: str, source: Path, kind: str, staging: P
         key_cols = ["row"]
     scored = frame.withColumn("_riskkit_pred", udf(F.struct(*[F.col(c) for c in (needed or frame.columns)])))
     out = scored.select(*key_cols, "_riskkit_pred.*")
+    out = _restore_nulls(out, needed, key_cols)
     writer = out.write.mode("error")
     if out_kind == "parquet":
         writer.parquet(str(staging))
@@ -266,6 +275,24 @@ def _score_spark(model: Any, model_uri: str, source: Path, kind: str, staging: P
     rows = spark.read.parquet(str(staging)).count() if out_kind == "parquet" else \
         spark.read.csv(str(staging), header=True).count()
     return rows, key_cols, [c for c in out.columns if c not in key_cols]
+
+
+def _restore_nulls(out: Any, needed: Sequence[str], key_cols: Sequence[str]) -> Any:
+    """Nulls where ``spark_udf`` wrote the text ``"None"`` in a string output column.
+
+    MLflow's spark_udf casts a string field with ``astype(np.str_)``, which turns a missing value
+    (e.g. an empty reason-code slot) into ``"None"``; the pandas engine keeps it null. A reason
+    code is a feature name, so the text is only restored when no model column is called "None".
+    """
+    from pyspark.sql import functions as F  # noqa: N812  # lazy: optional dependency (the 'spark' extra)
+    from pyspark.sql.types import StringType  # lazy: optional dependency (the 'spark' extra)
+
+    if "None" in set(needed):
+        return out
+    strings = {f.name for f in out.schema.fields if isinstance(f.dataType, StringType)}
+    fix = {c for c in out.columns if c in strings and c not in set(key_cols)}  # model outputs only
+    return out.select(*[F.when(F.col(c) == "None", F.lit(None)).otherwise(F.col(c)).alias(c) if c in fix
+                        else F.col(c) for c in out.columns])
 
 
 # --------------------------------------------------------------------------- entry point

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+import warnings
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,14 +28,26 @@ from riskkit.market._panel import (
     summarise_series,
 )
 
-__all__ = ["panel_backtest_spark", "spark_session"]
+__all__ = ["panel_backtest_spark", "spark_log_path", "spark_session"]
 
 
 def spark_session(master: str | None = None, app_name: str = "riskkit") -> Any:
     """A SparkSession on ``master`` (default ``local[*]``) whose Python workers run this interpreter.
 
     ``PYSPARK_PYTHON`` is set to ``sys.executable`` unless already set (executors on a cluster
-    need riskkit installed in the Python that variable names).
+    need riskkit installed in the Python that variable names). A JVM started here writes its own
+    log (log4j, Python workers' stderr) to :func:`spark_log_path`, not to this process's stderr.
+
+    Parameters
+    ----------
+    master : str, optional
+        Spark master URL (default ``local[*]``); ignored when a session is already running.
+    app_name : str
+        The application name Spark shows.
+
+    Returns
+    -------
+    SparkSession
 
     Parameters
     ----------
@@ -54,6 +69,10 @@ def spark_session(master: str | None = None, app_name: str = "riskkit") -> Any:
         from pyspark.sql import SparkSession  # lazy: optional dependency (the 'spark' extra), starts a JVM
     except ImportError:
         raise ConfigError("the spark engine needs pyspark: pip install 'riskkit[spark]' (and a Java 17+ runtime)") from None
+    # PySpark 4.x warns on every Arrow conversion that pandas 3 is "not yet fully supported"; the
+    # engines' agreement is tested on pandas 3 (tests/app/serving/test_spark.py), so that one
+    # message is silenced here rather than pinning pandas < 3.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = (SparkSession.builder.master(master or "local[*]").appName(app_name)
@@ -62,14 +81,41 @@ def spark_session(master: str | None = None, app_name: str = "riskkit") -> Any:
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.driver.host", "127.0.0.1")
                .config("spark.driver.bindAddress", "127.0.0.1"))
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    log = spark_log_path()
     try:
-        spark = builder.getOrCreate()
+        spark = _start_quietly(builder, log)
     except Exception as exc:  # noqa: BLE001 - JVM start failures arrive as several types
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"cannot start Spark on {master or 'local[*]'} ({first}); is Java 17+ installed "
-                          "(JAVA_HOME) and the master reachable?") from None
+                          f"(JAVA_HOME) and the master reachable? The JVM's log is {log}") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def spark_log_path() -> Path:
+    """Where the JVM this process starts writes its own log (stderr): a file in the temp folder."""
+    return Path(tempfile.gettempdir()) / f"riskkit-spark-{os.getpid()}.log"
+
+
+def _start_quietly(builder: Any, log: Path) -> Any:
+    """``builder.getOrCreate()`` with the JVM's stderr (log4j banner, WARN lines, Python worker
+    output) sent to ``log``: a CLI error stays one line. The JVM inherits the descriptor at launch,
+    so only a JVM started here is redirected; this process's stderr is restored at once."""
+    from pyspark import SparkContext  # lazy: optional dependency (the 'spark' extra)
+
+    if SparkContext._gateway is not None:  # the JVM runs already: nothing to redirect
+        return builder.getOrCreate()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.dup2(fd, 2)
+        return builder.getOrCreate()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(fd)
 
 
 _FORECAST_SCHEMA = "series string, date timestamp, `return` double, var double, es double, hit boolean"
