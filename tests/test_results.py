@@ -22,6 +22,7 @@ from riskkit._results import Result
 from riskkit.credit import Scorecard, WoEBinner, decision, metrics, select_features
 from riskkit.grading import EarlyWarning, MasterScale, RiskRegister
 from riskkit.app.alerts import NotificationReport
+from riskkit.credit.validation import CreditValidation
 from riskkit.market import backtest, historical_var, panel_backtest, portfolio_var
 
 REPO = Path(__file__).resolve().parents[1]
@@ -105,6 +106,8 @@ BUILDERS: dict[str, Callable[[], Result]] = {
     "TrafficLightResult": lambda: backtest.traffic_light(7, 250, 0.01),
     "Z2Result": lambda: _report().z2,  # type: ignore[return-value]
     "VaRBacktestReport": _report,
+    "CreditValidation": lambda: CreditValidation(
+        {"auc_test": 0.78, "auc_gap_train_test": 0.09, "n_sparse_bins": 1}, {}, {}, features=["age", "amount"]),
     "PanelBacktest": lambda: panel_backtest(
         pd.DataFrame({"a": _returns(seed=6), "b": _returns(seed=7)}), 0.05, model="normal", dist="normal",
         window=100, n_jobs=1),

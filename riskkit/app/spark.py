@@ -47,17 +47,6 @@ def spark_session(master: str | None = None, app_name: str = "riskkit") -> Any:
 
     Returns
     -------
-    SparkSession
-
-    Parameters
-    ----------
-    master : str, optional
-        Spark master URL (default ``local[*]``).
-    app_name : str, default "riskkit"
-        Application name.
-
-    Returns
-    -------
     pyspark.sql.SparkSession
 
     Raises

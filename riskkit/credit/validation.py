@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from riskkit._results import Result
 from riskkit.credit import metrics, plots
 from riskkit.credit._sanity import sparse_bins
 from riskkit.credit.fairness import disparity_table
@@ -35,8 +36,8 @@ HEADLINE_METRICS = ("auc_test", "gini_test", "ks_test", "psi_train_test", "auc_g
 HEADLINE_FIGURES = ("roc", "score_distribution", "calibration")
 
 
-@dataclass
-class CreditValidation:
+@dataclass(repr=False)
+class CreditValidation(Result):
     """What :func:`validate_credit_model` found: metrics, figures, tables and texts by name."""
 
     metrics: dict[str, float]
@@ -75,6 +76,20 @@ class CreditValidation:
         if air is not None and not math.isnan(air) and air < 0.8:
             out.append(f"a protected group's approval rate is {air:.2f} of the best group's (four-fifths rule)")
         return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The metrics, one row per name (the same table as :meth:`summary`).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return self.summary()
+
+    def _headline(self) -> str:
+        found = self.findings()
+        return f"{len(self.features)} features; " + (f"{len(found)} finding(s): " + "; ".join(found) if found
+                                                     else "no findings")
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{html.escape(f)}</li>" for f in self.findings()) or "<li>none</li>"

@@ -294,7 +294,7 @@ def test_dry_run_and_max_runs(store: dict[str, str], tmp_path: Path) -> None:
     listed = run_cli("run", str(exp), "--dry-run", "--max-runs", "200")
     assert listed.returncode == 0, listed.stderr
     assert "101 run(s) of stuck.ipynb (dry run: nothing started)" in listed.stdout
-    assert "[101/101] stuck[seconds=100]: seconds=100" in listed.stdout
+    assert "[101/101] stuck seconds=100: seconds=100" in listed.stdout
     assert not Path(store["uri"].removeprefix("sqlite:///")).exists(), "a dry run must not touch the store"
     with pytest.raises(ConfigError, match="--max-runs must be an integer >= 1"):
         from riskkit.app.pipeline import run_experiment

@@ -150,7 +150,12 @@ class AlertLedger:
                     have = {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}
                     for column, decl in columns:
                         if column not in have:
-                            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+                            try:
+                                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+                            except sqlite3.OperationalError as exc:
+                                # another process upgraded the same file between our look and our ALTER
+                                if "duplicate column name" not in str(exc):
+                                    raise
             except sqlite3.OperationalError as exc:
                 raise self._unusable(exc) from None
             yield con
