@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """A fresh SQLite store and a RISKKIT_HOME of its own (runs/ lands there, not in the repo)."""
     home = tmp_path / "home"
     home.mkdir()
@@ -56,7 +57,20 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
     # MLflow puts the artifacts of experiments it creates itself under ./mlruns: never the checkout
     monkeypatch.chdir(tmp_path)
-    return {"uri": uri, "home": str(home), "tmp": str(tmp_path)}
+    _reset_mlflow_globals()
+    yield {"uri": uri, "home": str(home), "tmp": str(tmp_path)}
+    _reset_mlflow_globals()
+
+
+def _reset_mlflow_globals() -> None:
+    """Forget the active run and experiment an earlier test in this process left in MLflow's
+    fluent API (``mlflow.set_experiment``), so each test starts as a fresh process would."""
+    import mlflow
+    from mlflow.tracking import fluent
+
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    fluent._active_experiment_id = None
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:

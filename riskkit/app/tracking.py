@@ -563,6 +563,10 @@ def _active_run() -> mlflow.ActiveRun:
     mlflow.set_tracking_uri(tracking_uri())
     run_id = os.environ.get("MLFLOW_RUN_ID")
     if run_id:
+        # an experiment chosen earlier in this session (mlflow.set_experiment) must not refuse the
+        # runner's run: resume it in its own experiment
+        experiment_id = mlflow.MlflowClient(tracking_uri()).get_run(run_id).info.experiment_id
+        mlflow.set_experiment(experiment_id=experiment_id)
         return mlflow.start_run(run_id=run_id)
     init_store()
     experiment_id = ensure_experiment(INTERACTIVE_EXPERIMENT)

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from riskkit._figures import new_figure
 from riskkit._validation import check_choice, short_repr
 from riskkit.exceptions import DataError
 
@@ -35,9 +35,8 @@ _LEVEL_COLOURS = {"blue": "#1e88e5", "yellow": "#fdd835", "orange": "#fb8c00", "
 
 
 def _figure(width: float = 7.0, height: float = 4.5) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+    # a RiskFigure shows itself as a cell's last expression or through display() in Jupyter
+    return new_figure(width, height)
 
 
 def _need(frame: Any, columns: Sequence[str], name: str) -> pd.DataFrame:
