@@ -13,7 +13,9 @@ from mlflow.tracking import MlflowClient
 
 from tests.conftest import REPO, run_cli
 
-pytestmark = pytest.mark.slow
+# One worker runs the whole module: the experiments run once, in a module fixture (under xdist each
+# worker would otherwise build its own copy of the fixture and run every notebook again).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notebooks")]
 
 # make run's order: models first, early warning reads their latest runs.
 ORDER = ["data_profile", "credit_scorecard", "credit_xgboost", "credit_scorecard_grid", "market_var",

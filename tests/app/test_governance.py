@@ -31,6 +31,9 @@ from riskkit.app.team import load_team, plan_grants
 from riskkit.exceptions import ConfigError, ParameterError
 from tests.conftest import REPO, run_cli, write_experiment
 
+# One worker runs the module: its server / runs are built once in a shared fixture.
+pytestmark = pytest.mark.xdist_group("governance")
+
 PROBE = str(REPO / "tests" / "notebooks" / "probe.ipynb")
 MODEL_NB = str(REPO / "tests" / "notebooks" / "model.ipynb")
 EXAMPLE_TEAM = REPO / "data" / "team_roles.example.yaml"

@@ -21,6 +21,9 @@ from riskkit.credit.validation import HEADLINE_METRICS as CREDIT_HEADLINE
 from riskkit.exceptions import TrackingError
 from tests.conftest import REPO, write_experiment
 
+# One worker runs the module: its server / runs are built once in a shared fixture.
+pytestmark = pytest.mark.xdist_group("reviewer_view")
+
 ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 
 

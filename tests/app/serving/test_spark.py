@@ -31,7 +31,7 @@ from riskkit.exceptions import DataError
 from riskkit.market import log_returns, panel_backtest
 from tests.conftest import run_cli
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600), pytest.mark.xdist_group("spark")]  # one Spark session
 
 MODEL = "models:/credit-xgboost@champion"
 MASTER = "local[2]"
