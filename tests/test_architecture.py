@@ -156,3 +156,12 @@ def test_model_packages_import_no_io_or_heavy_modules(package):
     seconds, loaded = proc.stdout.split("\n")[:2]
     assert float(seconds) < 60
     assert loaded.strip() == "", f"import {package} loads {loaded}"
+
+
+def test_no_code_in_the_package_switches_the_matplotlib_backend():
+    """Not only at import: no riskkit function may call ``matplotlib.use`` (a report built inside
+    a notebook kernel would otherwise switch the user's backend and hide every later figure)."""
+    offenders = [f"{p.relative_to(REPO)}:{i}" for p in sorted(PACKAGE.rglob("*.py"))
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if "matplotlib.use(" in line and not line.lstrip().startswith("#")]
+    assert offenders == [], offenders

@@ -146,11 +146,9 @@ def _img(png: bytes, caption: str) -> str:
 
 
 def _figure_png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt  # lazy: pyplot takes ~1 s to import; only for a register without a run
-
+    # riskkit's figures draw on their own Agg canvas: no pyplot, no backend switch, nothing to close
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
 
 
@@ -486,10 +484,6 @@ def build_risk_report(
     month = parse_month(month)
     if not isinstance(monitoring_experiment, str) or not monitoring_experiment.strip():
         raise ParameterError(f"monitoring_experiment must be an experiment name (got {monitoring_experiment!r})")
-    import matplotlib  # lazy: only to pick the Agg backend when a figure has to be drawn
-
-    if not os.environ.get("MPLBACKEND"):
-        matplotlib.use("Agg")
     store = _Store()
     sections = [
         _portfolio(store, month, monitoring_experiment),
