@@ -44,6 +44,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+# Modules whose tests share one heavy module fixture run on one xdist worker (``xdist_group``);
+# they start first, longest first, so the lighter tests fill the other workers meanwhile instead
+# of a long group starting last and running alone at the end.
+_HEAVY_GROUPS = ("notebooks", "governance", "spark", "reviewer_view")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        mark = item.get_closest_marker("xdist_group")
+        if mark is not None:
+            name = str(mark.args[0] if mark.args else mark.kwargs.get("name", ""))
+            return 0, _HEAVY_GROUPS.index(name) if name in _HEAVY_GROUPS else len(_HEAVY_GROUPS)
+        return (1, 0) if item.get_closest_marker("slow") is not None else (2, 0)
+
+    items.sort(key=rank)  # stable: the order within a module is kept
+
+
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """A fresh SQLite store and a RISKKIT_HOME of its own (runs/ lands there, not in the repo)."""

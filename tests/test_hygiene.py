@@ -107,3 +107,28 @@ def test_notebook_metadata_is_what_jupyterlab_writes(path: Path) -> None:
     assert set(meta.get("language_info", {})) >= _FULL_LANGUAGE_INFO, meta
     assert meta["kernelspec"]["name"] == "python3"
     assert "riskkit.data._" not in path.read_text(), "notebooks import only public riskkit names"
+
+
+def test_xdist_loadgroup_keeps_a_group_on_one_worker(tmp_path: Path) -> None:
+    """``make test`` runs ``--dist loadgroup``: a module marked ``xdist_group`` builds its heavy
+    fixture (every experiment run, one Spark session, one auth server) once, on one worker. A
+    pytest/xdist pair that silently ignores the mark (pytest-xdist#1386) runs each such fixture
+    once per worker and triples the suite's time; this fails first."""
+    import subprocess
+    import sys
+
+    for name in ("a", "b"):
+        (tmp_path / f"test_{name}.py").write_text(
+            "import os, pytest\n"
+            "pytestmark = pytest.mark.xdist_group('one')\n"
+            "@pytest.mark.parametrize('i', range(4))\n"
+            "def test_x(i):\n"
+            "    with open('workers.txt', 'a') as f:\n"
+            "        f.write(os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n"
+        )
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q",
+                           "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    workers = (tmp_path / "workers.txt").read_text().split()
+    assert len(workers) == 8 and len(set(workers)) == 1, f"group 'one' ran on workers {sorted(set(workers))}"
