@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskkit.exceptions import DataError, NotFittedError, ParameterError
+from riskkit import exceptions
+from riskkit.exceptions import DataError, ParameterError
 
 __all__ = [
     "check_alpha",
@@ -418,7 +419,7 @@ def check_fitted(estimator: Any, attribute: str) -> None:
     """
     if getattr(estimator, attribute, None) is None:
         name = type(estimator).__name__
-        raise NotFittedError(
+        raise exceptions.NotFittedError(
             f"{name} is not fitted yet (no {attribute}); call {name}.fit(X, y) first"
         )
 

@@ -9,7 +9,7 @@ message names the argument, the value received and a hint, e.g.::
 
 from __future__ import annotations
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+from typing import Any
 
 __all__ = [
     "AuthorizationError",
@@ -38,14 +38,6 @@ class ParameterError(RiskkitError):
 
 class DataError(RiskkitError):
     """Input data is unusable: empty, NaN/inf, wrong dtype, misaligned, missing column, ..."""
-
-
-class NotFittedError(RiskkitError, _SklearnNotFittedError):
-    """A method that needs a fitted estimator was called before ``fit``.
-
-    Also a :class:`sklearn.exceptions.NotFittedError` (itself a ``ValueError`` and an
-    ``AttributeError``), so ``except sklearn.exceptions.NotFittedError`` catches it.
-    """
 
 
 class ConfigError(RiskkitError):
@@ -83,3 +75,23 @@ class MissingIndicatorWarning(RiskkitWarning):
 class FastPathWarning(RiskkitWarning):
     """riskkit fell back from its fast path (which uses a dependency's internals) to the
     dependency's public API: same results, slower. The message says why."""
+
+
+_NOT_FITTED_DOC = """A method that needs a fitted estimator was called before ``fit``.
+
+    Also a :class:`sklearn.exceptions.NotFittedError` (itself a ``ValueError`` and an
+    ``AttributeError``), so ``except sklearn.exceptions.NotFittedError`` catches it.
+    """
+
+
+def __getattr__(name: str) -> Any:
+    """``NotFittedError`` is built on first use: it derives from scikit-learn's, and importing
+    scikit-learn costs about a second that the command line and the scheduled runner never need."""
+    if name == "NotFittedError":
+        from sklearn.exceptions import NotFittedError as sklearn_not_fitted  # lazy: ~1 s import, see above
+
+        cls = type("NotFittedError", (RiskkitError, sklearn_not_fitted),
+                   {"__doc__": _NOT_FITTED_DOC, "__module__": __name__, "__qualname__": "NotFittedError"})
+        globals()["NotFittedError"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

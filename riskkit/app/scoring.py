@@ -32,7 +32,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskkit._validation import check_choice, check_positive_int
-from riskkit.app.spark import spark_session
 from riskkit.exceptions import ConfigError, DataError, ParameterError
 
 __all__ = ["ENGINES", "ScoreSummary", "model_input_columns", "score_file"]
@@ -247,6 +246,8 @@ def _score_spark(model: Any, model_uri: str, source: Path, kind: str, staging: P
     from py4j.protocol import Py4JError  # lazy: with pyspark (optional dependency)
     from pyspark.errors import PySparkException  # lazy: optional dependency (the 'spark' extra)
     from pyspark.sql import functions as F  # noqa: N812  # lazy: optional dependency (the 'spark' extra)
+
+    from riskkit.app.spark import spark_session  # lazy: loads the market models (sklearn, scipy); Spark engine only
 
     spark = spark_session(master)
     reader = spark.read

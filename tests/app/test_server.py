@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,10 @@ def _free_port() -> int:
 def test_parallel_grid_against_tracking_server(tmp_path: Path) -> None:
     process, uri = start_server(tmp_path, port=_free_port(), timeout=240)
     try:
+        # the server's process group holds the server and its web workers, not MLflow's job runner
+        group = subprocess.run(["ps", "-o", "args=", "-g", str(process.pid)], capture_output=True, text=True,
+                               check=False).stdout
+        assert "huey" not in group and "_job_runner" not in group, group
         exp = write_experiment(tmp_path / "grid.yaml", experiment="server-grid",
                                notebook=str(REPO / "tests" / "notebooks" / "probe.ipynb"),
                                grid={"factor": [1.0, 2.0, 3.0, 4.0]})

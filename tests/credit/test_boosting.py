@@ -173,6 +173,20 @@ def test_reason_codes_are_largest_positive_contributions(fitted: GradientBoostin
     assert (reasons["contribution_1"] >= reasons["contribution_2"]).all()
 
 
+def test_explain_equals_the_separate_calls(fitted: GradientBoostingPD, data: tuple[pd.DataFrame, np.ndarray]) -> None:
+    # the one-pass output batch scoring writes is exactly predict_proba, points and reason_codes
+    X, _ = data
+    rows = X.iloc[:300]
+    out = fitted.explain(rows, k=3, pdo=40.0, base_score=500.0, base_odds=20.0)
+    np.testing.assert_array_equal(out["pd"].to_numpy(), fitted.predict_proba(rows)[:, 1])
+    np.testing.assert_array_equal(out["score"].to_numpy(),
+                                  fitted.points(rows, pdo=40.0, base_score=500.0, base_odds=20.0).to_numpy())
+    pd.testing.assert_frame_equal(out.drop(columns=["pd", "score"]), fitted.reason_codes(rows, k=3))
+    assert list(fitted.explain(rows, k=0).columns) == ["pd", "score"]
+    with pytest.raises(ParameterError, match="k must be at most the number of model features"):
+        fitted.explain(rows, k=len(fitted.feature_names_) + 1)
+
+
 def test_score_follows_pdo_scaling(fitted: GradientBoostingPD, data: tuple[pd.DataFrame, np.ndarray]) -> None:
     X, _ = data
     p = fitted.predict_proba(X.iloc[:50])[:, 1]

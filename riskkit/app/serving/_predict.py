@@ -40,11 +40,5 @@ def scorecard_output(scorecard: Any, frame: pd.DataFrame) -> pd.DataFrame:
 def boosting_output(model: Any, frame: pd.DataFrame, scaling: Mapping[str, float], k: int) -> pd.DataFrame:
     """Columns ``pd``, ``score`` (points with ``scaling``: pdo, base_score, base_odds) and
     ``reason_1 .. reason_k`` of a :class:`~riskkit.credit.GradientBoostingPD`."""
-    out = pd.DataFrame(
-        {"pd": model.predict_proba(frame)[:, 1], "score": model.points(frame, **scaling).to_numpy()},
-        index=frame.index,
-    )
-    if k:
-        reasons = model.reason_codes(frame, k=k)
-        out = out.join(reasons[[f"reason_{j + 1}" for j in range(k)]])
-    return out
+    out = model.explain(frame, k, **scaling)  # one pass: checked and encoded once
+    return out[["pd", "score", *[f"reason_{j + 1}" for j in range(k)]]]
