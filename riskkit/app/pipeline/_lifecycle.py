@@ -234,7 +234,7 @@ def skip_unused_schema_formats() -> None:
     every process that imports nbformat, i.e. papermill). It serves jsonschema's optional ``iri``
     format check, which the notebook schema does not use; jsonschema skips it when the import fails."""
     if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def worker_setup(runner: int, pidfile: str, members: str, timeout: float | None) -> None:
