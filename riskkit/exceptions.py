@@ -9,6 +9,7 @@ message names the argument, the value received and a hint, e.g.::
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 __all__ = [
@@ -77,6 +78,7 @@ class FastPathWarning(RiskkitWarning):
     dependency's public API: same results, slower. The message says why."""
 
 
+_NOT_FITTED_LOCK = threading.Lock()
 _NOT_FITTED_DOC = """A method that needs a fitted estimator was called before ``fit``.
 
     Also a :class:`sklearn.exceptions.NotFittedError` (itself a ``ValueError`` and an
@@ -88,10 +90,13 @@ def __getattr__(name: str) -> Any:
     """``NotFittedError`` is built on first use: it derives from scikit-learn's, and importing
     scikit-learn costs about a second that the command line and the scheduled runner never need."""
     if name == "NotFittedError":
-        from sklearn.exceptions import NotFittedError as sklearn_not_fitted  # lazy: ~1 s import, see above
+        with _NOT_FITTED_LOCK:  # one class, even when two threads ask at once
+            cls = globals().get("NotFittedError")
+            if cls is None:
+                from sklearn.exceptions import NotFittedError as sklearn_not_fitted  # lazy: ~1 s, see above
 
-        cls = type("NotFittedError", (RiskkitError, sklearn_not_fitted),
-                   {"__doc__": _NOT_FITTED_DOC, "__module__": __name__, "__qualname__": "NotFittedError"})
-        globals()["NotFittedError"] = cls
+                cls = type("NotFittedError", (RiskkitError, sklearn_not_fitted),
+                           {"__doc__": _NOT_FITTED_DOC, "__module__": __name__, "__qualname__": "NotFittedError"})
+                globals()["NotFittedError"] = cls
         return cls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
