@@ -82,10 +82,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code.
     """
     args_in = list(sys.argv[1:] if argv is None else argv)
-    if argv is None:  # the riskkit process itself, not a caller's Python session
-        from riskkit.app.pipeline._lifecycle import skip_unused_schema_formats  # lazy: only as a command
-
-        skip_unused_schema_formats()
     parser = build_parser(_command(args_in))
     args = parser.parse_args(args_in)
     logging.basicConfig(

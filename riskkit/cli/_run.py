@@ -14,6 +14,7 @@ from riskkit.app.pipeline import (
     parse_overrides,
     run_experiment,
 )
+from riskkit.app.pipeline._lifecycle import skip_unused_schema_formats
 from riskkit.cli._common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from riskkit.exceptions import RiskkitError
 
@@ -21,6 +22,7 @@ __all__ = ["register"]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    skip_unused_schema_formats()  # this process imports papermill; the command owns the process
     try:
         experiment = load_experiment(args.experiment_file)
         overrides = parse_overrides(args.param)

@@ -695,8 +695,7 @@ class GradientBoostingPD(JSONPersistence, ClassifierMixin, BaseEstimator):  # ty
         """PD, points and the top-``k`` reasons in one pass over ``X`` (what batch scoring writes).
 
         Equal to ``predict_proba(X)[:, 1]``, :meth:`points` and :meth:`reason_codes` called one by
-        one, but ``X`` is checked and encoded once and the trees are walked twice (margin and
-        tree SHAP) instead of four times.
+        one, but ``X`` is checked and encoded into one DMatrix instead of three.
 
         Parameters
         ----------
