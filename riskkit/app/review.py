@@ -11,6 +11,8 @@ promoted, when, why and the gate results on the model version (tags and descript
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import re
@@ -60,7 +62,7 @@ def get_run(run_id: str) -> Any:
     Parameters
     ----------
     run_id : str
-        Run id (32 hex digits; see ``riskkit runs EXPERIMENT``).
+        Run id: the 32 hex digits, or a unique prefix of at least 6 (``riskkit runs EXPERIMENT`` prints 12).
 
     Returns
     -------
@@ -407,7 +409,10 @@ def register_run_model(run_id: str, name: str) -> str | None:
         return None
     model = sorted(models, key=lambda m: (m.name != "model", m.creation_timestamp))[0]
     try:
-        number = str(mlflow.register_model(model.model_uri, name).version)
+        # MLflow prints "Successfully registered model ..." on stderr itself; riskkit reports the
+        # version (summary, version description), so a scheduled run's log stays one line per state
+        with contextlib.redirect_stderr(io.StringIO()):
+            number = str(mlflow.register_model(model.model_uri, name).version)
     except Exception as exc:
         # After creating the version, MLflow links it on the logged model, which needs EDIT on the
         # run's experiment; a validator (READ on experiments, MANAGE on the model) gets a 403 there

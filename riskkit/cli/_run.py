@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -23,6 +24,9 @@ __all__ = ["register"]
 
 def _cmd_run(args: argparse.Namespace) -> int:
     skip_unused_schema_formats()  # this process imports papermill; the command owns the process
+    # MLflow's INFO lines ("Creating initial MLflow database tables...") are noise in a cron log and
+    # in the kernels the runs start (they inherit it); its warnings and errors still show
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     try:
         experiment = load_experiment(args.experiment_file)
         overrides = parse_overrides(args.param)
