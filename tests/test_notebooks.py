@@ -207,6 +207,23 @@ def test_runs_carry_descriptions_and_headline_figures_at_the_root(executed: dict
     assert "Headline metrics:" in version.description
 
 
+def test_default_credit_models_are_fair_by_construction(executed: dict) -> None:
+    """The default credit runs use no protected attribute as a feature, and their validation
+    report carries the disparity table across the protected groups (issue: fair defaults)."""
+    import mlflow
+
+    from riskkit.credit.fairness import GERMAN_CREDIT_PROTECTED
+
+    mlflow.set_tracking_uri(executed["uri"])
+    for experiment in ("credit-scorecard", "credit-xgboost"):
+        for run in _runs(executed["uri"], experiment):
+            used = mlflow.artifacts.load_dict(f"runs:/{run.info.run_id}/features_selected.json")["features"]
+            assert used and not set(used) & set(GERMAN_CREDIT_PROTECTED), (experiment, used)
+            page = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id,
+                                                            artifact_path="report/validation_report.html"))
+            assert "Disparity across protected groups" in page.read_text(), experiment
+
+
 def test_market_report_highlights_rejections_and_lists_each_metric_once(executed: dict) -> None:
     import mlflow
 
