@@ -27,6 +27,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # MLflow's INFO lines ("Creating initial MLflow database tables...") are noise in a cron log and
     # in the kernels the runs start (they inherit it); its warnings and errors still show
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    # a scheduled job sends no usage telemetry out (and without MLflow's telemetry thread the runner
+    # can fork its workers: see riskkit.app.pipeline._lifecycle.worker_start_method)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     try:
         experiment = load_experiment(args.experiment_file)
         overrides = parse_overrides(args.param)
