@@ -228,12 +228,18 @@ def test_report_summary_champion_titles_and_full_tables(runs: dict[str, str], tm
     assert report.table_title("ks_table_test") == "KS table by score band (test)"
 
 
-def test_long_headers_wrap_onto_two_lines_when_asked() -> None:
-    frame = pd.DataFrame({"run_id": ["abc"], "traffic_light_zone_code_99": [1.0]})
+def test_long_headers_wrap_onto_up_to_three_lines_when_asked() -> None:
+    frame = pd.DataFrame({"run_id": ["abc"], "traffic_light_zone_code_99": [1.0], "psi_train_test": [0.05285]})
     lines = review.format_table(frame, "text", wrap_headers=True).splitlines()
-    assert lines[0].split() == ["run_id", "traffic_light_"] and lines[1].split() == ["zone_code_99"]
-    assert set(lines[2]) <= {"-", " "} and lines[3].split() == ["abc", "1"]
+    # the fewest lines whose longest part is at most 8 characters, else the three most balanced
+    assert lines[0].split() == ["run_id", "traffic_", "psi_"]
+    assert lines[1].split() == ["light_zone_", "train_"] and lines[2].split() == ["code_99", "test"]
+    assert set(lines[3]) <= {"-", " "} and lines[4].split() == ["abc", "1", "0.05285"]
     assert len(review.format_table(frame, "text").splitlines()) == 3  # one header line by default
-    # run_id (6) + 2 + traffic_light_ (14) = 22 columns wrapped, 34 on one line
+    # a header is never wrapped where a cell is wider than it: the cells set that column's width
+    named = pd.DataFrame({"credit_scorecard": ["seed=7 test_size=0.25"]})
+    assert review.format_table(named, "text", wrap_headers=True).splitlines()[0] == "credit_scorecard"
+    frame = frame.drop(columns="psi_train_test")
+    # run_id (6) + 2 + light_zone_ (11) = 19 columns wrapped, 34 on one line
     assert review.fit_columns(frame, 24, wrap_headers=True)[1] == []
     assert review.fit_columns(frame, 24)[1] == ["traffic_light_zone_code_99"]
