@@ -68,8 +68,7 @@ READERS_ROLE = "riskkit-readers"
 SERVER_ROLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
     CREATORS_ROLE: ("riskkit team: may create experiments and registered models (developers, service account)",
                     (("workspace", "*", "USE"),)),
-    READERS_ROLE: ("riskkit team: reads every experiment and registered model, creates none "
-                   "(validators, reviewers)",
+    READERS_ROLE: ("riskkit team: reads every experiment and registered model, creates none (validators, reviewers)",
                    (("experiment", "*", "READ"), ("registered_model", "*", "READ"))),
 }
 _SERVER_ROLE_OF = {"developer": CREATORS_ROLE, "service": CREATORS_ROLE,

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from riskkit.app.team import SERVER_ROLES, apply_team, load_team, plan_grants, plan_server_roles
+from riskkit.app.team import (
+    SERVER_ROLES,
+    apply_team,
+    load_team,
+    plan_grants,
+    plan_server_roles,
+)
 from riskkit.cli._common import EXIT_OK, guarded
 
 __all__ = ["register"]
