@@ -101,3 +101,24 @@ def test_pyplot_backend_of_the_user_is_left_alone(kernel: object) -> None:
                                 "print(before == matplotlib.get_backend())")
     out = "".join(m["content"].get("text", "") for m in messages if m["msg_type"] == "stream")
     assert out.strip() == "True", out
+
+
+@pytest.mark.parametrize("kernel", [""], indirect=True, ids=["default-backend"])
+def test_long_loops_show_a_widget_bar_only_when_asked(kernel: object) -> None:
+    """In JupyterLab a long loop's bar is a widget (tqdm.auto with ipywidgets), not red text on
+    stderr; without ``progress=True`` (executed notebooks, scheduled runs) there is no output."""
+    setup = ("import numpy as np, pandas as pd\n"
+             "from riskkit.market import rolling_var\n"
+             "r = pd.Series(np.random.default_rng(0).standard_t(5, 400) / 100,\n"
+             "              index=pd.bdate_range('2020-01-01', periods=400))\n")
+    call = "f = rolling_var(r, alpha=0.01, window=250, model='garch', dist='normal', refit_every=50, progress={})\n"
+    quiet = _execute(kernel, setup + call.format(False))
+    assert not [m for m in quiet if m["msg_type"] in ("stream", "display_data", "error")], quiet
+    shown = _execute(kernel, call.format(True))
+    errors = [m for m in shown if m["msg_type"] == "error"]
+    assert not errors, errors[0]["content"]["traceback"] if errors else ""
+    widgets = [m for m in shown if m["msg_type"] == "display_data"
+               and "application/vnd.jupyter.widget-view+json" in m["content"]["data"]]
+    assert widgets, [m["msg_type"] for m in shown]
+    stderr = [m for m in shown if m["msg_type"] == "stream" and m["content"]["name"] == "stderr"]
+    assert not stderr, stderr[0]["content"]["text"]

@@ -106,7 +106,37 @@ def test_notebook_metadata_is_what_jupyterlab_writes(path: Path) -> None:
     meta = json.loads(path.read_text())["metadata"]
     assert set(meta.get("language_info", {})) >= _FULL_LANGUAGE_INFO, meta
     assert meta["kernelspec"]["name"] == "python3"
-    assert "riskkit.data._" not in path.read_text(), "notebooks import only public riskkit names"
+    private = re.findall(r"riskkit(?:\.\w+)*\._\w+", path.read_text())
+    assert not private, f"notebooks import only public riskkit names, not {private}"
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebook_reads_like_an_analysis(path: Path) -> None:
+    """Text says what is done and what to conclude: no long run of code cells without a word in
+    between, a closing text after the last code cells, and no helper copied between notebooks."""
+    import json
+
+    cells = json.loads(path.read_text())["cells"]
+    kinds = "".join("m" if c["cell_type"] == "markdown" else "c" for c in cells)
+    assert "cccc" not in kinds, f"more than 3 code cells in a row without text: {kinds}"
+    code_at = [i for i, k in enumerate(kinds) if k == "c"]
+    last_text = kinds.rfind("m")
+    assert len(code_at) < 2 or last_text > code_at[-2], f"no text after the last code cells: {kinds}"
+    words = sum(len("".join(c["source"]).split()) for c in cells if c["cell_type"] == "markdown")
+    assert words >= 150, f"only {words} words of text"
+
+
+def test_no_helper_is_copied_between_notebooks() -> None:
+    """A function two notebooks need lives in the package (e.g. ``riskkit.data.resolve_path``)."""
+    import json
+
+    where: dict[str, list[str]] = {}
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        for name in set(re.findall(r"^def (\w+)\(", code, flags=re.M)):
+            where.setdefault(name, []).append(path.stem)
+    copied = {name: stems for name, stems in where.items() if len(stems) > 1}
+    assert not copied, f"helpers defined in more than one notebook: {copied}"
 
 
 def test_xdist_loadgroup_keeps_a_group_on_one_worker(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, write_experiment
 
 # One worker runs the whole module: the experiments run once, in a module fixture (under xdist each
 # worker would otherwise build its own copy of the fixture and run every notebook again).
@@ -44,12 +44,44 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     first = [p for p in EXPERIMENT_FILES if p not in last]
     outputs = {}
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {p.stem: pool.submit(run_cli, "run", str(p), "--parallel", "2", env=env, timeout=1500)
+        futures = {p.stem: pool.submit(run_cli, "run", str(p), "--parallel", "2", *_first_point(p), env=env,
+                                       timeout=1500)
                    for p in first}
         outputs.update({stem: f.result() for stem, f in futures.items()})
     for path in last:
         outputs[path.stem] = run_cli("run", str(path), env=env, timeout=1200)
     return {"uri": env["MLFLOW_TRACKING_URI"], "home": home, "outputs": outputs}
+
+
+def _first_point(path: Path) -> list[str]:
+    """``-p axis=value`` pinning each grid axis of an experiment file to its first value.
+
+    A grid file runs one point here: every point runs the notebook its single-run sibling also
+    runs, with parameters the notebook tests cover; grid expansion, overrides and parallel points
+    are tested in tests/app/test_pipeline.py, and ``test_grid_files_expand`` checks each grid.
+    Running every point would add 7 runs (about two CPU-minutes) to the suite.
+    """
+    import json
+
+    import yaml
+
+    grid = yaml.safe_load(path.read_text()).get("grid") or {}
+    return [arg for axis, values in grid.items() for arg in ("-p", f"{axis}={json.dumps(values[0])}")]
+
+
+def test_grid_files_expand() -> None:
+    """Every grid file expands to its full product of points, each with a distinct name."""
+    import math
+
+    from riskkit.app.pipeline import load_experiment
+
+    for path in EXPERIMENT_FILES:
+        experiment = load_experiment(path)
+        if not experiment.grid:
+            continue
+        specs = experiment.runs({})
+        assert len(specs) == math.prod(len(v) for v in experiment.grid.values()) > 1, path.stem
+        assert len({s.name for s in specs}) == len(specs), path.stem
 
 
 def _runs(uri: str, name: str) -> list:
@@ -207,6 +239,23 @@ def test_runs_carry_descriptions_and_headline_figures_at_the_root(executed: dict
     assert "Headline metrics:" in version.description
 
 
+def test_default_credit_models_are_fair_by_construction(executed: dict) -> None:
+    """The default credit runs use no protected attribute as a feature, and their validation
+    report carries the disparity table across the protected groups (issue: fair defaults)."""
+    import mlflow
+
+    from riskkit.credit.fairness import GERMAN_CREDIT_PROTECTED
+
+    mlflow.set_tracking_uri(executed["uri"])
+    for experiment in ("credit-scorecard", "credit-xgboost"):
+        for run in _runs(executed["uri"], experiment):
+            used = mlflow.artifacts.load_dict(f"runs:/{run.info.run_id}/features_selected.json")["features"]
+            assert used and not set(used) & set(GERMAN_CREDIT_PROTECTED), (experiment, used)
+            page = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id,
+                                                            artifact_path="report/validation_report.html"))
+            assert "Disparity across protected groups" in page.read_text(), experiment
+
+
 def test_market_report_highlights_rejections_and_lists_each_metric_once(executed: dict) -> None:
     import mlflow
 
@@ -238,3 +287,49 @@ def test_the_run_ends_with_alerts_in_the_ledger_and_the_risk_report_attached(exe
     client = MlflowClient(executed["uri"])
     assert "report/risk_report.html" in {a.path for a in client.list_artifacts(monitoring.info.run_id, "report")}
     assert warning.data.tags["risk_report_month"] == monitoring.data.tags["snapshot_month"] == "2024-12"
+
+
+def test_portfolio_monitoring_sees_the_documented_drift(executed: dict, store: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    """The monthly monitoring run of the suite (snapshot 2024-12, after the simulated book's drift
+    from 2024-01) against one run before the drift (2023-12) on the same book."""
+    from riskkit.monitoring import INDICATORS
+
+    (after_run,) = _runs(executed["uri"], "portfolio-monitoring")
+    assert after_run.data.tags["snapshot_month"] == "2024-12"
+    exp = write_experiment(tmp_path / "pm.yaml", experiment="portfolio-monitoring-before",
+                           notebook=str(REPO / "notebooks" / "portfolio_monitoring.ipynb"),
+                           parameters={"n_loans": 6000, "seed": 0, "month": "2023-12"})
+    result = run_cli("run", str(exp))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (before_run,) = _runs(store["uri"], "portfolio-monitoring-before")
+    before, after = before_run.data.metrics, after_run.data.metrics
+    for name in INDICATORS:
+        assert f"monitoring.{name}" in after
+    # the history is logged month by month: 48 months minus the 6 seasoning months
+    client = MlflowClient(executed["uri"])
+    history = client.get_metric_history(after_run.info.run_id, "monitoring.score_psi_new")
+    assert len(history) == 42 and max(m.step for m in history) == 41
+    # the documented drift: new bookings shifted (red after it, not before), calibration and warnings measured
+    assert before["level_code.score_psi_new"] < 4 <= after["level_code.score_psi_new"]
+    assert after["monitoring.score_psi_new"] > 0.25 > before["monitoring.score_psi_new"]
+    assert after["max_level_code"] == 4
+    for key in ("auc_cohort_latest", "n_grades_rejected", "approval_rate_new", "mean_rate_new", "hhi_region",
+                "n_limit_breaches", "expected_loss_rate", "warn_lead_time", "warn_hit_rate", "n_loss_months"):
+        assert key in after, key
+    assert 0.5 < after["auc_cohort_latest"] <= 1.0
+    artifacts = {a.path for a in client.list_artifacts(after_run.info.run_id, "figures")}
+    assert {"figures/vintage_30plus.png", "figures/roll_rates.png", "figures/stability.png",
+            "figures/cohort_performance.png", "figures/calibration_by_grade.png", "figures/concentration.png",
+            "figures/control_chart_roll_current_to_1_29_young.png", "figures/control_chart_roll_young_excess.png"} <= artifacts
+
+
+def test_risk_register_run_grades_the_bundled_register(executed: dict) -> None:
+    """The risk-register run of the suite (data/risk_register.csv): 20 risks, the controls lower the
+    scores, and the heat maps are logged."""
+    (run,) = _runs(executed["uri"], "risk-register")
+    m = run.data.metrics
+    assert m["n_risks"] == 20 and m["n_critical_inherent"] == 2 and m["n_critical_residual"] == 0
+    assert m["mean_residual_score"] < m["mean_inherent_score"]
+    names = {a.path for a in MlflowClient(executed["uri"]).list_artifacts(run.info.run_id, "figures")}
+    assert {"figures/heatmap_inherent.png", "figures/heatmap_residual.png", "figures/residual_vs_inherent.png"} <= names

@@ -11,6 +11,8 @@ promoted, when, why and the gate results on the model version (tags and descript
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import re
@@ -60,7 +62,7 @@ def get_run(run_id: str) -> Any:
     Parameters
     ----------
     run_id : str
-        Run id (32 hex digits; see ``riskkit runs EXPERIMENT``).
+        Run id: the 32 hex digits, or a unique prefix of at least 6 (``riskkit runs EXPERIMENT`` prints 12).
 
     Returns
     -------
@@ -279,22 +281,34 @@ def fit_columns(frame: pd.DataFrame, width: int = 120, *, keep: int = 1, max_cel
 
 
 def _text_width(frame: pd.DataFrame, max_cell: int, wrap_headers: bool = False) -> int:
-    widths = [max([max(len(part) for part in _header_lines(str(c), wrap_headers))]
-                  + [len(_cell(v, max_cell)) for v in frame[c]])
-              for c in frame.columns]
+    cells = [[_cell(v, max_cell) for v in frame[c]] for c in frame.columns]
+    widths = [max([max(len(part) for part in _fitted_header(str(c), column, wrap_headers))]
+                  + [len(v) for v in column])
+              for c, column in zip(frame.columns, cells, strict=True)]
     return sum(widths) + 2 * (len(widths) - 1)
 
 
-def _header_lines(name: str, wrap: bool = True, limit: int = 10) -> list[str]:
-    """A long snake_case header on two lines, split at the underscore that balances them
-    (``traffic_light_zone_code_99`` -> ``traffic_light_`` / ``zone_code_99``)."""
+def _fitted_header(name: str, cells: list[str], wrap: bool) -> list[str]:
+    """The header's lines: wrapped only where the header, not the cells, sets the column's width."""
+    widest = max((len(v) for v in cells), default=0)
+    return _header_lines(name, wrap) if wrap and len(name) > widest else [name]
+
+
+def _header_lines(name: str, wrap: bool = True, limit: int = 8) -> list[str]:
+    """A long snake_case header on two or three lines, split at underscores: the fewest lines
+    whose longest is at most ``limit``, else the three most balanced ones
+    (``traffic_light_zone_code_99`` -> ``traffic_`` / ``light_zone_`` / ``code_99``)."""
     if not wrap or len(name) <= limit or "_" not in name:
         return [name]
     cuts = [i + 1 for i, ch in enumerate(name) if ch == "_" and 0 < i < len(name) - 1]
     if not cuts:
         return [name]
-    cut = min(cuts, key=lambda i: max(i, len(name) - i))
-    return [name[:cut], name[cut:]]
+    two = [[name[:c], name[c:]] for c in cuts]
+    three = [[name[:a], name[a:b], name[b:]] for a in cuts for b in cuts if a < b]
+    best = min(two, key=lambda parts: max(map(len, parts)))
+    if max(map(len, best)) <= limit or not three:
+        return best
+    return min(three, key=lambda parts: max(map(len, parts)))
 
 
 def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None = None,
@@ -340,7 +354,7 @@ def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None
         return "\n".join(lines) + "\n"
     if fmt != "text":
         raise ConfigError(f"--format must be one of ['text', 'csv', 'markdown'] (got {fmt!r})")
-    split = [_header_lines(h, wrap_headers) for h in header]
+    split = [_fitted_header(h, [r[i] for r in cells], wrap_headers) for i, h in enumerate(header)]
     widths = [max([max(len(p) for p in parts)] + [len(r[i]) for r in cells]) for i, parts in enumerate(split)]
     depth = max(len(parts) for parts in split)
     # long headers wrap onto a second line (top-aligned), so numbers, not names, set the widths
@@ -428,7 +442,10 @@ def register_run_model(run_id: str, name: str) -> str | None:
             links = json.loads(model.tags.get("mlflow.modelVersions") or "[]") + [{"name": name, "version": number}]
             client.set_logged_model_tags(model.model_id, {"mlflow.modelVersions": json.dumps(links)})
         else:
-            number = str(mlflow.register_model(model.model_uri, name).version)
+            # MLflow prints "Successfully registered model ..." on stderr itself; riskkit reports the
+            # version (summary, version description), so a scheduled run's log stays one line per state
+            with contextlib.redirect_stderr(io.StringIO()):
+                number = str(mlflow.register_model(model.model_uri, name).version)
     except Exception as exc:
         # After creating the version, the version is linked on the logged model, which needs EDIT
         # on the run's experiment; a validator (READ on experiments, MANAGE on the model) gets a 403

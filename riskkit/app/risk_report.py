@@ -540,6 +540,7 @@ def write_risk_report(month: str, path: str | Path, **options: Any) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is for the team to read (as open() would)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -18,6 +18,7 @@ half-written at OUTPUT.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -32,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskkit._validation import check_choice, check_positive_int
+from riskkit.app import review
 from riskkit.exceptions import ConfigError, DataError, ParameterError
 
 __all__ = ["ENGINES", "ScoreSummary", "model_input_columns", "score_file"]
@@ -144,6 +146,18 @@ def _discard(staging: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the model
+_SHORT_RUN_URI = re.compile(r"^runs:/([0-9a-fA-F]{6,31})/(.+)$")
+
+
+def _full_run_uri(model_uri: str) -> str:
+    """``runs:/<prefix>/model`` with the short id ``riskkit runs`` prints -> the full run id
+    (MLflow itself only knows full ids); an unknown or ambiguous prefix is a TrackingError."""
+    match = _SHORT_RUN_URI.match(model_uri) if isinstance(model_uri, str) else None
+    if match is None:
+        return model_uri
+    return f"runs:/{review.get_run(match.group(1)).info.run_id}/{match.group(2)}"
+
+
 def _load_model(model_uri: str) -> Any:
     import mlflow  # lazy: mlflow takes ~1.5 s to import; only when a model is scored
     from mlflow.exceptions import MlflowException  # lazy: with mlflow above
@@ -305,7 +319,8 @@ def score_file(model_uri: str, input: str | Path, output: str | Path, *, engine:
     Parameters
     ----------
     model_uri : str
-        Any MLflow model URI, e.g. ``models:/credit-xgboost@champion`` or ``runs:/<id>/model``.
+        Any MLflow model URI, e.g. ``models:/credit-xgboost@champion`` or ``runs:/<id>/model``
+        (the run id may be a unique prefix of 6+ hex digits, as ``riskkit runs`` prints it).
     input : str or Path
         A Parquet or CSV file, or a folder of them.
     output : str or Path
@@ -354,6 +369,7 @@ def score_file(model_uri: str, input: str | Path, output: str | Path, *, engine:
         raise DataError(f"output must end in .parquet or .csv (got {str(target)!r})")
     if not target.parent.exists():
         raise DataError(f"the folder of output does not exist (got {str(target.parent)!r}); create it first")
+    model_uri = _full_run_uri(model_uri)
     model = _load_model(model_uri)
     staging = _staging(target)
     started = time.monotonic()

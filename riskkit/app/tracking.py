@@ -134,8 +134,9 @@ def _is_http(uri: str) -> bool:
     return uri.startswith(("http://", "https://"))
 
 
-def check_reachable(uri: str | None = None, timeout: float = _HTTP_TIMEOUT_S) -> None:
-    """Raise :class:`TrackingError` within ``timeout`` seconds when an HTTP server does not answer.
+def check_reachable(uri: str | None = None, timeout: float = _HTTP_TIMEOUT_S, api_timeout: float = _API_TIMEOUT_S) -> None:
+    """Raise :class:`TrackingError` within ``timeout`` seconds when an HTTP server does not answer:
+    neither ``/health`` nor one real API call (``/health`` may answer while the API hangs).
 
     Local stores (SQLite, file) are always reachable.
 
@@ -145,11 +146,13 @@ def check_reachable(uri: str | None = None, timeout: float = _HTTP_TIMEOUT_S) ->
         Tracking URI (default :func:`tracking_uri`).
     timeout : float, optional
         Seconds to wait for ``/health``.
+    api_timeout : float, optional
+        Seconds to wait for the API call once ``/health`` answered.
 
     Raises
     ------
     TrackingError
-        When the server does not answer 200 within ``timeout``.
+        When the server does not answer 200 within ``timeout``, or its API not within ``api_timeout``.
     """
     uri = uri or tracking_uri()
     if not _is_http(uri):
@@ -167,6 +170,7 @@ def check_reachable(uri: str | None = None, timeout: float = _HTTP_TIMEOUT_S) ->
             f"tracking server is unreachable (MLFLOW_TRACKING_URI={uri!r}: {exc}); "
             "start it (make server) or unset MLFLOW_TRACKING_URI to use the embedded store"
         ) from None
+    _probe_api(uri, api_timeout)
 
 
 def check_experiment_name(name: object) -> str:
@@ -397,8 +401,6 @@ def init_store(uri: str | None = None) -> str:
     """
     uri = _absolute_sqlite(uri or tracking_uri())
     check_reachable(uri)
-    if _is_http(uri):
-        _probe_api(uri, timeout=_API_TIMEOUT_S)
     check_writable(uri)
     # the lock only guards a local schema migration; it is never held across a network wait
     lock = _file_lock(f"init:{uri}") if not _is_http(uri) else contextlib.nullcontext()

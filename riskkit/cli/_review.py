@@ -51,20 +51,30 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     frame = frame.assign(run_id=frame["run_id"].str[:12], start=frame["start"].str[5:])
     for column in frame.columns[5:]:  # metrics: 4 significant digits on a terminal
         frame[column] = frame[column].map(lambda v: float(f"{v:.4g}") if isinstance(v, float) else v)
-    if not frame["alias"].astype(bool).any():
-        frame = frame.drop(columns="alias")
+    # room for the headline metrics: an aliased run is marked "*" (the aliases are listed below),
+    # and the status column only appears when a run did not finish
+    aliased = {rid: alias for rid, alias in zip(frame["run_id"], frame["alias"], strict=True) if alias}
+    frame = frame.assign(run_id=[f"{rid}*" if rid in aliased else rid for rid in frame["run_id"]]).drop(columns="alias")
+    all_finished = bool(len(frame)) and bool((frame["status"] == "FINISHED").all())
+    if all_finished:
+        frame = frame.drop(columns="status")
     frame = _short_names(frame)
     wrap = False
     if metrics != "all":
-        fitted, dropped = fit_columns(frame, WIDTH, keep=4, max_cell=MAX_CELL)
-        if dropped:  # headers on two lines when that shows more of the metrics
-            wrapped, fewer = fit_columns(frame, WIDTH, keep=4, max_cell=MAX_CELL, wrap_headers=True)
+        fitted, dropped = fit_columns(frame, WIDTH, keep=3, max_cell=MAX_CELL)
+        if dropped:  # headers on two or three lines when that shows more of the metrics
+            wrapped, fewer = fit_columns(frame, WIDTH, keep=3, max_cell=MAX_CELL, wrap_headers=True)
             if len(fewer) < len(dropped):
                 fitted, dropped, wrap = wrapped, fewer, True
         frame = fitted
     else:
         dropped = []
     print(format_table(frame, "text", max_cell=MAX_CELL, wrap_headers=wrap), end="")
+    notes = [f"* {alias}: {rid}" for rid, alias in aliased.items()]
+    if all_finished:
+        notes.append(f"all {len(frame)} run(s) FINISHED")
+    if notes:
+        print(textwrap.fill("; ".join(notes), WIDTH))
     if dropped:
         note = (f"(+{len(dropped)} not shown to fit {WIDTH} columns: {', '.join(dropped)}; "
                 "--metrics all or --metrics A,B to choose, --format csv for everything)")

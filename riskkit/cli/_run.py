@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -23,6 +24,12 @@ __all__ = ["register"]
 
 def _cmd_run(args: argparse.Namespace) -> int:
     skip_unused_schema_formats()  # this process imports papermill; the command owns the process
+    # MLflow's INFO lines ("Creating initial MLflow database tables...") are noise in a cron log and
+    # in the kernels the runs start (they inherit it); its warnings and errors still show
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    # a scheduled job sends no usage telemetry out (and without MLflow's telemetry thread the runner
+    # can fork its workers: see riskkit.app.pipeline._lifecycle.worker_start_method)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     try:
         experiment = load_experiment(args.experiment_file)
         overrides = parse_overrides(args.param)

@@ -36,7 +36,8 @@ noise gives skips the draws: merging pre-bins never raises IV (IV is an f-diverg
 data-processing inequality holds), so under the null ``IV * B * G / N`` of the optimal bins is
 at most that of the pre-bins themselves, approximately chi-square with ``cells - 1`` degrees of
 freedom when every cell expects at least 5 bads; that chi-square tail is then the (conservative)
-p-value. :class:`~riskkit.credit.Scorecard` drops features with p > 0.05. Bins are
+p-value. :class:`~riskkit.credit.Scorecard` drops features with p > 0.10 (still a valid
+sequential p-value above 5%, only coarser: ``h / L`` with ``L`` the draw of the h-th exceedance). Bins are
 half-open ``[lower, upper)``; the first starts at -inf and the last ends at +inf, so values
 outside the training range fall into the end bins. Missing values have their own bin, and each
 special value (a sentinel such as -999) its own bin.

@@ -61,8 +61,12 @@ FORMAT = "riskkit.scorecard"
 FORMAT_VERSION = 2
 _CHUNK = 16_384
 _STRIDED_BLOCK = 65_536
-#: Features whose binner p-value exceeds this are dropped as not significant.
-_MAX_PVALUE = 0.05
+#: Features whose binner p-value exceeds this are dropped as not significant. A screening level
+#: for prediction, not a 5% hypothesis test: at 0.05 the permutation test (whose null is the whole
+#: IV-maximising binning) drops weak real features on small samples (German credit's age, the
+#: weak drivers of ``synthetic_credit`` at 800 rows), while 0.10 still drops 94% of pure noise
+#: in ``benchmarks/bench_selection.py`` (target 90%).
+_MAX_PVALUE = 0.10
 
 
 class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -81,10 +85,16 @@ class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignor
     iv_min, max_corr : float or None, default 0.02 and 0.7
         Feature selection (see :func:`riskkit.credit.select_features`); None switches a filter
         off. Before them, features whose permutation p-value (the binner's ``pvalue_``)
-        exceeds 0.05 are dropped as not significant; ``binner=WoEBinner(permutations=None)``
+        exceeds 0.10 are dropped as not significant (a screening level for prediction); ``binner=WoEBinner(permutations=None)``
         switches that test off.
-    C : float, default 1.0
-        Inverse L2 regularisation strength of ``sklearn.linear_model.LogisticRegression``.
+    C : float, default 0.3
+        Inverse L2 regularisation strength of ``sklearn.linear_model.LogisticRegression``
+        (the prior variance of each WoE coefficient). The WoE values are fitted on the same rows
+        by an IV-maximising binning, so they overstate weak features on small samples; 0.3
+        shrinks those more than scikit-learn's 1.0 (measured: +0.001 German credit 5-fold CV
+        AUC over seeds 0-4, +0.0006 to +0.0008 on 800- and 3,000-row ``synthetic_credit``
+        draws). The penalty is fixed while the likelihood grows with the rows, so its
+        effect fades on large samples (no AUC change at 100,000 rows).
     max_iter : int, default 100
         Most Newton iterations of the solver. The WoE matrix is tall and narrow, so the
         L2-penalised likelihood scikit-learn's ``LogisticRegression(C=C)`` minimises is solved by
@@ -113,9 +123,9 @@ class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignor
     >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
     >>> card = Scorecard(pdo=20).fit(X, y)
     >>> card.points(X.head(3)).round(0).tolist()
-    [543.0, 489.0, 518.0]
+    [543.0, 493.0, 519.0]
     >>> card.predict_proba(X.head(3))[:, 1].round(3).tolist()
-    [0.125, 0.482, 0.256]
+    [0.128, 0.449, 0.246]
     >>> round(metrics.auc(y, card.predict_proba(X)[:, 1]), 2)
     0.83
     """
@@ -129,7 +139,7 @@ class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignor
         binner: WoEBinner | None = None,
         iv_min: float | None = 0.02,
         max_corr: float | None = 0.7,
-        C: float = 1.0,
+        C: float = 0.3,
         max_iter: int = 100,
     ) -> None:
         self.pdo = pdo

@@ -104,7 +104,7 @@ def select_features(
     *,
     iv_min: float | None = 0.02,
     max_corr: float | None = 0.7,
-    max_pvalue: float | None = 0.05,
+    max_pvalue: float | None = 0.1,
     pvalue: pd.Series | Mapping[str, float] | None = None,
 ) -> FeatureSelection:
     """Select scorecard features by significance, information value, then WoE correlation.
@@ -120,8 +120,9 @@ def select_features(
         Features with a lower IV are dropped (0.02 is the usual "not predictive" cut-off).
     max_corr : float or None, default 0.7
         Largest absolute WoE correlation tolerated between two kept features, in (0, 1].
-    max_pvalue : float or None, default 0.05
-        Features whose p-value exceeds this are dropped as not significant, in (0, 1]; applies
+    max_pvalue : float or None, default 0.1
+        Features whose p-value exceeds this are dropped as not significant, in (0, 1]; a
+        screening level for prediction, as in :class:`~riskkit.credit.Scorecard`; applies
         only where a p-value is known (NaN p-values pass). None switches the rule off.
     pvalue : Series or mapping, optional
         p-value per column of ``X_woe`` (default: the binner's ``pvalue_`` when ``iv`` is a

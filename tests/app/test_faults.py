@@ -118,7 +118,8 @@ def _stuck(tmp: Path, name: str, **doc: Any) -> Path:
 
 
 # --------------------------------------------------------------------------- 1. signals
-@pytest.mark.parametrize(("sig", "code", "whole_group"), [(signal.SIGTERM, 143, True), (signal.SIGHUP, 129, False)])
+@pytest.mark.parametrize(("sig", "code", "whole_group"), [(signal.SIGTERM, 143, True), (signal.SIGTERM, 143, False),
+                                                       (signal.SIGHUP, 129, False)])
 def test_sigterm_sighup_end_runs_killed(store: dict[str, str], tmp_path: Path, sig: int, code: int,
                                         whole_group: bool) -> None:
     exp = _stuck(tmp_path, f"sig-{sig}")
@@ -303,10 +304,15 @@ def test_dry_run_and_max_runs(store: dict[str, str], tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- 5. stores and servers
-def test_relative_sqlite_uri_is_resolved_once(store: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("existing", [False, True], ids=["new-experiment", "existing-experiment"])
+def test_relative_sqlite_uri_is_resolved_once(store: dict[str, str], tmp_path: Path, existing: bool) -> None:
     work = tmp_path / "work"
     work.mkdir()
     exp = write_experiment(tmp_path / "rel.yaml", experiment="rel", notebook=PROBE)
+    if existing:  # the experiment is already in rel.db: the kernel must log into that same file
+        from mlflow.tracking import MlflowClient
+
+        MlflowClient(f"sqlite:///{work / 'rel.db'}").create_experiment("rel")
     result = subprocess.run([sys.executable, "-m", "riskkit.cli", "run", str(exp)], capture_output=True, text=True,
                             cwd=work, env={**os.environ, "MLFLOW_TRACKING_URI": "sqlite:///rel.db"}, timeout=200,
                             check=False)
@@ -418,6 +424,12 @@ def test_server_whose_api_hangs_exits_2(tmp_path: Path, hanging_api: str) -> Non
     assert result.returncode == 2, result.stderr
     assert "API does not answer" in result.stderr
     assert time.monotonic() - started < 45  # 30 s asked; generous for a loaded machine
+    # a reviewer's command against the same server: one line and exit 2 too, not a traceback
+    # after MLflow's retries
+    listed = run_cli("runs", "hang", env={"MLFLOW_TRACKING_URI": hanging_api, "RISKKIT_HOME": str(tmp_path)},
+                     timeout=90)
+    assert listed.returncode == 2 and "API does not answer" in listed.stderr, listed.stderr[-2000:]
+    assert len(listed.stderr.strip().splitlines()) == 1, listed.stderr[-2000:]
 
 
 def test_server_that_never_answers_exits_2(tmp_path: Path, silent_tcp: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import mlflow
@@ -39,6 +40,8 @@ def test_success_path_logs_everything(store: dict[str, str], tmp_path: Path) -> 
     assert run.data.params["value"] == "hello"
     for tag in ("riskkit.notebook", "riskkit.experiment_file", "riskkit.git_commit", "riskkit.version", "riskkit.git_dirty"):
         assert tag in run.data.tags
+    # the command line forks its worker (imports inherited); see test_hostile_string_parameter_is_data for spawn
+    assert run.data.tags["riskkit.worker_start"] == ("fork" if sys.platform.startswith("linux") else "spawn")
     artifacts = {a.path for a in MlflowClient(store["uri"]).list_artifacts(run.info.run_id, "notebook")}
     assert any(p.endswith(".ipynb") for p in artifacts) and any(p.endswith(".html") for p in artifacts)
     typed = json.loads(Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="params.json",
@@ -97,11 +100,14 @@ def test_hostile_string_parameter_is_data(store: dict[str, str], tmp_path: Path)
     out.mkdir()
     exp = write_experiment(tmp_path / "hostile.yaml", experiment="probe-hostile", notebook=PROBE,
                            parameters={"value": hostile})
-    result = run_cli("run", str(exp), env={"RISKKIT_TEST_OUT": str(out)})
+    # a spawned worker (what a runner inside a Jupyter kernel uses) runs the same way
+    result = run_cli("run", str(exp), env={"RISKKIT_TEST_OUT": str(out), "RISKKIT_WORKER_START": "spawn"})
     assert result.returncode == 0, result.stderr
     assert not marker.exists(), "a string parameter was executed as code"
     (written,) = out.glob("*.txt")
     assert written.read_text() == hostile
+    (run,) = _runs(store["uri"], "probe-hostile")
+    assert run.info.status == "FINISHED" and run.data.tags["riskkit.worker_start"] == "spawn"
 
 
 def test_hostile_override_is_data(store: dict[str, str], tmp_path: Path) -> None:

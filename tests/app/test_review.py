@@ -63,7 +63,9 @@ def test_runs_compare_promote_report(store: dict[str, str], tmp_path: Path) -> N
     lines = table.stdout.splitlines()
     assert lines[0].startswith("run_id,name,status,start") and "auc_test" in lines[0]
     assert lines[1].startswith(good), "sorted by auc_test descending"
-    assert run_cli("runs", "model-review", "--sort", "auc_test", "--ascending").stdout.splitlines()[2].startswith(weak[:12])
+    text = run_cli("runs", "model-review", "--sort", "auc_test", "--ascending").stdout.splitlines()
+    first_row = text[next(i for i, line in enumerate(text) if line.startswith("---")) + 1]
+    assert first_row.startswith(weak[:12]), text
 
     cmp = run_cli("compare", good, weak, "--format", "markdown")
     assert cmp.returncode == 0, cmp.stderr

@@ -67,10 +67,13 @@ def runs(store: dict[str, str]) -> dict[str, str]:
     exp_id = tracking.ensure_experiment("reviewer-view")
     client = MlflowClient(store["uri"])
     many = {f"extra_metric_number_{i:02d}": float(i) for i in range(40)}
+    # every credit headline metric, with as many digits as a real run logs
+    headline = {"auc_gap_train_test": 0.0125312, "hl_pvalue_test": 0.528913, "adverse_impact_ratio_min": 0.751304}
     champion = _log_run(client, exp_id, "credit_scorecard", {"auc_test": 0.80, "ks_test": 0.45, "psi_train_test": 0.02,
-                                                             "gini_test": 0.6, **many}, "d1")
+                                                             "gini_test": 0.6, **headline, **many}, "d1")
     challenger = _log_run(client, exp_id, "credit_scorecard seed=7 test_size=0.25",
-                          {"auc_test": 0.78, "ks_test": 0.40, "psi_train_test": 0.03, "gini_test": 0.56, **many}, "d2")
+                          {"auc_test": 0.78, "ks_test": 0.40, "psi_train_test": 0.0528541, "gini_test": 0.56,
+                           **headline, **many}, "d2")
     client.create_registered_model("reviewer-view")
     for run_id in (champion, challenger):
         client.create_model_version("reviewer-view", f"runs:/{run_id}/model", run_id=run_id)
@@ -108,12 +111,15 @@ def test_runs_table_fits_120_columns_and_marks_the_champion(runs: dict[str, str]
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     frame = review.runs_table("reviewer-view")
     assert list(frame.columns[:5]) == ["run_id", "name", "status", "start", "alias"]
-    assert list(frame.columns[5:]) == ["auc_test", "gini_test", "ks_test", "psi_train_test"]  # headline, in order
+    headline = list(describe.HEADLINE_METRICS["credit"])
+    assert list(frame.columns[5:]) == sorted(headline, key=headline.index)  # headline, in order
     assert dict(zip(frame["run_id"], frame["alias"], strict=True))[runs["champion"]] == "champion"
     assert main(["runs", "reviewer-view"]) == 0
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 120, out
-    assert "champion" in out and "extra_metric" not in out
+    assert "not shown" not in out, out  # all 7 headline metrics fit
+    assert f"{runs['champion'][:12]}*" in out and f"* champion: {runs['champion'][:12]}" in out
+    assert "extra_metric" not in out and "all 2 run(s) FINISHED" in out
     # one notebook: it heads the name column and the cells show what differs, never cut
     assert out.splitlines()[0].split()[1] == "credit_scorecard"
     assert "seed=7 test_size=0.25" in out and "(file defaults)" in out

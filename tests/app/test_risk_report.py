@@ -165,6 +165,7 @@ def test_risk_report_renders_in_chromium(populated: dict[str, Any], tmp_path: Pa
     from riskkit.app.risk_report import write_risk_report
 
     page = write_risk_report("2024-12", tmp_path / "risk.html", ledger=populated["ledger"])
+    assert page.stat().st_mode & 0o777 == 0o644, "the team can read the report (not mkstemp's 0600)"
     shot, profile = tmp_path / "shot.png", tmp_path / "profile"
     base = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--window-size=1200,1400"]
     done = subprocess.run([*base, f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True, timeout=120,

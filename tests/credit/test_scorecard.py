@@ -67,16 +67,16 @@ def test_doubling_the_odds_adds_pdo_points(card: Scorecard, german: tuple[pd.Dat
 
 
 def test_coefficients_match_sklearn_on_the_same_woe(card: Scorecard, german: tuple[pd.DataFrame, pd.Series]) -> None:
-    # riskkit solves the L2-penalised likelihood of LogisticRegression(C=1) by blocked Newton
+    # riskkit solves the L2-penalised likelihood of LogisticRegression(C=card.C) by blocked Newton
     # steps. References: scikit-learn's newton-cholesky run to tol 1e-14 (the same optimum to
     # rounding: 1e-9) and its default lbfgs run to tol 1e-10 (lbfgs stops on the gradient, its
     # coefficients sit ~1e-6 from the optimum on these data: 1e-5).
     X, y = german
     woe = card.binner_.transform(X)[card.features_].to_numpy()
-    newton = LogisticRegression(solver="newton-cholesky", tol=1e-14, max_iter=1_000).fit(woe, y.to_numpy())
+    newton = LogisticRegression(C=card.C, solver="newton-cholesky", tol=1e-14, max_iter=1_000).fit(woe, y.to_numpy())
     np.testing.assert_allclose(card.coef_.to_numpy(), newton.coef_[0], rtol=0, atol=1e-9)
     assert card.intercept_ == pytest.approx(float(newton.intercept_[0]), abs=1e-9)
-    lbfgs = LogisticRegression(tol=1e-10, max_iter=10_000).fit(woe, y.to_numpy())
+    lbfgs = LogisticRegression(C=card.C, tol=1e-10, max_iter=10_000).fit(woe, y.to_numpy())
     np.testing.assert_allclose(card.coef_.to_numpy(), lbfgs.coef_[0], rtol=0, atol=1e-5)
     np.testing.assert_allclose(card.predict_proba(X), newton.predict_proba(woe), rtol=0, atol=1e-9)
     np.testing.assert_allclose(card.estimator_.predict_proba(woe), card.predict_proba(X), atol=1e-12)
@@ -88,10 +88,10 @@ def test_solver_matches_sklearn_on_a_large_sample() -> None:
     X, y = synthetic_credit(90_000, n_features=8, seed=6)
     card = Scorecard().fit(X, y)
     woe = card.binner_.transform(X)[card.features_].to_numpy()
-    newton = LogisticRegression(solver="newton-cholesky", tol=1e-14, max_iter=1_000).fit(woe, y.to_numpy())
+    newton = LogisticRegression(C=card.C, solver="newton-cholesky", tol=1e-14, max_iter=1_000).fit(woe, y.to_numpy())
     np.testing.assert_allclose(card.coef_.to_numpy(), newton.coef_[0], rtol=0, atol=1e-9)
     assert card.intercept_ == pytest.approx(float(newton.intercept_[0]), abs=1e-9)
-    lbfgs = LogisticRegression(tol=1e-10, max_iter=10_000).fit(woe, y.to_numpy())
+    lbfgs = LogisticRegression(C=card.C, tol=1e-10, max_iter=10_000).fit(woe, y.to_numpy())
     np.testing.assert_allclose(card.coef_.to_numpy(), lbfgs.coef_[0], rtol=0, atol=1e-5)
 
 

@@ -106,3 +106,29 @@ def test_bad_frames(woe: pd.DataFrame) -> None:
         select_features(woe.assign(b="x"), IV)
     with pytest.raises(DataError, match=r"X_woe has NaN or infinite values \(first in column 'a'\)"):
         select_features(woe.assign(a=np.r_[np.nan, woe["a"].to_numpy()[1:]]), IV)
+
+
+def test_default_screening_level_is_ten_percent(woe: pd.DataFrame) -> None:
+    # a screening level for prediction: p = 0.08 passes, p = 0.12 is dropped as not significant
+    pvalue = pd.Series({"a": 0.08, "a_copy": 0.001, "b": 0.12, "weak": np.nan})
+    result = select_features(woe, IV, pvalue=pvalue)
+    assert result.max_pvalue == 0.1
+    assert "a" in result.selected
+    assert result.dropped.loc["b", "reason"] == "not significant"
+
+
+def test_scorecard_default_keeps_weak_real_feature_and_drops_noise() -> None:
+    # seeded small sample: a weak monotone driver (log-odds slope 0.25 per sd) whose permutation
+    # p-value lies between 5% and 10% is kept by the default Scorecard; pure noise is dropped
+    from riskkit.credit import Scorecard
+
+    rng = np.random.default_rng(3)
+    n = 800
+    strong, weak, noise = rng.normal(size=(3, n))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.0 + 0.8 * strong + 0.25 * weak)))).astype(int)
+    X = pd.DataFrame({"strong": strong, "weak": weak, "noise": noise})
+    card = Scorecard().fit(X, y)
+    assert card.C == 0.3 and card.selection_ is not None and card.selection_.max_pvalue == 0.1
+    p = card.binner_.pvalue_
+    assert 0.05 < p["weak"] <= 0.1 and "weak" in card.features_
+    assert "noise" not in card.features_

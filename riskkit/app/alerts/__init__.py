@@ -31,6 +31,7 @@ from riskkit.app.alerts.gsm import gsm7_text, septets, sms_segments
 from riskkit.app.alerts.ledger import DELIVERY_STATES, STATUSES, AlertLedger
 from riskkit.app.alerts.sources import (
     DEFAULT_EXPERIMENTS,
+    MARKET_CONDITIONS,
     MONITORING_EXPERIMENT,
     indicators_from_metrics,
     indicators_from_mlflow,
@@ -41,6 +42,7 @@ __all__ = [
     "DEFAULT_EXPERIMENTS",
     "DEFAULT_LEDGER_ENV",
     "DELIVERY_STATES",
+    "MARKET_CONDITIONS",
     "MONITORING_EXPERIMENT",
     "STATUSES",
     "AlertLedger",

@@ -10,7 +10,10 @@ Indicators, per experiment (``"<experiment>/<indicator>"``) and the worst over e
   (``auc_train - auc_test``, or ``reference - auc_test`` when a reference AUC is given);
 - market experiments: ``var_exceptions`` (metric ``traffic_light_exceptions``, the exceptions of
   the last 250 days that the Basel zones are defined on; else ``n_exceptions``) and ``traffic_light_zone`` (metric ``traffic_light_zone_code``:
-  0 green, 1 yellow, 2 red);
+  0 green, 1 yellow, 2 red), and, when the run logged them, the market conditions
+  :data:`MARKET_CONDITIONS`: ``liquidity_amihud_pctile`` (the latest 21-day Amihud illiquidity as a
+  percentile of its sample; absent for a series without volume) and ``sentiment_vix_zscore`` (VIX
+  against its past 252 days; high = fear);
 - monitoring experiments (``portfolio-monitoring``): every metric ``monitoring.<name>`` of the run
   (the loan-book indicators of :data:`riskkit.monitoring.INDICATORS`), as ``<name>``.
 
@@ -37,6 +40,7 @@ from riskkit.exceptions import MissingIndicatorWarning, ParameterError, RiskkitE
 
 __all__ = [
     "DEFAULT_EXPERIMENTS",
+    "MARKET_CONDITIONS",
     "MONITORING_EXPERIMENT",
     "MONITORING_PREFIX",
     "indicators_from_metrics",
@@ -56,6 +60,9 @@ MONITORING_EXPERIMENT = "portfolio-monitoring"
 """The MLflow experiment of the monthly loan-book monitoring (experiments/portfolio_monitoring.yaml)."""
 MONITORING_PREFIX = "monitoring."
 """Metric prefix of the monitoring indicators: ``monitoring.<indicator>``, one step per month."""
+
+MARKET_CONDITIONS = ("liquidity_amihud_pctile", "sentiment_vix_zscore")
+"""Market-wide indicators the market notebook logs, passed through by name when present."""
 
 _KINDS = ("credit", "market", "monitoring")
 
@@ -92,6 +99,12 @@ def _market(metrics: Mapping[str, Any], experiment: str) -> dict[str, float]:
     zone = _metric(metrics, ("traffic_light_zone_code",), experiment, "traffic_light_zone")
     if zone is not None:
         out["traffic_light_zone"] = zone
+    # Market-wide liquidity and sentiment (market notebook): passed through when logged. A series
+    # of prices only has no volume, hence no liquidity; its absence is not a missing model metric.
+    for name in MARKET_CONDITIONS:
+        value = metrics.get(name)
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            out[name] = float(value)
     return out
 
 

@@ -168,6 +168,7 @@ class _WorkerState:
     members: str = ""
     timeout: float | None = None
     members_handle: Any = None
+    start: str = ""            # fork | spawn: how this worker was started
 
 
 _STATE = _WorkerState()
@@ -253,6 +254,11 @@ def worker_setup(runner: int, pidfile: str, members: str, timeout: float | None)
         _request_stop("runner gone", "KILLED", "runner process gone")
 
 
+def worker_start() -> str:
+    """``fork`` or ``spawn``: how the runner started this worker (``""`` outside a worker)."""
+    return _STATE.start
+
+
 def kernel_environment() -> dict[str, str]:
     """Environment the kernel launcher reads: where to write its pid, which lock to share."""
     env = {}
@@ -300,10 +306,13 @@ class _Events:
 
 
 def _worker_main(conn: Any, runner: int, pidfile: str, members: str, timeout: float | None,
-                 target: Any, args: tuple[Any, ...]) -> None:
-    worker_setup(runner, pidfile, members, timeout)
+                 target: Any, args: tuple[Any, ...], forked: bool = False) -> None:
+    worker_setup(runner, pidfile, members, timeout)  # first: the runner's signal handlers go at once
+    _STATE.start = "fork" if forked else "spawn"
     events = _Events(conn)
     try:
+        if forked:
+            _forget_inherited_connections()
         result = target(*args, events)
     except _Stopped:
         events.put(("STOPPED", _STATE.status, _STATE.message))
@@ -312,6 +321,41 @@ def _worker_main(conn: Any, runner: int, pidfile: str, members: str, timeout: fl
         events.put(("ERROR", f"{type(exc).__name__}: {exc}"))
         return
     events.put(("RESULT", result))
+
+
+def worker_start_method() -> str:
+    """How the runner starts its workers: ``fork`` when that is safe, else ``spawn``.
+
+    A forked worker starts with what the runner already imported (MLflow, its store, papermill,
+    riskkit: about 3 s of CPU per run that a spawned worker pays again). Fork is safe on Linux
+    when only the calling (main) thread is alive: a fork copies no other thread, and a lock some
+    other thread held at that moment would stay locked in the child. So a runner called from a
+    Jupyter kernel or a server thread, or with MLflow's telemetry thread alive, spawns.
+    ``RISKKIT_WORKER_START=spawn`` forces spawn.
+    """
+    if os.environ.get("RISKKIT_WORKER_START", "fork") == "spawn":
+        return "spawn"
+    if sys.platform.startswith("linux") and threading.active_count() == 1 \
+            and threading.current_thread() is threading.main_thread():
+        return "fork"
+    return "spawn"
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked worker: leave the runner's pooled database connections to the runner.
+
+    A SQLite or PostgreSQL connection must not be used by two processes; SQLAlchemy's documented
+    remedy for a forked child is ``Engine.dispose(close=False)``: the child's pools forget the
+    inherited connections without closing them, and open their own on first use.
+    """
+    engine_module = sys.modules.get("sqlalchemy.engine")
+    if engine_module is None:
+        return
+    import gc  # lazy: only a forked worker walks the heap, once
+
+    for obj in gc.get_objects():
+        if isinstance(obj, engine_module.Engine):
+            obj.dispose(close=False)
 
 
 @dataclass
@@ -355,7 +399,6 @@ class Scheduler:
 
     def run(self) -> tuple[list[Any], int | None]:
         """Run every point; return the results in grid order and the stopping signal (or None)."""
-        ctx = mp.get_context("spawn")
         pending = deque(self.specs)
         active: list[_Point] = []
         results: dict[int, Any] = {}
@@ -373,7 +416,7 @@ class Scheduler:
                         results[id(spec)] = self.make_result(spec, "", "NOT STARTED", "", 0.0, "")
                     pending.clear()
                 while stop is None and pending and len(active) < self.parallel:
-                    active.append(self._start(ctx, pending.popleft()))
+                    active.append(self._start(mp.get_context(worker_start_method()), pending.popleft()))
                 self._drain(active, 0.2)
                 now = time.monotonic()
                 if stop is not None:
@@ -417,7 +460,8 @@ class Scheduler:
             os.unlink(pidfile)
         process = ctx.Process(
             target=_worker_main,
-            args=(writer, os.getpid(), pidfile, self.members, self.timeout, self.target, (*self.args, spec)),
+            args=(writer, os.getpid(), pidfile, self.members, self.timeout, self.target, (*self.args, spec),
+                  ctx.get_start_method() == "fork"),
             name=f"riskkit-worker-{spec.name}",
         )
         process.start()

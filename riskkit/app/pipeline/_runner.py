@@ -214,6 +214,7 @@ def execute_run(
         "riskkit.git_dirty": git["dirty"],
         "riskkit.version": __version__,
         **_liveness.owner_tags(),
+        "riskkit.worker_start": _lifecycle.worker_start() or "in-process",
         **experiment.tags,
         # who ran it (MLFLOW_TRACKING_USERNAME, else $USER): run.info.user_id, checked by promote
         "mlflow.user": tracking.tracking_user(),

@@ -105,6 +105,25 @@ def test_bad_input_is_one_line_and_exit_2(seeded: tuple[Path, dict[str, Alert]],
     assert _digest(path) == before
 
 
+def test_every_acting_command_refuses_bad_input_and_leaves_the_ledger_alone(
+        seeded: tuple[Path, dict[str, Alert]], inproc: Any) -> None:
+    path, _ = seeded
+    no_escalation = Path(__file__).resolve().parents[3] / "data" / "early_warning.yaml"
+    before = _digest(path)
+    for args, message in [
+        (["assign", "abcdef", "dave"], "riskkit alerts assign: alert_id is not in the ledger (got alert_id='abcdef')"),
+        (["resolve", "abcdef"], "riskkit alerts resolve: alert_id is not in the ledger (got alert_id='abcdef')"),
+        (["redeliver", "--config", "/nonexistent/ew.yaml"],
+         "riskkit alerts redeliver: path does not exist or is not a file (got path='/nonexistent/ew.yaml')"),
+        (["escalate", "--config", str(no_escalation)],
+         f"riskkit alerts escalate: {no_escalation} has no escalation block"),
+    ]:
+        out = inproc(*args, "--ledger", str(path))
+        assert out.returncode == 2 and out.stderr.startswith(message), (args, out.stderr)
+        assert len(out.stderr.strip().splitlines()) == 1
+    assert _digest(path) == before
+
+
 def test_missing_ledger_exit_2(tmp_path: Path, inproc: Any) -> None:
     out = inproc("list", "--ledger", str(tmp_path / "nope.sqlite"))
     assert out.returncode == 2

@@ -45,6 +45,29 @@ def test_var_exceptions_prefer_the_250_day_count() -> None:
     assert out["var_exceptions"] == 3.0
 
 
+def test_market_conditions_pass_through_when_logged() -> None:
+    """The market notebook's liquidity and sentiment indicators reach the early warning; a price
+    series without volume logs no liquidity, which is not a missing model metric (no warning)."""
+    import warnings
+
+    logged = {**METRICS["market-var"], "liquidity_amihud_pctile": 0.97, "sentiment_vix_zscore": 2.1,
+              "liquidity_amihud": 3.2, "sentiment_vix": 24.0}
+    with pytest.warns(MissingIndicatorWarning, match="portfolio-monitoring"):  # METRICS has no monitoring run
+        out = indicators_from_metrics({**METRICS, "market-var": logged})
+    assert out["market-var/liquidity_amihud_pctile"] == 0.97 and out["liquidity_amihud_pctile"] == 0.97
+    assert out["sentiment_vix_zscore"] == 2.1 and "liquidity_amihud" not in out
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MissingIndicatorWarning)
+        prices_only = indicators_from_metrics({"market-var": {**METRICS["market-var"], "sentiment_vix_zscore": 0.3}},
+                                              {"market-var": "market"})
+    assert "liquidity_amihud_pctile" not in prices_only and prices_only["sentiment_vix_zscore"] == 0.3
+    # graded by the shipped configuration: 97th percentile of illiquidity is orange, z 2.1 orange
+    ew = EarlyWarning.from_yaml(REPO / "data" / "early_warning.yaml")
+    levels = {a.indicator: a.level for a in ew.evaluate({k: v for k, v in out.items() if "/" not in k
+                                                          and k in ew.indicator_table().index})}
+    assert levels["liquidity_amihud_pctile"] == "orange" and levels["sentiment_vix_zscore"] == "orange"
+
+
 def test_missing_experiment_and_metric_warn() -> None:
     partial = {"credit-scorecard": {"psi_train_test": 0.3, "auc_test": 0.7}, "market-var": {"traffic_light_exceptions": 11.0}}
     with pytest.warns(MissingIndicatorWarning) as record:

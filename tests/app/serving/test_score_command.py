@@ -18,7 +18,7 @@ import pytest
 from riskkit.app.review import register_run_model
 from riskkit.app.scoring import score_file
 from riskkit.app.serving import log_gradient_boosting
-from riskkit.exceptions import DataError, ParameterError
+from riskkit.exceptions import DataError, ParameterError, TrackingError
 from tests.conftest import run_cli
 
 MODEL = "models:/credit-xgboost@champion"
@@ -74,6 +74,21 @@ def test_csv_in_csv_out_through_the_cli(champion: str, applicants, tmp_path: Pat
     out = pd.read_csv(out_path)
     whole = mlflow.pyfunc.load_model(MODEL).predict(frame.drop(columns="applicant_id"))
     np.testing.assert_allclose(out["pd"], whole["pd"], rtol=0, atol=1e-12)
+
+
+def test_a_short_run_id_names_the_run_model(champion: str, applicants, tmp_path: Path) -> None:
+    """``runs:/<prefix>/model`` with the 12 digits ``riskkit runs`` prints works like the full id."""
+    frame = _applicants_with_id(applicants).head(50)
+    source = tmp_path / "applicants.parquet"
+    frame.to_parquet(source)
+    run_id = mlflow.MlflowClient().get_model_version_by_alias("credit-xgboost", "champion").run_id
+    summary = score_file(f"runs:/{run_id[:12]}/model", source, tmp_path / "short.parquet")
+    assert summary.model_uri == f"runs:/{run_id}/model" and summary.rows == 50
+    whole = mlflow.pyfunc.load_model(MODEL).predict(frame.drop(columns="applicant_id"))
+    np.testing.assert_allclose(pd.read_parquet(tmp_path / "short.parquet")["pd"], whole["pd"], rtol=0, atol=1e-12)
+    missing = "0" * 8 if not run_id.startswith("0" * 8) else "f" * 8
+    with pytest.raises(TrackingError, match="no run id starts with"):
+        score_file(f"runs:/{missing}/model", source, tmp_path / "none.parquet")
 
 
 @pytest.mark.parametrize("case", ["missing model", "missing column", "unreadable", "missing input", "bad output"])
