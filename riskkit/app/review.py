@@ -375,6 +375,28 @@ def _cell(value: Any, max_cell: int | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- registry
+def _registered_model_exists(name: str) -> bool:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        tracking.client().get_registered_model(name)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return False
+        raise
+    return True
+
+
+def _hidden_or_missing(client: Any, model_name: str, exc: Exception) -> bool:
+    """Whether a 403 on ``model_name`` means "no such model" to this user: a search by name finds none."""
+    if "PERMISSION_DENIED" not in str(getattr(exc, "error_code", "")) + str(exc) or "'" in model_name:
+        return False
+    try:
+        return not client.search_registered_models(filter_string=f"name='{model_name}'", max_results=1)
+    except Exception:  # noqa: BLE001 (the 403 is then reported as it is)
+        return False
+
+
 def register_run_model(run_id: str, name: str) -> str | None:
     """Register the model a run logged under ``name``; returns the version, or None without a model.
 
@@ -409,14 +431,25 @@ def register_run_model(run_id: str, name: str) -> str | None:
         return None
     model = sorted(models, key=lambda m: (m.name != "model", m.creation_timestamp))[0]
     try:
-        # MLflow prints "Successfully registered model ..." on stderr itself; riskkit reports the
-        # version (summary, version description), so a scheduled run's log stays one line per state
-        with contextlib.redirect_stderr(io.StringIO()):
-            number = str(mlflow.register_model(model.model_uri, name).version)
+        if _registered_model_exists(name):
+            # mlflow.register_model first tries to create the registered model and expects "already
+            # exists"; on the team server a user who may not create (a validator) gets 403 there
+            # instead, so a new version of an existing model is created directly, then linked on
+            # the logged model as register_model does.
+            client = tracking.client()
+            number = str(client.create_model_version(name, model.model_uri, run_id=run_id,
+                                                     model_id=model.model_id).version)
+            links = json.loads(model.tags.get("mlflow.modelVersions") or "[]") + [{"name": name, "version": number}]
+            client.set_logged_model_tags(model.model_id, {"mlflow.modelVersions": json.dumps(links)})
+        else:
+            # MLflow prints "Successfully registered model ..." on stderr itself; riskkit reports the
+            # version (summary, version description), so a scheduled run's log stays one line per state
+            with contextlib.redirect_stderr(io.StringIO()):
+                number = str(mlflow.register_model(model.model_uri, name).version)
     except Exception as exc:
-        # After creating the version, MLflow links it on the logged model, which needs EDIT on the
-        # run's experiment; a validator (READ on experiments, MANAGE on the model) gets a 403 there
-        # although the version exists. Only that cosmetic link is missing then.
+        # After creating the version, the version is linked on the logged model, which needs EDIT
+        # on the run's experiment; a validator (READ on experiments, MANAGE on the model) gets a 403
+        # there although the version exists. Only that cosmetic link is missing then.
         created = [v for v in tracking.client().search_model_versions(f"run_id='{run_id}'") if v.name == name]
         if not created or "PERMISSION_DENIED" not in str(getattr(exc, "error_code", "")) + str(exc):
             raise
@@ -643,6 +676,11 @@ def promotions(model_name: str) -> pd.DataFrame:
         if "RESOURCE_DOES_NOT_EXIST" in str(exc):
             raise TrackingError(f"unknown registered model {model_name!r} in {tracking.tracking_uri()}; "
                                 "promote a run first (riskkit promote RUN --reason ...)") from None
+        if _hidden_or_missing(client, model_name, exc):
+            # the team server (workspaces on) answers 403, not 404, for a model that does not exist
+            raise TrackingError(f"unknown registered model {model_name!r} in {tracking.tracking_uri()} "
+                                "(or one you may not read); check the name, or promote a run first "
+                                "(riskkit promote RUN --reason ...)") from None
         raise tracking.store_error(exc) from None
     rows = []
     for version in client.search_model_versions(f"name='{model_name}'"):

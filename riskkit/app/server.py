@@ -8,7 +8,9 @@ object store for a team that outgrows one machine (see the README).
 
 ``--auth`` starts MLflow's basic-auth app (``--app-name basic-auth``): every request needs a user
 and password, and permissions are per experiment and per registered model (see
-``riskkit team apply``). The admin password comes from ``RISKKIT_ADMIN_PASSWORD`` or from a file
+``riskkit team apply``). It also turns MLflow's workspaces on (one workspace, ``default``): there,
+creating an experiment or a registered model needs ``USE`` on the workspace, which ``riskkit team
+apply`` gives only developers and the service account. The admin password comes from ``RISKKIT_ADMIN_PASSWORD`` or from a file
 readable only by its owner (``--admin-password-file`` / ``RISKKIT_ADMIN_PASSWORD_FILE``), never
 from the command line or the repository: it reaches the server process through its environment
 only. The auth configuration (``basic_auth.ini``, without any password) and the user database live
@@ -213,7 +215,8 @@ def write_auth_config(runtime_dir: Path, auth: AuthSettings) -> Path:
 
 def server_command(host: str, port: int, backend_uri: str, artifacts: str, workers: int = 1,
                    auth: bool = False) -> list[str]:
-    """The ``mlflow server`` command line riskkit uses (with ``--app-name basic-auth`` when ``auth``).
+    """The ``mlflow server`` command line riskkit uses (with ``--enable-workspaces --app-name basic-auth``
+    when ``auth``).
 
     It never carries a password: the admin password reaches the server in its environment.
 
@@ -230,7 +233,8 @@ def server_command(host: str, port: int, backend_uri: str, artifacts: str, worke
     workers : int, default 1
         Server worker processes.
     auth : bool, default False
-        Serve MLflow's basic-auth app.
+        Serve MLflow's basic-auth app, with workspaces on (everything lives in the ``default``
+        workspace; only users granted ``USE`` on it may create experiments and registered models).
 
     Returns
     -------
@@ -246,7 +250,9 @@ def server_command(host: str, port: int, backend_uri: str, artifacts: str, worke
         "--workers", str(workers),
     ]
     if auth:
-        command += ["--app-name", "basic-auth"]
+        # with workspaces on, creating an experiment or a registered model needs USE on the
+        # workspace, which riskkit team apply gives developers and the service account only
+        command += ["--enable-workspaces", "--app-name", "basic-auth"]
     return command
 
 

@@ -7,12 +7,24 @@ role. Each role maps onto MLflow basic-auth permissions (READ, EDIT, MANAGE) lik
 role           experiments                                  registered models
 =============  ===========================================  ===========================
 developer      EDIT on the experiments listed for them,     READ (cannot register a
-               READ on the team's other experiments         version or move an alias)
-validator      READ on every team experiment                MANAGE on every team model
-reviewer       READ on every team experiment                READ
+               READ on the team's other experiments;        version or move an alias)
+               may create experiments of their own
+validator      READ on every experiment; creates none       MANAGE on every team model,
+                                                            READ on the others
+reviewer       READ on every experiment; creates none       READ on every model
 service        EDIT on the experiments listed for it        READ
-               (scheduled runs), READ on the others
+               (scheduled runs), READ on the others;
+               may create experiments of its own
 =============  ===========================================  ===========================
+
+Who may create experiments and registered models is MLflow's workspace grant: the team server runs
+with workspaces on (``riskkit.app.server --auth`` passes ``--enable-workspaces``), and there only a
+user holding ``USE`` on the workspace can create an experiment or a registered model (and so own
+one, and log runs into it). ``apply_team`` keeps two MLflow roles in the default workspace:
+``riskkit-creators`` (``USE`` on the workspace: developers and the service account) and
+``riskkit-readers`` (``READ`` on every experiment and registered model, no workspace grant:
+validators and reviewers). A reviewer therefore gets 403 on creating an experiment, a run or a
+registered model anywhere; a validator too, except new versions of the team's models (MANAGE).
 
 The admin creates the experiments and registered models first, so no developer owns (MANAGEs) a
 registered model by having created it: moving the ``champion`` alias needs a validator. Passwords
@@ -37,7 +49,8 @@ import yaml
 from riskkit.app import tracking
 from riskkit.exceptions import ConfigError, TrackingError
 
-__all__ = ["ROLES", "Grant", "Member", "Team", "apply_team", "load_team", "plan_grants"]
+__all__ = ["CREATORS_ROLE", "READERS_ROLE", "ROLES", "SERVER_ROLES", "Grant", "Member", "Team", "apply_team",
+           "load_team", "plan_grants", "plan_server_roles"]
 
 ROLES = ("developer", "validator", "reviewer", "service")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
@@ -45,6 +58,21 @@ _ENV = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _MIN_PASSWORD = 12  # MLflow's basic-auth password policy
 _TOP_KEYS = {"admin", "experiments", "registered_models", "members"}
 _MEMBER_KEYS = {"username", "role", "password_env", "experiments"}
+
+CREATORS_ROLE = "riskkit-creators"
+READERS_ROLE = "riskkit-readers"
+#: MLflow roles ``apply_team`` keeps in the default workspace: description and
+#: (resource type, resource pattern, permission) rows. Creating an experiment or a registered model
+#: needs ``USE`` on the workspace when the server runs with workspaces on; a user without it can
+#: still read what a grant or a role lets them read.
+SERVER_ROLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
+    CREATORS_ROLE: ("riskkit team: may create experiments and registered models (developers, service account)",
+                    (("workspace", "*", "USE"),)),
+    READERS_ROLE: ("riskkit team: reads every experiment and registered model, creates none (validators, reviewers)",
+                   (("experiment", "*", "READ"), ("registered_model", "*", "READ"))),
+}
+_SERVER_ROLE_OF = {"developer": CREATORS_ROLE, "service": CREATORS_ROLE,
+                   "validator": READERS_ROLE, "reviewer": READERS_ROLE}
 
 
 @dataclass(frozen=True)
@@ -255,6 +283,23 @@ def plan_grants(team: Team) -> list[Grant]:
     return grants
 
 
+def plan_server_roles(team: Team) -> list[tuple[str, str]]:
+    """The MLflow role each member is assigned (see :data:`SERVER_ROLES`).
+
+    Parameters
+    ----------
+    team : Team
+        A loaded team file.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(username, role name)``, one per member: ``riskkit-creators`` for developers and the
+        service account, ``riskkit-readers`` for validators and reviewers.
+    """
+    return [(m.username, _SERVER_ROLE_OF[m.role]) for m in team.members]
+
+
 @contextlib.contextmanager
 def _credentials(username: str, password: str) -> Iterator[None]:
     keys = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
@@ -285,6 +330,55 @@ def _status(exc: Exception) -> int | None:
     getter = getattr(exc, "get_http_status_code", None)
     code = getter() if callable(getter) else None
     return int(code) if isinstance(code, int) else None
+
+
+def _workspaces_enabled(uri: str) -> bool:
+    """Whether the server runs with workspaces on (its unauthenticated ``server-info`` answer)."""
+    from mlflow.utils.credentials import get_default_host_creds
+    from mlflow.utils.rest_utils import http_request
+
+    try:
+        response = http_request(get_default_host_creds(uri), "/api/3.0/mlflow/server-info", "GET")
+        return bool(response.json().get("workspaces_enabled", False)) if response.status_code == 200 else False
+    except Exception:  # noqa: BLE001 (an older server without server-info has no workspaces)
+        return False
+
+
+def _apply_server_roles(auth: Any, team: Team, report: ApplyReport) -> None:
+    """Create or correct the roles of :data:`SERVER_ROLES` and assign each member theirs.
+
+    A role row that is not in :data:`SERVER_ROLES` is removed and a member whose role changed loses
+    the other riskkit role, so applying the file again leaves exactly what it says.
+    """
+    from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
+
+    roles = {role.name: role for role in auth.list_roles(DEFAULT_WORKSPACE_NAME)}
+    role_ids: dict[str, int] = {}
+    for name, (description, rows) in SERVER_ROLES.items():
+        role = roles.get(name)
+        if role is None:
+            role = auth.create_role(DEFAULT_WORKSPACE_NAME, name, description)
+            report.add(f"created role {name!r} in workspace {DEFAULT_WORKSPACE_NAME!r}")
+        role_ids[name] = int(role.id)
+        have = {(p.resource_type, p.resource_pattern): p for p in auth.list_role_permissions(role.id)}
+        for resource_type, pattern, permission in rows:
+            current = have.pop((resource_type, pattern), None)
+            if current is None:
+                auth.add_role_permission(role.id, resource_type, pattern, permission)
+            elif current.permission != permission:
+                auth.update_role_permission(current.id, permission)
+        for stray in have.values():
+            auth.remove_role_permission(stray.id)
+        report.add(f"  role {name}: " + ", ".join(f"{perm} on {rtype} {pattern!r}" for rtype, pattern, perm in rows))
+    for username, wanted in plan_server_roles(team):
+        assigned = {role.name for role in auth.list_user_roles(username)}
+        if wanted not in assigned:
+            auth.assign_role(username, role_ids[wanted])
+        for other in SERVER_ROLES:
+            if other != wanted and other in assigned:
+                auth.unassign_role(username, role_ids[other])
+                report.add(f"  {username}: no longer in role {other!r}")
+        report.add(f"  {username}: role {wanted!r}")
 
 
 def apply_team(team: Team, uri: str | None = None, *, environ: Mapping[str, str] | None = None) -> list[str]:
@@ -343,6 +437,10 @@ def apply_team(team: Team, uri: str | None = None, *, environ: Mapping[str, str]
                 f"({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); is it running with authentication "
                 "(python -m riskkit.app.server --auth)?"
             ) from None
+        if not _workspaces_enabled(uri):
+            report.add("warning: the server runs without workspaces, so MLflow lets every user create "
+                       "experiments and registered models (and log runs into them), reviewers included; "
+                       "start it with python -m riskkit.app.server --auth (or mlflow server --enable-workspaces)")
         experiment_ids: dict[str, str] = {}
         for name in team.experiments:
             existing = client.get_experiment_by_name(name)
@@ -370,6 +468,10 @@ def apply_team(team: Team, uri: str | None = None, *, environ: Mapping[str, str]
                     raise tracking.store_error(exc, uri, f"admin {team.admin_username!r}", hint=admin_hint) from None
                 auth.create_user(member.username, passwords[member.username])
                 report.add(f"user {member.username!r} ({member.role}): created, password from ${member.password_env}")
+        try:
+            _apply_server_roles(auth, team, report)
+        except Exception as exc:  # noqa: BLE001
+            raise tracking.store_error(exc, uri, f"admin {team.admin_username!r}", hint=admin_hint) from None
         for grant in plan_grants(team):
             resource_id = experiment_ids[grant.resource] if grant.resource_type == "experiment" else grant.resource
             try:

@@ -27,7 +27,7 @@ from riskkit.app.experiments import load_experiment, looks_like_secret
 from riskkit.app.pipeline import check_parameters
 from riskkit.app.review import promote
 from riskkit.app.server import AuthSettings, is_loopback, read_admin_password, server_command, write_auth_config
-from riskkit.app.team import load_team, plan_grants
+from riskkit.app.team import SERVER_ROLES, load_team, plan_grants, plan_server_roles
 from riskkit.exceptions import ConfigError, ParameterError
 from tests.conftest import REPO, run_cli, write_experiment
 
@@ -116,6 +116,8 @@ def test_auth_config_is_private_and_holds_no_password(tmp_path: Path) -> None:
         write_auth_config(tmp_path / "x", AuthSettings("never-on-disk-123", default_permission="ALL"))
     command = server_command("127.0.0.1", 5000, "sqlite:///x.db", "/tmp/a", auth=True)
     assert command[-2:] == ["--app-name", "basic-auth"]
+    assert "--enable-workspaces" in command  # creating needs USE on the workspace (riskkit team apply)
+    assert "--enable-workspaces" not in server_command("127.0.0.1", 5000, "sqlite:///x.db", "/tmp/a")
     assert "never-on-disk-123" not in " ".join(command)
 
 
@@ -164,6 +166,12 @@ def test_example_team_file_and_its_permissions() -> None:
     assert grants[("svc-scheduler", "experiment", "market-var")] == "EDIT"
     assert grants[("svc-scheduler", "registered_model", "credit-scorecard")] == "READ"
     assert "password:" not in EXAMPLE_TEAM.read_text()
+    # who may create experiments and registered models: the workspace grant, creators only
+    assert dict(plan_server_roles(team)) == {"alice": "riskkit-creators", "bob": "riskkit-creators",
+                                             "victor": "riskkit-readers", "rita": "riskkit-readers",
+                                             "svc-scheduler": "riskkit-creators"}
+    assert SERVER_ROLES["riskkit-creators"][1] == (("workspace", "*", "USE"),)
+    assert all(perm == "READ" and kind != "workspace" for kind, _, perm in SERVER_ROLES["riskkit-readers"][1])
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -236,8 +244,10 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         applied = run_cli("team", "apply", str(team), env=env)
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert "user 'dora' (developer): created" in applied.stdout
+        assert "rev: role 'riskkit-readers'" in applied.stdout and "warning" not in applied.stdout
         again = run_cli("team", "apply", str(team), env=env)  # applying twice is harmless
         assert again.returncode == 0 and "password reset" in again.stdout, again.stdout + again.stderr
+        assert "created role" not in again.stdout and "no longer in role" not in again.stdout
         yield {"uri": uri, "root": root, "team": team}
     finally:
         server_mod.stop_server(process)
@@ -329,6 +339,29 @@ def test_reviewer_reads_but_cannot_log_a_run_or_move_an_alias(auth_server: dict[
                       env=_as("rev", auth_server["uri"], developer_run["home"]))
     assert refused.returncode == 2
     assert "403 permission denied: user 'rev'" in refused.stderr and "Traceback" not in refused.stderr
+
+
+@pytest.mark.slow
+def test_only_developers_and_the_service_account_create(auth_server: dict[str, Any]) -> None:
+    """Reviewers and validators create no experiment, run or registered model anywhere (MLflow's
+    basic auth alone lets every user create and own them); developers and the service account do."""
+    from mlflow.exceptions import MlflowException
+
+    for user in ("rev", "val"):
+        login = _Login(user, auth_server["uri"])
+        assert login("get_experiment_by_name", "gov-other") is not None  # READ on every experiment
+        with pytest.raises(MlflowException, match="403"):
+            login("create_experiment", f"{user}-own")
+        with pytest.raises(MlflowException, match="403"):
+            login("create_registered_model", f"{user}-own-model")
+        with pytest.raises(MlflowException, match="403"):
+            login("create_run", "0")  # the Default experiment: READ like every other
+        assert login("get_experiment_by_name", f"{user}-own") is None
+    for user in ("dora", "svc"):
+        login = _Login(user, auth_server["uri"])
+        own = login("create_experiment", f"{user}-scratch")
+        login("set_terminated", login("create_run", own).info.run_id)
+    assert _Login("rev", auth_server["uri"])("get_experiment", own).name == "svc-scratch"  # and reads them
 
 
 @pytest.mark.slow
