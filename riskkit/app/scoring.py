@@ -104,6 +104,19 @@ def _input_files(path: Path) -> list[Path]:
     return [path]
 
 
+def _file_columns(path: Path, kind: str) -> Iterator[tuple[Path, list[str]]]:
+    """The column names of each input file, from the Parquet schema or the CSV header alone; a
+    file that cannot be read that way is left to the engine to report."""
+    for file in _input_files(path):
+        try:
+            if kind == "parquet":
+                yield file, list(pq.read_schema(file).names)
+            else:
+                yield file, list(pd.read_csv(file, nrows=0).columns)
+        except (OSError, ValueError, pa.ArrowException):
+            continue
+
+
 def _batches(path: Path, kind: str, batch_rows: int) -> Iterator[pd.DataFrame]:
     """The input in frames of at most ``batch_rows`` rows."""
     for file in _input_files(path):
@@ -371,6 +384,10 @@ def score_file(model_uri: str, input: str | Path, output: str | Path, *, engine:
         raise DataError(f"the folder of output does not exist (got {str(target.parent)!r}); create it first")
     model_uri = _full_run_uri(model_uri)
     model = _load_model(model_uri)
+    needed = model_input_columns(model)
+    for _file, columns in _file_columns(source, kind):
+        # before any engine starts (a Spark session takes seconds): every file has the model's columns
+        _check_columns(columns, needed, model_uri)
     staging = _staging(target)
     started = time.monotonic()
     try:
