@@ -109,3 +109,24 @@ def write_experiment(path: Path, **doc: object) -> Path:
 
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
+
+
+# ``RISKKIT_TEST_CPU=FILE``: append each test's CPU seconds (its own process and every child process
+# it waited for: runners, kernels, servers) to FILE, to find where the suite's CPU goes.
+_CPU_LOG = os.environ.get("RISKKIT_TEST_CPU")
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+if _CPU_LOG:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+        before = _cpu_seconds()
+        yield
+        with open(_CPU_LOG, "a") as log:
+            log.write(f"{_cpu_seconds() - before:.2f}\t{item.nodeid}\n")
