@@ -24,12 +24,14 @@ from riskkit._validation import (
     check_fitted,
     check_in_range,
     check_positive_int,
+    short_repr,
 )
 from riskkit.exceptions import DataError, ParameterError
 from riskkit.market._checks import check_returns
 from riskkit.market._volatility import (
     DISTRIBUTIONS,
     GARCH_MODELS,
+    MEANS,
     build_arch_model,
     ewma_variance,
     std_tail,
@@ -40,6 +42,7 @@ __all__ = [
     "EVT_TAIL_SHARE",
     "VOLATILITY_MODELS",
     "VaRConfig",
+    "check_mean",
     "gpd_fit",
     "gpd_ppf",
     "gpd_tail",
@@ -68,11 +71,12 @@ EVT_TAIL_SHARE = 0.10
 
 
 class VaRConfig(NamedTuple):
-    """A volatility model, an innovation law and a VaR method."""
+    """A volatility model, an innovation law, a VaR method and a conditional mean."""
 
     model: str
     dist: str
     method: str
+    mean: str = "constant"
 
 
 #: The default VaR configuration, shared by :class:`VaRModel` and ``rolling_var``: GJR-GARCH(1,1,1)
@@ -80,7 +84,7 @@ class VaRConfig(NamedTuple):
 #: residuals (McNeil and Frey 2000). Chosen by backtests across markets (it passed the most
 #: series x level cells; GJR-skew-t parametric before): see ``benchmarks/var_candidates.md``
 #: and ``rolling_var``'s docstring.
-DEFAULT_CONFIG = VaRConfig(model="gjr", dist="normal", method="evt")
+DEFAULT_CONFIG = VaRConfig(model="gjr", dist="normal", method="evt", mean="constant")
 
 
 def scale_factor(returns: np.ndarray) -> float:
@@ -242,6 +246,9 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
         empirical quantile of the standardised residuals), ``"evt"`` (McNeil and Frey 2000: a
         generalised Pareto tail fitted to the largest 10% of standardised losses), ``"mc"``
         (Monte Carlo draws from ``dist``, ``n_sims`` of them, seeded with ``random_state``).
+    mean : str, default ``DEFAULT_CONFIG.mean`` (``"constant"``)
+        Conditional mean of a GARCH-family volatility: ``"constant"`` or ``"ar1"`` (arch's
+        ``arch_model(..., mean="AR", lags=1)``; the first return is held back).
     lam : float, default 0.94
         EWMA decay (``volatility="ewma"``).
     n_sims : int, default 10000
@@ -285,10 +292,11 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
 
     def __init__(self, volatility: str = DEFAULT_CONFIG.model, dist: str = DEFAULT_CONFIG.dist,
                  method: str = DEFAULT_CONFIG.method, lam: float = 0.94, n_sims: int = 10_000,
-                 random_state: int | None = 0) -> None:
+                 random_state: int | None = 0, mean: str = DEFAULT_CONFIG.mean) -> None:
         self.volatility = volatility
         self.dist = dist
         self.method = method
+        self.mean = mean
         self.lam = lam
         self.n_sims = n_sims
         self.random_state = random_state
@@ -298,6 +306,7 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
         check_choice(self.dist, "dist", DISTRIBUTIONS)
         check_choice(self.method, "method", METHODS)
         check_positive_int(self.n_sims, "n_sims", minimum=100, hint="use at least a few thousand draws")
+        check_mean(self.mean, self.volatility, "volatility")
         if self.volatility in ("normal", "ewma") and self.dist == "skewt":
             raise ParameterError(
                 f"dist='skewt' needs a GARCH-family volatility (got volatility={self.volatility!r}); "
@@ -351,7 +360,7 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
         self.params_ = pd.Series({"mu": self.mu_, "sigma": self.sigma_}) / self.scale_
 
     def _fit_garch(self, ys: np.ndarray, index: pd.Index) -> None:
-        am = build_arch_model(pd.Series(ys, index=index), self.volatility, self.dist)
+        am = build_arch_model(pd.Series(ys, index=index, name="y"), self.volatility, self.dist, self.mean)
         res = am.fit(disp="off", show_warning=False)
         fc = res.forecast(horizon=1, reindex=False)
         self.arch_result_ = res
@@ -407,12 +416,14 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
         return VaREstimate(var / self.scale_, es / self.scale_, a, ea, h, name)
 
     def label(self) -> str:
-        """A short name such as ``"gjr-skewt-parametric"``, ``"garch-fhs"`` or ``"hs"``."""
+        """A short name such as ``"gjr-skewt-parametric"``, ``"garch-fhs"``, ``"ar1-gjr-evt"``
+        or ``"hs"``."""
         if self.volatility == "hs":
             return "hs"
+        prefix = "ar1-" if self.mean == "ar1" else ""
         if self.method in ("fhs", "evt"):
-            return f"{self.volatility}-{self.method}"
-        return f"{self.volatility}-{self.dist}-{self.method}"
+            return f"{prefix}{self.volatility}-{self.method}"
+        return f"{prefix}{self.volatility}-{self.dist}-{self.method}"
 
     def _draws(self, size: int) -> np.ndarray:
         rng = np.random.default_rng(self.random_state)
@@ -472,6 +483,20 @@ class VaRModel(BaseEstimator):  # type: ignore[misc]
             fc = res.forecast(horizon=h, method="simulation", simulations=self.n_sims,
                               rng=draw, reindex=False)
         return np.asarray(fc.simulations.values)[-1]
+
+
+def check_mean(mean: Any, model: str, name: str = "model") -> str:
+    """``mean`` is one of ``MEANS``, and ``"ar1"`` comes with a GARCH-family ``model``."""
+    if not isinstance(mean, str) or mean not in MEANS:
+        raise ParameterError(
+            f"mean must be one of {list(MEANS)} (got mean={short_repr(mean)}); 'constant' is the "
+            "default, 'ar1' adds arch's AR(1) term (mean='AR', lags=1) to a GARCH-family model"
+        )
+    if mean == "ar1" and model not in GARCH_MODELS:
+        raise ParameterError(
+            f"mean='ar1' needs a GARCH-family {name} (got {name}={model!r}); use {name}='gjr' or mean='constant'"
+        )
+    return mean
 
 
 def _fit_t(z: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from riskkit._validation import check_choice, check_in_range
 __all__ = [
     "DISTRIBUTIONS",
     "GARCH_MODELS",
+    "MEANS",
     "ArchEngine",
     "Fit",
     "build_arch_model",
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 GARCH_MODELS = ("garch", "gjr", "egarch")
 DISTRIBUTIONS = ("normal", "t", "skewt")
+#: conditional means of the GARCH family: a constant, or arch's AR(1) (``mean="AR", lags=1``)
+MEANS = ("constant", "ar1")
 
 # Gauss-Legendre nodes on (0, 1) for tail integrals of a quantile function; the substitution
 # u = alpha * s**4 removes the endpoint singularity of heavy-tailed quantile functions.
@@ -49,14 +52,20 @@ _GL_S = 0.5 * (_GL_NODES + 1.0)
 _GL_W = 0.5 * _GL_WEIGHTS
 
 
-def build_arch_model(y: np.ndarray | pd.Series, model: str = "garch", dist: str = "t") -> ARCHModel:
-    """An arch model with a constant mean: GARCH(1,1), GJR-GARCH(1,1,1) or EGARCH(1,1,1)."""
+def build_arch_model(y: np.ndarray | pd.Series, model: str = "garch", dist: str = "t",
+                     mean: str = "constant") -> ARCHModel:
+    """An arch model: GARCH(1,1), GJR-GARCH(1,1,1) or EGARCH(1,1,1) with a constant mean, or
+    with ``mean="ar1"`` arch's AR(1) mean (``arch_model(y, mean="AR", lags=1, ...)``, which
+    holds back the first observation)."""
     check_choice(model, "model", GARCH_MODELS)
     check_choice(dist, "dist", DISTRIBUTIONS)
+    check_choice(mean, "mean", MEANS)
     vol: Literal["EGARCH", "GARCH"] = "EGARCH" if model == "egarch" else "GARCH"
     o = 0 if model == "garch" else 1
     # check_choice above restricts dist to DISTRIBUTIONS, all names arch accepts
     arch_dist = cast(Literal["normal", "t", "skewt"], dist)
+    if mean == "ar1":
+        return arch_model(y, mean="AR", lags=1, vol=vol, p=1, o=o, q=1, dist=arch_dist, rescale=False)
     return arch_model(y, mean="Constant", vol=vol, p=1, o=o, q=1, dist=arch_dist, rescale=False)
 
 
@@ -133,22 +142,25 @@ class ArchEngine:
     y : array of returns (already scaled to arch's preferred range).
     model : ``"garch"``, ``"gjr"`` or ``"egarch"``.
     dist : ``"normal"``, ``"t"`` or ``"skewt"``.
+    mean : ``"constant"`` or ``"ar1"`` (arch's ``mean="AR", lags=1``; each window's model holds
+        back its first observation, as ``arch_model(window, mean="AR", lags=1)`` does).
     """
 
     #: whether this engine drives arch / scipy internals (see riskkit.market._fast_arch)
     fast = False
 
-    def __init__(self, y: np.ndarray, model: str = "garch", dist: str = "t") -> None:
+    def __init__(self, y: np.ndarray, model: str = "garch", dist: str = "t", mean: str = "constant") -> None:
         self.model = model
         self.dist = dist
+        self.mean = mean
         self.y = np.asarray(y, dtype=float)
-        self.am = am = build_arch_model(self.y, model, dist)
+        self.am = am = build_arch_model(self.y, model, dist, mean)
         self._k_mean = int(am.num_params)
         self._k_vol = int(am.volatility.num_params)
         self._filtered: tuple[tuple[int, int, bytes], tuple[float, float, np.ndarray]] | None = None
 
     def _window_model(self, first: int, last: int) -> ARCHModel:
-        return build_arch_model(self.y[first:last], self.model, self.dist)
+        return build_arch_model(self.y[first:last], self.model, self.dist, self.mean)
 
     def split(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mean, volatility and distribution parameters."""
@@ -219,11 +231,20 @@ class ArchEngine:
     def _filter(self, am: ARCHModel, params: np.ndarray) -> tuple[float, float, np.ndarray]:
         vol = am.volatility
         mp, vp, _ = self.split(params)
-        resids = np.asarray(am.resids(mp), dtype=float)
+        if self.mean == "ar1":
+            # as ARX.forecast does on an (unfitted) window model: the residuals of the returns
+            # after the held-back first one, on arch's own lag regressors (public ``y`` and
+            # ``regressors``); the AR(1) mean forecast is constant + phi * the last return
+            y = np.asarray(am.y, dtype=float)
+            resids = np.asarray(am.resids(mp, y[1:], am.regressors[1:]), dtype=float)
+            mu_next = float(mp[0] + mp[1] * y[-1])
+        else:
+            resids = np.asarray(am.resids(mp), dtype=float)
+            mu_next = float(mp[0])
         backcast = vol.backcast(resids)
         var_bounds = vol.variance_bounds(resids, 2.0)
         sigma2 = np.zeros(resids.shape[0])
         vol.compute_variance(vp, resids, sigma2, backcast, var_bounds)
         fc = vol.forecast(vp, resids, backcast, var_bounds, start=resids.shape[0] - 1, horizon=1)
         var_next = float(np.asarray(fc.forecasts)[-1, 0])
-        return float(mp[0]), var_next, resids / np.sqrt(sigma2)
+        return mu_next, var_next, resids / np.sqrt(sigma2)

@@ -263,3 +263,76 @@ def test_bad_refit_every_and_model(returns: pd.Series) -> None:
         rolling_var(returns, window=250, refit_every=0)
     with pytest.raises(ParameterError, match=r"model must be one of .* \(got model='arima'\)"):
         rolling_var(returns, window=250, model="arima")
+
+
+# -- AR(1) conditional mean ------------------------------------------------------------------
+def arch_ar1_var(r: pd.Series, n: int, vol: str, o: int, dist: str, alpha: float = 0.01) -> np.ndarray:
+    """The AR(1) VaR computed with arch alone, window by window: a fresh
+    ``arch_model(window, mean="AR", lags=1, ...)`` cold fit, ``forecast(horizon=1)`` and the
+    fitted distribution's ppf: VaR = -(mean + sqrt(variance) * ppf(alpha))."""
+    y = r.to_numpy()
+    out = []
+    for t in range(WINDOW, WINDOW + n):
+        am = arch_model(y[t - WINDOW : t], mean="AR", lags=1, vol=vol, p=1, o=o, q=1, dist=dist)
+        res = am.fit(disp="off", show_warning=False)
+        fc = res.forecast(horizon=1, reindex=False)
+        k = am.distribution.num_params
+        q = am.distribution.ppf(alpha, res.params.to_numpy()[len(res.params) - k :])
+        out.append(-(fc.mean.to_numpy()[-1, 0] + np.sqrt(fc.variance.to_numpy()[-1, 0]) * q))
+    return np.array(out)
+
+
+@pytest.mark.parametrize(("model", "vol", "o", "dist"), [("gjr", "GARCH", 1, "skewt"), ("garch", "GARCH", 0, "t"),
+                                                         ("garch", "GARCH", 0, "normal")])
+def test_ar1_var_equals_arch_ar1_fit_and_forecast(returns: pd.Series, model: str, vol: str, o: int,
+                                                  dist: str) -> None:
+    # Reference: arch's AR(1) mean (arch.univariate.ARX, arch_model(mean="AR", lags=1)), fitted
+    # and forecast by arch itself (ARCHModel.fit, ARCHModelResult.forecast: mean = const + phi *
+    # last return, arch's one-step variance) with the quantile from arch's own distribution ppf.
+    # rolling_var fits AR(1) means with arch's public fit on the same window, so the estimates are
+    # the same; only the quantile route differs (riskkit's std_tail: scipy's stdtrit for the t,
+    # arch's ppf for the skew-t), hence rtol 1e-10 (observed: 0 to 4e-16).
+    r = returns.iloc[: WINDOW + 12]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FastPathWarning)  # AR(1) is arch's fit by design, no fallback warning
+        got = rolling_var(r, model=model, dist=dist, method="parametric", window=WINDOW, n_jobs=1, mean="ar1")
+    np.testing.assert_allclose(got["var"].to_numpy(), arch_ar1_var(r, 12, vol, o, dist), rtol=1e-10)
+    assert got.attrs["mean"] == "ar1" and got.attrs["engine"] == "arch public API"
+    assert (got["es"] > got["var"]).all()
+
+
+def test_ar1_refits_and_mean_moves_with_the_last_return(returns: pd.Series) -> None:
+    # between refits the AR(1) mean forecast follows the last return: with refit_every=5 the
+    # refit-day forecasts equal arch's cold fits, and the default EVT method runs on AR residuals
+    r = returns.iloc[: WINDOW + 10]
+    par = rolling_var(r, model="gjr", dist="normal", method="parametric", window=WINDOW, n_jobs=1,
+                      refit_every=5, mean="ar1")
+    ref = arch_ar1_var(r, 10, "GARCH", 1, "normal")
+    np.testing.assert_allclose(par["var"].to_numpy()[[0, 5]], ref[[0, 5]], rtol=1e-10)
+    evt = rolling_var(r, window=WINDOW, n_jobs=1, refit_every=5, mean="ar1")
+    const = rolling_var(r, window=WINDOW, n_jobs=1, refit_every=5)
+    assert evt.attrs["method"] == "evt" and np.all(np.isfinite(evt.to_numpy()))
+    assert not np.allclose(evt["var"], const["var"], rtol=1e-6)
+
+
+def test_constant_mean_is_the_default_and_unchanged(returns: pd.Series) -> None:
+    # mean="constant" is the default and the same code path, bit for bit (the fast engine);
+    # test_garch_t_matches_naive_arch_loop pins that path against arch's constant-mean fits
+    r = returns.iloc[: WINDOW + 15]
+    default = rolling_var(r, window=WINDOW, n_jobs=1, refit_every=3)
+    explicit = rolling_var(r, window=WINDOW, n_jobs=1, refit_every=3, mean="constant")
+    pd.testing.assert_frame_equal(explicit, default, check_exact=True)
+    assert default.attrs["mean"] == "constant"
+    if UNSUPPORTED is None:
+        assert default.attrs["engine"] == "riskkit fast path"
+
+
+def test_bad_mean(returns: pd.Series) -> None:
+    with pytest.raises(ParameterError, match=r"mean must be one of \['constant', 'ar1'\] \(got mean='AR'\); "
+                                             r"'constant' is the default, 'ar1' adds arch's AR\(1\) term"):
+        rolling_var(returns, window=250, mean="AR")
+    with pytest.raises(ParameterError, match=r"mean must be one of .* \(got mean=None\)"):
+        rolling_var(returns, window=250, mean=None)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"mean='ar1' needs a GARCH-family model \(got model='ewma'\); "
+                                             r"use model='gjr' or mean='constant'"):
+        rolling_var(returns, window=250, model="ewma", dist="normal", mean="ar1")

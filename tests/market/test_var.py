@@ -115,6 +115,24 @@ def test_garch_var_matches_arch(returns: pd.Series, model: str, dist: str) -> No
     assert est.es > est.var
 
 
+def test_var_model_ar1_mean_matches_arch(returns: pd.Series) -> None:
+    # arch's AR(1) mean (arch_model(mean="AR", lags=1)) fitted and forecast by arch itself; the
+    # same fit inside VaRModel, so only optimiser-free arithmetic differs (rel 1e-6 as above)
+    scale = scale_factor(returns.to_numpy())
+    res = arch_model(returns * scale, mean="AR", lags=1, vol="GARCH", p=1, o=1, q=1, dist="skewt").fit(disp="off")
+    fc = res.forecast(horizon=1, reindex=False)
+    mu, sigma = fc.mean.to_numpy()[-1, 0], np.sqrt(fc.variance.to_numpy()[-1, 0])
+    q = res.model.distribution.ppf(0.01, res.params.to_numpy()[-2:])
+    m = VaRModel("gjr", dist="skewt", method="parametric", mean="ar1").fit(returns)
+    assert m.forecast(0.01).var == pytest.approx(-(mu + sigma * q) / scale, rel=1e-6)
+    assert m.label() == "ar1-gjr-skewt-parametric"
+    assert list(m.params_.index)[:2] == ["Const", "y[1]"]
+    with pytest.raises(ParameterError, match=r"mean='ar1' needs a GARCH-family volatility \(got volatility='hs'\)"):
+        VaRModel("hs", mean="ar1").fit(returns)
+    with pytest.raises(ParameterError, match=r"mean must be one of \['constant', 'ar1'\] \(got mean='ar2'\)"):
+        VaRModel(mean="ar2").fit(returns)
+
+
 def _simulated_gjr_t(n: int, seed: int) -> pd.Series:
     from arch.univariate import GARCH, ConstantMean, StudentsT
 
@@ -219,8 +237,8 @@ def test_var_model_clones_and_shares_rolling_var_defaults() -> None:
     assert c.set_params(lam=0.9).lam == 0.9
     defaults = {k: v.default for k, v in inspect.signature(rolling_var).parameters.items()}
     params = VaRModel().get_params()
-    assert (params["volatility"], params["dist"], params["method"]) == tuple(DEFAULT_CONFIG)
-    assert (defaults["model"], defaults["dist"], defaults["method"]) == tuple(DEFAULT_CONFIG)
+    assert (params["volatility"], params["dist"], params["method"], params["mean"]) == tuple(DEFAULT_CONFIG)
+    assert (defaults["model"], defaults["dist"], defaults["method"], defaults["mean"]) == tuple(DEFAULT_CONFIG)
 
 
 def test_clone_of_fitted_model_is_unfitted(returns: pd.Series) -> None:
