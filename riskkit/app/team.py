@@ -334,8 +334,8 @@ def _status(exc: Exception) -> int | None:
 
 def _workspaces_enabled(uri: str) -> bool:
     """Whether the server runs with workspaces on (its unauthenticated ``server-info`` answer)."""
-    from mlflow.utils.credentials import get_default_host_creds
-    from mlflow.utils.rest_utils import http_request
+    from mlflow.utils.credentials import get_default_host_creds  # lazy: mlflow takes ~1.5 s to import; only for team apply
+    from mlflow.utils.rest_utils import http_request  # lazy: mlflow takes ~1.5 s to import; only for team apply
 
     try:
         response = http_request(get_default_host_creds(uri), "/api/3.0/mlflow/server-info", "GET")
@@ -350,7 +350,7 @@ def _apply_server_roles(auth: Any, team: Team, report: ApplyReport) -> None:
     A role row that is not in :data:`SERVER_ROLES` is removed and a member whose role changed loses
     the other riskkit role, so applying the file again leaves exactly what it says.
     """
-    from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME
+    from mlflow.utils.workspace_utils import DEFAULT_WORKSPACE_NAME  # lazy: mlflow takes ~1.5 s to import; only for team apply
 
     roles = {role.name: role for role in auth.list_roles(DEFAULT_WORKSPACE_NAME)}
     role_ids: dict[str, int] = {}
