@@ -236,7 +236,8 @@ class ArchEngine:
             # after the held-back first one, on arch's own lag regressors (public ``y`` and
             # ``regressors``); the AR(1) mean forecast is constant + phi * the last return
             y = np.asarray(am.y, dtype=float)
-            resids = np.asarray(am.resids(mp, y[1:], am.regressors[1:]), dtype=float)
+            regressors = np.asarray(getattr(am, "regressors"))  # ARX's public lag matrix (not on ARCHModel's type)
+            resids = np.asarray(am.resids(mp, y[1:], regressors[1:]), dtype=float)
             mu_next = float(mp[0] + mp[1] * y[-1])
         else:
             resids = np.asarray(am.resids(mp), dtype=float)

@@ -178,3 +178,43 @@ def test_grid_expansion_and_override_wins(tmp_path: Path) -> None:
     assert len({s.name for s in specs}) == 2
     (single,) = exp.runs({"factor": 9})
     assert single.parameters == {"value": "v", "factor": 9, "fail": False}
+
+
+def test_kernel_that_dies_before_answering_is_started_again(store: dict[str, str], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two kernels starting at once can race for a TCP port (jupyter/jupyter_client#487): the loser
+    dies with "Address already in use" before running a cell. Its run starts the kernel again
+    instead of failing; any other failure, or a third such death, still fails the run."""
+    import papermill
+
+    from riskkit.app import tracking
+    from riskkit.app.pipeline import _runner
+
+    real = papermill.execute_notebook
+    calls: list[int] = []
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    experiment = load_experiment(write_experiment(tmp_path / "race.yaml", experiment="probe-race", notebook=PROBE))
+    uri = tracking.init_store()
+    experiment_id = tracking.ensure_experiment("probe-race", uri)
+    (spec,) = experiment.runs({})
+    result = _runner.execute_run(uri, experiment_id, experiment, spec)
+    assert result.status == "FINISHED" and len(calls) == 2
+    assert _runs(store["uri"], "probe-race")[0].data.metrics["reached_end"] == 1
+
+    def always(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", always)
+    calls.clear()
+    (spec,) = experiment.runs({"value": "again"})
+    result = _runner.execute_run(uri, experiment_id, experiment, spec)
+    assert result.status == "FAILED" and len(calls) == _runner.KERNEL_START_ATTEMPTS
+    assert "Kernel died before replying" in result.error

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import sys
@@ -44,6 +45,7 @@ __all__ = [
 DEFAULT_MAX_RUNS = 100
 
 KERNEL_NAME = "riskkit-python"
+_log = logging.getLogger(__name__)
 
 
 class ExperimentLockedError(RiskkitError):
@@ -169,6 +171,19 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text).strip("_")[:80]
 
 
+KERNEL_START_ATTEMPTS = 3
+"""Kernel starts per run: a kernel that dies before answering its first request is started again.
+
+jupyter_client picks a kernel's TCP ports by binding to port 0 and releasing them for the kernel
+to bind; another process starting a kernel at the same moment can take one of them in between
+(jupyter/jupyter_client#487), and the kernel then dies with "Address already in use" before it
+runs a cell. Nothing of the notebook has run then, so starting it again is safe."""
+
+
+def _kernel_never_started(exc: BaseException) -> bool:
+    return "Kernel died before replying to kernel_info" in str(exc) and not _lifecycle.stop_outcome()
+
+
 def _failure_details(exc: BaseException) -> tuple[str, int | None]:
     from papermill.exceptions import PapermillExecutionError  # lazy: papermill is heavy; imported only in the worker that runs a notebook
 
@@ -241,16 +256,24 @@ def execute_run(
     try:
         _lifecycle.begin_execution()
         with _environment(env):
-            papermill.execute_notebook(
-                str(experiment.notebook),
-                str(output),
-                parameters=spec.parameters,
-                kernel_name=KERNEL_NAME,
-                cwd=str(tracking.project_root()),
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=True,
-            )
+            for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+                try:
+                    papermill.execute_notebook(
+                        str(experiment.notebook),
+                        str(output),
+                        parameters=spec.parameters,
+                        kernel_name=KERNEL_NAME,
+                        cwd=str(tracking.project_root()),
+                        progress_bar=False,
+                        log_output=False,
+                        request_save_on_cell_execute=True,
+                    )
+                    break
+                except RuntimeError as exc:
+                    if attempt == KERNEL_START_ATTEMPTS or not _kernel_never_started(exc):
+                        raise
+                    _log.warning("run %s: the kernel died before it answered (%s); starting it again (%d/%d)",
+                                 run_id, exc, attempt + 1, KERNEL_START_ATTEMPTS)
     except BaseException as exc:  # noqa: BLE001 (a run must always end; KeyboardInterrupt too)
         _lifecycle.end_execution()
         error, failed_cell = _failure_details(exc) if not _lifecycle.is_stop(exc) else ("", None)
