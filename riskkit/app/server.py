@@ -70,12 +70,18 @@ class AuthSettings:
         Users and permissions database (default ``sqlite:///<repo>/server/auth/auth.db``).
     default_permission : str, default "READ"
         Permission a user has on resources nobody granted explicitly.
+    auth_cache_seconds : int, default 30
+        How long the server remembers a verified login (MLflow's ``auth_cache_ttl_seconds``). MLflow
+        checks every request's password against its scrypt hash, about 0.1 s of CPU each, and a run
+        makes hundreds of requests; with the cache only the first request of a login pays it. A
+        changed password or a removed user takes effect within this time; 0 turns the cache off.
     """
 
     admin_password: str = field(repr=False)
     admin_username: str = "admin"
     database_uri: str | None = None
     default_permission: str = "READ"
+    auth_cache_seconds: int = 30
 
 
 def is_loopback(host: str) -> bool:
@@ -193,6 +199,10 @@ def write_auth_config(runtime_dir: Path, auth: AuthSettings) -> Path:
                           f"(got {auth.default_permission!r})")
     if not auth.admin_username or not all(c.isalnum() or c in "-_.@" for c in auth.admin_username):
         raise ConfigError(f"admin user name must be letters, digits and -_.@ (got {auth.admin_username!r})")
+    if isinstance(auth.auth_cache_seconds, bool) or not isinstance(auth.auth_cache_seconds, int) \
+            or not 0 <= auth.auth_cache_seconds <= 3600:
+        raise ConfigError(f"auth_cache_seconds must be a whole number of seconds from 0 to 3600 "
+                          f"(got {auth.auth_cache_seconds!r}); 0 checks the password on every request")
     folder = _private_dir(runtime_dir)
     database_uri = auth.database_uri or f"sqlite:///{folder / 'auth.db'}"
     ini = folder / "basic_auth.ini"
@@ -205,6 +215,7 @@ def write_auth_config(runtime_dir: Path, auth: AuthSettings) -> Path:
         f"admin_username = {auth.admin_username}\n"
         "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
         "grant_default_workspace_access = false\n"
+        f"auth_cache_ttl_seconds = {auth.auth_cache_seconds}\n"
     )
     fd = os.open(ini, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -378,6 +389,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"file (mode 0600) holding the admin password (or ${ADMIN_PASSWORD_FILE_ENV})")
     parser.add_argument("--auth-database-uri", metavar="URI",
                         help="users and permissions database (default sqlite:///<repo>/server/auth/auth.db)")
+    parser.add_argument("--auth-cache-seconds", type=int, default=30, metavar="N",
+                        help="remember a verified login for N seconds (default 30; 0 checks the password "
+                             "hash on every request)")
     parser.add_argument("--insecure", action="store_true",
                         help="allow a non-loopback --host without --auth (anyone reaching the port can read and write)")
     args = parser.parse_args(argv)
@@ -385,7 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.auth:
             auth = AuthSettings(read_admin_password(args.admin_password_file), args.admin_user,
-                                args.auth_database_uri)
+                                args.auth_database_uri, auth_cache_seconds=args.auth_cache_seconds)
         elif not is_loopback(args.host):
             if not args.insecure:
                 raise ConfigError(

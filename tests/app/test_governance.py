@@ -111,6 +111,10 @@ def test_auth_config_is_private_and_holds_no_password(tmp_path: Path) -> None:
     assert "never-on-disk-123" not in text
     assert f"database_uri = sqlite:///{tmp_path / 'auth' / 'auth.db'}" in text
     assert "admin_username = boss" in text and "default_permission = READ" in text
+    assert "auth_cache_ttl_seconds = 30" in text  # a login's scrypt check once per 30 s, not per request
+    for bad in (-1, 3601, "30", True):
+        with pytest.raises(ConfigError, match="auth_cache_seconds must be a whole number"):
+            write_auth_config(tmp_path / "y", AuthSettings("never-on-disk-123", auth_cache_seconds=bad))  # type: ignore[arg-type]
     assert "never-on-disk-123" not in repr(AuthSettings("never-on-disk-123"))
     with pytest.raises(ConfigError, match="default_permission must be"):
         write_auth_config(tmp_path / "x", AuthSettings("never-on-disk-123", default_permission="ALL"))
