@@ -113,7 +113,7 @@ def write_experiment(path: Path, **doc: object) -> Path:
 
 # ``RISKKIT_TEST_CPU=FILE``: append each test's CPU seconds (its own process and every child process
 # it waited for: runners, kernels, servers) to FILE, to find where the suite's CPU goes.
-_CPU_LOG = os.environ.get("RISKKIT_TEST_CPU")
+_CPU_LOG = os.path.abspath(os.environ["RISKKIT_TEST_CPU"]) if os.environ.get("RISKKIT_TEST_CPU") else None
 
 
 def _cpu_seconds() -> float:
