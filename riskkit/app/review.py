@@ -266,7 +266,7 @@ def fit_columns(frame: pd.DataFrame, width: int = 120, *, keep: int = 1, max_cel
     max_cell : int
         Longest cell in the text rendering (longer ones end in ``...``).
     wrap_headers : bool
-        Measure long snake_case headers as wrapped on two lines (see :func:`format_table`).
+        Measure long snake_case headers as wrapped on two or three lines (see :func:`format_table`).
 
     Returns
     -------
@@ -281,11 +281,9 @@ def fit_columns(frame: pd.DataFrame, width: int = 120, *, keep: int = 1, max_cel
 
 
 def _text_width(frame: pd.DataFrame, max_cell: int, wrap_headers: bool = False) -> int:
-    cells = [[_cell(v, max_cell) for v in frame[c]] for c in frame.columns]
-    widths = [max([max(len(part) for part in _fitted_header(str(c), column, wrap_headers))]
-                  + [len(v) for v in column])
-              for c, column in zip(frame.columns, cells, strict=True)]
-    return sum(widths) + 2 * (len(widths) - 1)
+    """Width of ``frame`` as :func:`format_table` renders it (its dashed rule spans every column)."""
+    text = format_table(frame, "text", max_cell=max_cell, wrap_headers=wrap_headers)
+    return max(len(line) for line in text.splitlines())
 
 
 def _fitted_header(name: str, cells: list[str], wrap: bool) -> list[str]:
@@ -324,7 +322,8 @@ def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None
     max_cell : int, optional
         Text format: cut longer cells to this many characters (with an ellipsis).
     wrap_headers : bool, default False
-        Text format: break long column headers onto a second line.
+        Text format: break long snake_case column headers onto up to three lines, where the
+        header, not the cells, sets the column's width.
 
     Returns
     -------
@@ -357,7 +356,7 @@ def format_table(frame: pd.DataFrame, fmt: str = "text", *, max_cell: int | None
     split = [_fitted_header(h, [r[i] for r in cells], wrap_headers) for i, h in enumerate(header)]
     widths = [max([max(len(p) for p in parts)] + [len(r[i]) for r in cells]) for i, parts in enumerate(split)]
     depth = max(len(parts) for parts in split)
-    # long headers wrap onto a second line (top-aligned), so numbers, not names, set the widths
+    # long headers wrap onto up to three lines (top-aligned), so numbers, not names, set the widths
     lines = ["  ".join((parts[k] if k < len(parts) else "").ljust(w) for parts, w in zip(split, widths, strict=True)).rstrip()
              for k in range(depth)]
     lines.append("  ".join("-" * w for w in widths))
@@ -387,9 +386,14 @@ def _registered_model_exists(name: str) -> bool:
     return True
 
 
+def _denied(exc: BaseException) -> bool:
+    """Whether the store refused ``exc``'s request for lack of permission (a 403)."""
+    return "PERMISSION_DENIED" in str(getattr(exc, "error_code", "")) + str(exc)
+
+
 def _hidden_or_missing(client: Any, model_name: str, exc: Exception) -> bool:
     """Whether a 403 on ``model_name`` means "no such model" to this user: a search by name finds none."""
-    if "PERMISSION_DENIED" not in str(getattr(exc, "error_code", "")) + str(exc) or "'" in model_name:
+    if not _denied(exc) or "'" in model_name:
         return False
     try:
         return not client.search_registered_models(filter_string=f"name='{model_name}'", max_results=1)
@@ -451,7 +455,7 @@ def register_run_model(run_id: str, name: str) -> str | None:
         # on the run's experiment; a validator (READ on experiments, MANAGE on the model) gets a 403
         # there although the version exists. Only that cosmetic link is missing then.
         created = [v for v in tracking.client().search_model_versions(f"run_id='{run_id}'") if v.name == name]
-        if not created or "PERMISSION_DENIED" not in str(getattr(exc, "error_code", "")) + str(exc):
+        if not created or not _denied(exc):
             raise
         number = str(created[0].version)
     tracking.client().set_model_version_tag(name, number, "riskkit.run_id", run_id)

@@ -50,7 +50,7 @@ from riskkit.app import tracking
 from riskkit.exceptions import ConfigError, TrackingError
 
 __all__ = ["CREATORS_ROLE", "READERS_ROLE", "ROLES", "SERVER_ROLES", "Grant", "Member", "Team", "apply_team",
-           "load_team", "plan_grants", "plan_server_roles"]
+           "describe_server_role", "load_team", "plan_grants", "plan_server_roles"]
 
 ROLES = ("developer", "validator", "reviewer", "service")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
@@ -283,6 +283,21 @@ def plan_grants(team: Team) -> list[Grant]:
     return grants
 
 
+def describe_server_role(name: str) -> str:
+    """The permissions of one of :data:`SERVER_ROLES`, e.g. ``"USE on workspace '*'"``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SERVER_ROLES`.
+
+    Returns
+    -------
+    str
+    """
+    return ", ".join(f"{perm} on {rtype} {pattern!r}" for rtype, pattern, perm in SERVER_ROLES[name][1])
+
+
 def plan_server_roles(team: Team) -> list[tuple[str, str]]:
     """The MLflow role each member is assigned (see :data:`SERVER_ROLES`).
 
@@ -369,7 +384,7 @@ def _apply_server_roles(auth: Any, team: Team, report: ApplyReport) -> None:
                 auth.update_role_permission(current.id, permission)
         for stray in have.values():
             auth.remove_role_permission(stray.id)
-        report.add(f"  role {name}: " + ", ".join(f"{perm} on {rtype} {pattern!r}" for rtype, pattern, perm in rows))
+        report.add(f"  role {name}: {describe_server_role(name)}")
     for username, wanted in plan_server_roles(team):
         assigned = {role.name for role in auth.list_user_roles(username)}
         if wanted not in assigned:

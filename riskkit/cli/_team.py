@@ -5,13 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from riskkit.app.team import (
-    SERVER_ROLES,
-    apply_team,
-    load_team,
-    plan_grants,
-    plan_server_roles,
-)
+from riskkit.app.team import apply_team, describe_server_role, load_team, plan_grants, plan_server_roles
 from riskkit.cli._common import EXIT_OK, guarded
 
 __all__ = ["register"]
@@ -23,8 +17,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         for grant in plan_grants(team):
             print(f"{grant.username}: {grant.permission} on {grant.resource_type} {grant.resource!r}")
         for username, role in plan_server_roles(team):
-            rows = ", ".join(f"{perm} on {rtype} {pattern!r}" for rtype, pattern, perm in SERVER_ROLES[role][1])
-            print(f"{username}: role {role} ({rows})")
+            print(f"{username}: role {role} ({describe_server_role(role)})")
         return EXIT_OK
     for line in apply_team(team, args.server):
         print(line)
