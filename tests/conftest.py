@@ -104,6 +104,45 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600)
     )
 
 
+def cli_inproc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``riskkit.cli.main(args)`` in this process, as :func:`run_cli` would report it.
+
+    For the review commands (runs, compare, promote, promotions, report) in tests that call them
+    many times: a subprocess spends about 2.8 CPU-s starting Python and importing MLflow per call.
+    Each of these commands also runs as a real subprocess somewhere in the suite, where exit code
+    and a one-line stderr are what a user sees. ``riskkit run`` always runs as a subprocess.
+    Environment overrides apply for the call only, and MLflow's process-wide tracking and registry
+    URIs are cleared before and after, so the command resolves its store as a fresh process would.
+    """
+    import contextlib
+    import io
+
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    from riskkit.cli import main
+
+    assert args and args[0] != "run", "riskkit run owns signals, locks and workers: use run_cli"
+    saved = {name: os.environ.get(name) for name in (env or {})}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.update(env or {})
+        tracking_utils._tracking_uri = registry_utils._registry_uri = None
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        tracking_utils._tracking_uri = registry_utils._registry_uri = None
+    return subprocess.CompletedProcess(["riskkit", *args], code, out.getvalue(), err.getvalue())
+
+
 def write_experiment(path: Path, **doc: object) -> Path:
     import yaml
 
@@ -112,7 +151,8 @@ def write_experiment(path: Path, **doc: object) -> Path:
 
 
 # ``RISKKIT_TEST_CPU=FILE``: append each test's CPU seconds (its own process and every child process
-# it waited for: runners, kernels, servers) to FILE, to find where the suite's CPU goes.
+# it waited for: runners, kernels, servers), its xdist worker and its wall start and end to FILE, to
+# find where the suite's CPU goes and which worker sits idle at the end.
 _CPU_LOG = os.path.abspath(os.environ["RISKKIT_TEST_CPU"]) if os.environ.get("RISKKIT_TEST_CPU") else None
 
 
@@ -126,7 +166,10 @@ def _cpu_seconds() -> float:
 if _CPU_LOG:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-        before = _cpu_seconds()
+        import time
+
+        before, start = _cpu_seconds(), time.time()
         yield
-        with open(_CPU_LOG, "a") as log:
-            log.write(f"{_cpu_seconds() - before:.2f}\t{item.nodeid}\n")
+        with open(_CPU_LOG, "a") as log:  # CPU s, test, then worker, wall start and end (epoch s)
+            log.write(f"{_cpu_seconds() - before:.2f}\t{item.nodeid}\t{os.environ.get('PYTEST_XDIST_WORKER', '-')}"
+                      f"\t{start:.1f}\t{time.time():.1f}\n")

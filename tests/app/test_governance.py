@@ -29,7 +29,7 @@ from riskkit.app.review import promote
 from riskkit.app.server import AuthSettings, is_loopback, read_admin_password, server_command, write_auth_config
 from riskkit.app.team import SERVER_ROLES, load_team, plan_grants, plan_server_roles
 from riskkit.exceptions import ConfigError, ParameterError
-from tests.conftest import REPO, run_cli, write_experiment
+from tests.conftest import REPO, cli_inproc, run_cli, write_experiment
 
 # One worker runs the module: its server / runs are built once in a shared fixture.
 pytestmark = pytest.mark.xdist_group("governance")
@@ -339,7 +339,7 @@ def test_reviewer_reads_but_cannot_log_a_run_or_move_an_alias(auth_server: dict[
     ran = run_cli("run", str(developer_run["file"]), env=_as("rev", auth_server["uri"], developer_run["home"]))
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert "403 permission denied: user 'rev' may not do this" in ran.stdout, ran.stdout
-    refused = run_cli("promote", developer_run["run_id"], "--reason", "looks fine to me",
+    refused = cli_inproc("promote", developer_run["run_id"], "--reason", "looks fine to me",
                       env=_as("rev", auth_server["uri"], developer_run["home"]))
     assert refused.returncode == 2
     assert "403 permission denied: user 'rev'" in refused.stderr and "Traceback" not in refused.stderr
@@ -376,7 +376,7 @@ def test_developer_cannot_promote_own_run(auth_server: dict[str, Any], developer
     assert run.info.user_id == "dora" and run.data.tags["mlflow.user"] == "dora"
     # the runner could not register the version: developers only READ the registered model
     assert "403" in run.data.tags.get("riskkit.register_error", "")
-    refused = run_cli("promote", developer_run["run_id"], "--reason", "my model is great",
+    refused = cli_inproc("promote", developer_run["run_id"], "--reason", "my model is great",
                       env=_as("dora", auth_server["uri"], developer_run["home"]))
     assert refused.returncode == 2
     assert "user 'dora' created run" in refused.stderr and "four eyes" in refused.stderr
@@ -422,7 +422,7 @@ def test_validator_promotes_and_the_audit_trail_shows_it(auth_server: dict[str, 
     assert len(events) == 1 and events[0]["by"] == "val" and events[0]["alias"] == "champion"
     assert "Promoted to @champion by val" in version.description and reason in version.description
 
-    trail = run_cli("promotions", MODEL, "--format", "csv", env=env)
+    trail = cli_inproc("promotions", MODEL, "--format", "csv", env=env)
     assert trail.returncode == 0, trail.stderr
     lines = trail.stdout.strip().splitlines()
     assert lines[0] == "at,alias,version,run_id,promoted_by,run_author,reason,gates,previous_version"
@@ -430,8 +430,8 @@ def test_validator_promotes_and_the_audit_trail_shows_it(auth_server: dict[str, 
     row = lines[1].split(",")
     assert row[1:6] == ["champion", version.version, developer_run["run_id"], "val", "dora"]
     # a reviewer reads the trail too
-    assert run_cli("promotions", MODEL, env=_as("rev", auth_server["uri"], developer_run["home"])).returncode == 0
-    unknown = run_cli("promotions", "no-such-model", env=env)
+    assert cli_inproc("promotions", MODEL, env=_as("rev", auth_server["uri"], developer_run["home"])).returncode == 0
+    unknown = cli_inproc("promotions", "no-such-model", env=env)
     assert unknown.returncode == 2 and "unknown registered model 'no-such-model'" in unknown.stderr
 
 

@@ -12,7 +12,7 @@ from mlflow.tracking import MlflowClient
 
 from riskkit.exceptions import ConfigError
 from riskkit.app.review import Gate, check_gates, format_table, parse_gates
-from tests.conftest import REPO, run_cli, write_experiment
+from tests.conftest import REPO, cli_inproc, run_cli, write_experiment
 
 MODEL_NB = str(REPO / "tests" / "notebooks" / "model.ipynb")
 PROBE = str(REPO / "tests" / "notebooks" / "probe.ipynb")
@@ -63,21 +63,21 @@ def test_runs_compare_promote_report(store: dict[str, str], tmp_path: Path) -> N
     lines = table.stdout.splitlines()
     assert lines[0].startswith("run_id,name,status,start") and "auc_test" in lines[0]
     assert lines[1].startswith(good), "sorted by auc_test descending"
-    text = run_cli("runs", "model-review", "--sort", "auc_test", "--ascending").stdout.splitlines()
+    text = cli_inproc("runs", "model-review", "--sort", "auc_test", "--ascending").stdout.splitlines()
     first_row = text[next(i for i, line in enumerate(text) if line.startswith("---")) + 1]
     assert first_row.startswith(weak[:12]), text
 
-    cmp = run_cli("compare", good, weak, "--format", "markdown")
+    cmp = cli_inproc("compare", good, weak, "--format", "markdown")
     assert cmp.returncode == 0, cmp.stderr
     row = next(line for line in cmp.stdout.splitlines() if "| auc_test |" in line)
     assert row.rstrip().endswith("| * |")
 
-    no_reason = run_cli("promote", good)
+    no_reason = cli_inproc("promote", good)
     assert no_reason.returncode == 2 and "--reason" in no_reason.stderr
-    refused = run_cli("promote", weak, "--reason", "test")
+    refused = cli_inproc("promote", weak, "--reason", "test")
     assert refused.returncode == 1 and "auc_test >= 0.75" in refused.stderr and "not promoted" in refused.stderr
 
-    first = run_cli("promote", good, "--reason", "first champion")
+    first = cli_inproc("promote", good, "--reason", "first champion")
     assert first.returncode == 0, first.stderr
     assert "models:/model-review@champion" in first.stdout
     champion = client.get_model_version_by_alias("model-review", "champion")
@@ -89,10 +89,10 @@ def test_runs_compare_promote_report(store: dict[str, str], tmp_path: Path) -> N
     assert again.returncode == 0
     newest = client.search_runs([client.get_experiment_by_name("model-review").experiment_id],
                                 filter_string="params.quality = '0.95'")[0].info.run_id
-    assert run_cli("promote", newest, "--reason", "challenger wins").returncode == 0
+    assert cli_inproc("promote", newest, "--reason", "challenger wins").returncode == 0
     assert client.get_model_version_by_alias("model-review", "champion").run_id == newest
     assert client.get_model_version_by_alias("model-review", "previous-champion").run_id == good
-    trail = run_cli("promotions", "model-review", "--format", "csv")
+    trail = cli_inproc("promotions", "model-review", "--format", "csv")
     assert trail.returncode == 0, trail.stderr
     assert [line.split(",")[6] for line in trail.stdout.splitlines()[1:]] == ["first champion", "challenger wins"]
 
@@ -121,16 +121,16 @@ def test_review_bad_input(store: dict[str, str], tmp_path: Path) -> None:
     client = MlflowClient(store["uri"])
     run_id = client.search_runs([client.get_experiment_by_name("no-model").experiment_id])[0].info.run_id
 
-    unknown = run_cli("compare", "0" * 32, run_id)
+    unknown = cli_inproc("compare", "0" * 32, run_id)
     assert unknown.returncode == 2 and "unknown run id" in unknown.stderr
-    no_model = run_cli("promote", run_id, "--reason", "test")
+    no_model = cli_inproc("promote", run_id, "--reason", "test")
     assert no_model.returncode == 1 and "logged no model" in no_model.stderr
     strict = write_experiment(tmp_path / "strict.yaml", experiment="no-model", notebook=PROBE)
-    own = run_cli("promote", run_id, "--reason", "test", "--experiment-file", str(strict))
+    own = cli_inproc("promote", run_id, "--reason", "test", "--experiment-file", str(strict))
     assert own.returncode == 2 and "cannot promote it (four eyes)" in own.stderr
     gated = write_experiment(tmp_path / "gated.yaml", experiment="no-model", notebook=PROBE, gates=["auc_test >= 0.7"],
                              allow_self_promotion=True)
-    missing = run_cli("promote", run_id, "--reason", "test", "--experiment-file", str(gated))
+    missing = cli_inproc("promote", run_id, "--reason", "test", "--experiment-file", str(gated))
     assert missing.returncode == 1 and "names metric 'auc_test'" in missing.stderr
     no_exp = run_cli("runs", "does-not-exist")
     assert no_exp.returncode == 2 and "unknown experiment" in no_exp.stderr
