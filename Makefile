@@ -22,6 +22,10 @@ help:
 
 # uv (from PyPI, installed by pip) installs the dependencies in about 30 s on a fresh 2-core
 # machine, where pip takes 67 s with a warm download cache and 87 s without; pip is the fallback.
+# uv writes no bytecode (compiling all of it would cost another 40 s), so Python compiles each
+# module on its first import and keeps the .pyc: the recipes run with PYTHONDONTWRITEBYTECODE
+# unset (with it set, every process, kernel and runner, would compile MLflow again).
+unexport PYTHONDONTWRITEBYTECODE
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "riskkit needs Python 3.11+ (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
