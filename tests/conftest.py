@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 import subprocess
@@ -61,12 +62,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=rank)  # stable: the order within a module is kept
 
 
+@pytest.fixture(scope="session")
+def _empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite store, created once per test process: MLflow builds its schema (about 0.7
+    CPU-s) when the first process opens a new file; each ``store`` starts from a copy instead."""
+    from mlflow import MlflowClient
+
+    path = tmp_path_factory.mktemp("empty-store") / "mlflow.db"
+    MlflowClient(f"sqlite:///{path}").search_experiments()  # the schema and the Default experiment
+    return path
+
+
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """A fresh SQLite store and a RISKKIT_HOME of its own (runs/ lands there, not in the repo)."""
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _empty_store: Path) -> Iterator[dict[str, str]]:
+    """A fresh SQLite store and a RISKKIT_HOME of its own (runs/ lands there, not in the repo).
+
+    The store is a copy of an empty one, its Default experiment's artifacts under this test's
+    folder, as if MLflow had created it here.
+    """
+    import shutil
+    import sqlite3
+
     home = tmp_path / "home"
     home.mkdir()
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(_empty_store, db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+                     (str(tmp_path / "mlruns" / "0"),))
+    uri = f"sqlite:///{db}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.setenv("RISKKIT_HOME", str(home))
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)

@@ -289,6 +289,8 @@ def test_second_ctrl_c_forces_immediate_stop(store: dict[str, str], tmp_path: Pa
 # --------------------------------------------------------------------------- 4. big grids
 def test_dry_run_and_max_runs(store: dict[str, str], tmp_path: Path) -> None:
     exp = _stuck(tmp_path, "big", grid={"seconds": list(range(101))})
+    db = Path(store["uri"].removeprefix("sqlite:///"))
+    db.unlink()  # no store yet: neither a refused grid nor a dry run may create one
     refused = run_cli("run", str(exp))
     assert refused.returncode == 2
     assert "expands to 101 runs, more than --max-runs 100" in refused.stderr
@@ -296,7 +298,7 @@ def test_dry_run_and_max_runs(store: dict[str, str], tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     assert "101 run(s) of stuck.ipynb (dry run: nothing started)" in listed.stdout
     assert "[101/101] stuck seconds=100: seconds=100" in listed.stdout
-    assert not Path(store["uri"].removeprefix("sqlite:///")).exists(), "a dry run must not touch the store"
+    assert not db.exists(), "a dry run must not touch the store"
     with pytest.raises(ConfigError, match="--max-runs must be an integer >= 1"):
         from riskkit.app.pipeline import run_experiment
 

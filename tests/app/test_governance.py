@@ -249,7 +249,7 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert "user 'dora' (developer): created" in applied.stdout
         assert "rev: role 'riskkit-readers'" in applied.stdout and "warning" not in applied.stdout
-        again = run_cli("team", "apply", str(team), env=env)  # applying twice is harmless
+        again = cli_inproc("team", "apply", str(team), env=env)  # applying twice is harmless
         assert again.returncode == 0 and "password reset" in again.stdout, again.stdout + again.stderr
         assert "created role" not in again.stdout and "no longer in role" not in again.stdout
         yield {"uri": uri, "root": root, "team": team}
