@@ -234,6 +234,10 @@ def encode_binary_target(y: Any, name: str = "y", *, estimator: str = "the estim
         raise DataError(f"{name} must be one-dimensional (got shape {arr.shape}); y should be a 1d array")
     if arr.size == 0:
         raise DataError(f"{name} is empty; pass one 0/1 label per row")
+    if arr.dtype.kind in "biu":  # 0/1 integers or booleans with both classes: no sort needed
+        low, high = arr.min(), arr.max()
+        if low == 0 and high == 1:
+            return np.array([low, high], dtype=arr.dtype), arr.astype(np.int8)
     if pd.isna(arr).any() if arr.dtype == object else (
             np.issubdtype(arr.dtype, np.floating) and np.isnan(arr).any()):
         n = int(pd.isna(arr).sum())

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from scipy.special import expit
-from threadpoolctl import threadpool_limits
+
+from riskkit._threads import one_blas_thread
 
 __all__ = ["LogisticFit", "fit_logistic"]
 
@@ -133,7 +134,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, C: float = 1.0, max_iter: int 
     inv_c = 1.0 / float(C)
     rate = min(max(float(yf.mean()), 1e-6), 1.0 - 1e-6)
     w, b = np.zeros(p), float(np.log(rate / (1.0 - rate)))
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         if n >= _SUBSAMPLE_FROM:
             k = n // _SUBSAMPLE_ROWS
             sub = slice(0, n, k)

@@ -21,9 +21,9 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from riskkit._results import Result
+from riskkit._threads import one_blas_thread
 from riskkit._validation import check_frame, check_in_range, short_repr
 from riskkit.exceptions import DataError, ParameterError
 
@@ -216,8 +216,10 @@ def select_from_iv(
             passing.append(f)
     corr = correlation(passing) if max_corr is not None and len(passing) > 1 else pd.DataFrame()
     kept: list[str] = []
+    abs_corr = np.nan_to_num(np.abs(corr.to_numpy(dtype=float)), nan=0.0)
+    where = {f: i for i, f in enumerate(corr.index)}
     for f in passing:
-        partner, r = _worst_partner(corr, f, kept)
+        partner, r = _worst_partner(abs_corr, where, f, kept)
         if max_corr is not None and partner is not None and r > max_corr:
             dropped.append({"feature": f, "iv": float(iv[f]), "reason": "correlated",
                             "correlated_with": partner, "correlation": r, "pvalue": p_of(f)})
@@ -229,12 +231,14 @@ def select_from_iv(
                             pvalue=None if pvalue is None else pvalue.astype(float))
 
 
-def _worst_partner(corr: pd.DataFrame, feature: str, kept: list[str]) -> tuple[str | None, float]:
-    if corr.empty or not kept:
+def _worst_partner(abs_corr: np.ndarray, where: dict[Any, int], feature: str, kept: list[str]
+                   ) -> tuple[str | None, float]:
+    """The kept feature most correlated with ``feature`` (the first on ties; NaN counts as 0)."""
+    if abs_corr.size == 0 or not kept:
         return None, 0.0
-    r = corr.loc[feature, kept].abs().fillna(0.0)
-    partner = str(r.idxmax())
-    return partner, float(cast(float, r[partner]))  # one label -> one value
+    row = abs_corr[where[feature], [where[k] for k in kept]]
+    j = int(np.argmax(row))
+    return str(kept[j]), float(row[j])
 
 
 def correlation_from_chunks(chunks: Any, columns: Sequence[str]) -> pd.DataFrame:
@@ -248,7 +252,7 @@ def correlation_from_chunks(chunks: Any, columns: Sequence[str]) -> pd.DataFrame
     n = 0
     # BLAS on row blocks, held to one thread: OpenBLAS's threaded gemm on tall thin blocks
     # stalls for seconds on a busy machine, and einsum's loop is several times slower
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         for chunk in chunks:
             block = np.asarray(chunk, dtype=float)
             total += block.sum(axis=0)
