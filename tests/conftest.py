@@ -128,6 +128,21 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600)
     )
 
 
+@contextlib.contextmanager
+def environment(overrides: dict[str, str] | None) -> Iterator[None]:
+    """Set these environment variables inside the block; restore (or remove) them after."""
+    saved = {name: os.environ.get(name) for name in (overrides or {})}
+    os.environ.update(overrides or {})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def cli_inproc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``riskkit.cli.main(args)`` in this process, as :func:`run_cli` would report it.
 
@@ -138,7 +153,6 @@ def cli_inproc(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
     Environment overrides apply for the call only, and MLflow's process-wide tracking and registry
     URIs are cleared before and after, so the command resolves its store as a fresh process would.
     """
-    import contextlib
     import io
 
     from mlflow.tracking._model_registry import utils as registry_utils
@@ -147,23 +161,17 @@ def cli_inproc(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
     from riskkit.cli import main
 
     assert args and args[0] != "run", "riskkit run owns signals, locks and workers: use run_cli"
-    saved = {name: os.environ.get(name) for name in (env or {})}
     out, err = io.StringIO(), io.StringIO()
-    try:
-        os.environ.update(env or {})
+    with environment(env):
         tracking_utils._tracking_uri = registry_utils._registry_uri = None
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(args))
-            except SystemExit as exc:  # argparse's usage errors
-                code = exc.code if isinstance(exc.code, int) else 2
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        tracking_utils._tracking_uri = registry_utils._registry_uri = None
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main(list(args))
+                except SystemExit as exc:  # argparse's usage errors
+                    code = exc.code if isinstance(exc.code, int) else 2
+        finally:
+            tracking_utils._tracking_uri = registry_utils._registry_uri = None
     return subprocess.CompletedProcess(["riskkit", *args], code, out.getvalue(), err.getvalue())
 
 

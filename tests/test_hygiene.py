@@ -30,6 +30,24 @@ def test_notebook_committed_without_outputs(path: Path) -> None:
             assert cell.get("execution_count") is None, f"{path.name} cell {i} has an execution count"
 
 
+@pytest.mark.parametrize("path", [*NOTEBOOKS, *sorted((REPO / "tests" / "notebooks").glob("*.ipynb"))],
+                         ids=lambda p: p.name)
+def test_notebook_is_valid_with_cell_ids(path: Path) -> None:
+    """nbformat 4.5 needs an id on every cell: without one nbformat warns (MissingIDFieldWarning)
+    into the log of every scheduled run of the notebook, and will refuse it in a later version."""
+    import json
+    import warnings
+
+    cells = json.loads(path.read_text())["cells"]
+    missing = [i for i, cell in enumerate(cells) if not cell.get("id")]
+    assert not missing, f"{path.name}: cells {missing} have no id; open and save it in JupyterLab"
+    ids = [cell["id"] for cell in cells]
+    assert len(set(ids)) == len(ids), f"{path.name}: cell ids repeat"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nbformat.validate(nbformat.read(path, as_version=4))
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_has_one_declared_parameters_cell(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)

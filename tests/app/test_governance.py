@@ -9,7 +9,6 @@ loopback for the whole test session (it takes 30-60 s to start), with a team app
 from __future__ import annotations
 
 import json
-import os
 import socket
 import stat
 import tempfile
@@ -29,7 +28,7 @@ from riskkit.app.review import promote
 from riskkit.app.server import AuthSettings, is_loopback, read_admin_password, server_command, write_auth_config
 from riskkit.app.team import SERVER_ROLES, load_team, plan_grants, plan_server_roles
 from riskkit.exceptions import ConfigError, ParameterError
-from tests.conftest import REPO, cli_inproc, run_cli, write_experiment
+from tests.conftest import REPO, cli_inproc, environment, run_cli, write_experiment
 
 # One worker runs the module: its server / runs are built once in a shared fixture.
 pytestmark = pytest.mark.xdist_group("governance")
@@ -272,16 +271,8 @@ class _Login:
     def __call__(self, method: str, *args: Any, **kwargs: Any) -> Any:
         from mlflow import MlflowClient
 
-        saved = {k: os.environ.get(k) for k in self.env}
-        os.environ.update(self.env)
-        try:
+        with environment(self.env):
             return getattr(MlflowClient(self.uri), method)(*args, **kwargs)
-        finally:
-            for key, old in saved.items():
-                if old is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = old
 
 
 @pytest.fixture(scope="module")
