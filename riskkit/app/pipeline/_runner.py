@@ -195,12 +195,25 @@ def _failure_details(exc: BaseException) -> tuple[str, int | None]:
     return f"{name}: {exc}", None
 
 
+class _AltTextNotice(logging.Filter):
+    """Drops nbconvert's "Alternative text is missing on N image(s)" warning: the exporter gives
+    those images its own alt text, and a scheduled run's log keeps one line per state change."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Alternative text is missing")
+
+
+_html_log = logging.getLogger(__name__ + ".html")
+_html_log.addFilter(_AltTextNotice())
+
+
 def _to_html(notebook_path: Path) -> Path | None:
     try:
         import nbformat  # lazy: notebook tooling is heavy; needed only after a run
         from nbconvert import HTMLExporter  # lazy: notebook tooling is heavy; needed only after a run
 
-        body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook_path, as_version=4))
+        exporter = HTMLExporter(log=_html_log)
+        body, _ = exporter.from_notebook_node(nbformat.read(notebook_path, as_version=4))
     except Exception:  # a broken notebook still keeps its .ipynb
         return None
     html = notebook_path.with_suffix(".html")
