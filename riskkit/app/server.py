@@ -32,6 +32,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from riskkit.app import tracking
 from riskkit.exceptions import ConfigError
@@ -339,14 +340,18 @@ def start_server(
         stderr=subprocess.STDOUT, env=env, start_new_session=True,
     )
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"mlflow server exited with code {process.returncode}; see {log.name}")
-        try:
-            tracking.check_reachable(uri, timeout=2.0)
-            return process, uri
-        except Exception:  # not up yet
-            time.sleep(1.0)
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"mlflow server exited with code {process.returncode}; see {log.name}")
+            try:
+                tracking.check_reachable(uri, timeout=2.0)
+                return process, uri
+            except Exception:  # not up yet
+                time.sleep(1.0)
+    except BaseException:  # Ctrl-C or a stop signal while waiting: the server must not outlive us
+        stop_server(process)
+        raise
     stop_server(process)
     raise RuntimeError(f"mlflow server did not answer on {uri}/health within {timeout:.0f} s; see {log.name}")
 
@@ -415,8 +420,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     print(f"starting mlflow server on http://{args.host}:{args.port}{' with authentication' if auth else ''} "
           "(takes about a minute) ...", flush=True)
-    process, uri = start_server(host=args.host, port=args.port, backend_uri=args.backend_store_uri,
-                                artifacts=args.artifacts_destination, auth=auth, insecure=args.insecure)
+    # The server runs in a process group of its own (stop_server signals the group), so a SIGTERM
+    # (systemd, kill) or SIGHUP (the terminal closed) to this launcher would leave it running:
+    # both become a stop request, as Ctrl-C is (the previous handlers are put back on return).
+    previous = {sig: signal.signal(sig, _stop_request) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return _serve(args, auth, started)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(args: argparse.Namespace, auth: AuthSettings | None, started: float) -> int:
+    """Start the server, wait until it exits or a stop request comes, and stop it."""
+    try:
+        process, uri = start_server(host=args.host, port=args.port, backend_uri=args.backend_store_uri,
+                                    artifacts=args.artifacts_destination, auth=auth, insecure=args.insecure)
+    except KeyboardInterrupt:
+        print("stopped before the server was ready", flush=True)
+        return 0
     login = ("  export MLFLOW_TRACKING_USERNAME=<you>  # and MLFLOW_TRACKING_PASSWORD in your environment\n"
              if auth else "")
     print(f"ready after {time.monotonic() - started:.0f} s. In another shell:\n"
@@ -425,8 +447,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         process.wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         stop_server(process)
+    print("server stopped", flush=True)
     return 0
+
+
+def _stop_request(signum: int, frame: Any) -> None:
+    """SIGTERM/SIGHUP handler of the launcher: stop the server as Ctrl-C does."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -139,6 +139,9 @@ def test_non_loopback_needs_auth_or_insecure(monkeypatch: pytest.MonkeyPatch, ca
         def wait(self) -> int:
             return 0
 
+        def poll(self) -> int:
+            return 0
+
     def fake_start(**kwargs: Any) -> tuple[_Done, str]:
         started.update(kwargs)
         return _Done(), "http://0.0.0.0:5000"

@@ -114,6 +114,12 @@ def server(postgres: str, tmp_path: Path) -> Iterator[str]:
                 assert time.monotonic() < deadline, "tracking server did not answer in 300 s"
                 time.sleep(1.0)
         yield uri
+        # stopped as `kill PID` or a service manager stops it: SIGTERM to the launcher alone. The
+        # MLflow server runs in a process group of its own; the launcher must take it down.
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, (tmp_path / "launcher.log").read_text()[-3000:]
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, "the MLflow server outlived its launcher"
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
