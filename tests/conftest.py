@@ -128,21 +128,6 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600)
     )
 
 
-@contextlib.contextmanager
-def environment(overrides: dict[str, str] | None) -> Iterator[None]:
-    """Set these environment variables inside the block; restore (or remove) them after."""
-    saved = {name: os.environ.get(name) for name in (overrides or {})}
-    os.environ.update(overrides or {})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def cli_inproc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``riskkit.cli.main(args)`` in this process, as :func:`run_cli` would report it.
 
@@ -158,11 +143,12 @@ def cli_inproc(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
     from mlflow.tracking._model_registry import utils as registry_utils
     from mlflow.tracking._tracking_service import utils as tracking_utils
 
+    from riskkit.app import tracking
     from riskkit.cli import main
 
     assert args and args[0] != "run", "riskkit run owns signals, locks and workers: use run_cli"
     out, err = io.StringIO(), io.StringIO()
-    with environment(env):
+    with tracking.environment(env):
         tracking_utils._tracking_uri = registry_utils._registry_uri = None
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

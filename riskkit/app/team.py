@@ -35,11 +35,10 @@ environment and their permissions set again.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -315,19 +314,8 @@ def plan_server_roles(team: Team) -> list[tuple[str, str]]:
     return [(m.username, _SERVER_ROLE_OF[m.role]) for m in team.members]
 
 
-@contextlib.contextmanager
-def _credentials(username: str, password: str) -> Iterator[None]:
-    keys = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"] = username, password
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
+def _credentials(username: str, password: str) -> Any:
+    return tracking.environment({"MLFLOW_TRACKING_USERNAME": username, "MLFLOW_TRACKING_PASSWORD": password})
 
 
 def _password(env: Mapping[str, str], name: str, who: str) -> str:

@@ -53,6 +53,7 @@ __all__ = [
     "client",
     "current_run_id",
     "ensure_experiment",
+    "environment",
     "git_state",
     "init_store",
     "latest_run",
@@ -538,20 +539,48 @@ def quiet() -> Iterator[None]:
     Warnings and log records of other origins pass through."""
     mlflow_logger = logging.getLogger("mlflow")
     level = mlflow_logger.level
-    saved_bar = os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), environment({"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}):
         warnings.filterwarnings("ignore", message=r"Hint: Inferred schema contains integer column", category=UserWarning)
         warnings.filterwarnings("ignore", message=r"IProgress not found")
         mlflow_logger.setLevel(max(level, logging.WARNING))
-        os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
         try:
             yield
         finally:
             mlflow_logger.setLevel(level)
-            if saved_bar is None:
-                os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str] | None) -> Iterator[None]:
+    """Set environment variables inside a block; on exit restore them, or remove those that were unset.
+
+    Parameters
+    ----------
+    values : mapping of str to str, or None
+        The variables to set (None or empty: nothing changes).
+
+    Yields
+    ------
+    None
+
+    Examples
+    --------
+    >>> import os
+    >>> with environment({"RISKKIT_EXAMPLE_VAR": "1"}):
+    ...     os.environ["RISKKIT_EXAMPLE_VAR"]
+    '1'
+    >>> "RISKKIT_EXAMPLE_VAR" in os.environ
+    False
+    """
+    saved = {name: os.environ.get(name) for name in (values or {})}
+    os.environ.update(values or {})
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
             else:
-                os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = saved_bar
+                os.environ[name] = old
 
 
 # --------------------------------------------------------------------------- notebook helpers

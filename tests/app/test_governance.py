@@ -22,13 +22,14 @@ import pytest
 import yaml
 
 from riskkit.app import server as server_mod
+from riskkit.app import tracking
 from riskkit.app.experiments import load_experiment, looks_like_secret
 from riskkit.app.pipeline import check_parameters
 from riskkit.app.review import promote
 from riskkit.app.server import AuthSettings, is_loopback, read_admin_password, server_command, write_auth_config
 from riskkit.app.team import SERVER_ROLES, load_team, plan_grants, plan_server_roles
 from riskkit.exceptions import ConfigError, ParameterError
-from tests.conftest import REPO, cli_inproc, environment, run_cli, write_experiment
+from tests.conftest import REPO, cli_inproc, run_cli, write_experiment
 
 # One worker runs the module: its server / runs are built once in a shared fixture.
 pytestmark = pytest.mark.xdist_group("governance")
@@ -274,7 +275,7 @@ class _Login:
     def __call__(self, method: str, *args: Any, **kwargs: Any) -> Any:
         from mlflow import MlflowClient
 
-        with environment(self.env):
+        with tracking.environment(self.env):
             return getattr(MlflowClient(self.uri), method)(*args, **kwargs)
 
 

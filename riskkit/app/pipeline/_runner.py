@@ -16,9 +16,7 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -147,20 +145,6 @@ def _kernel_dir() -> Path:
     return base
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
 # --------------------------------------------------------------------------- one run
 def _relative(path: Path) -> str:
     root = tracking.project_root()
@@ -268,7 +252,7 @@ def execute_run(
            "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
     try:
         _lifecycle.begin_execution()
-        with _environment(env):
+        with tracking.environment(env):
             for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
                 try:
                     papermill.execute_notebook(
