@@ -68,7 +68,7 @@ def _pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, inv_c: float
         grad[1:] += Xb.T @ r
         Xs = Xb * s[:, None]
         hess[0, 0] += s.sum()
-        hess[0, 1:] += Xs.sum(axis=0)
+        hess[0, 1:] += s @ Xb  # BLAS; Xs.sum(axis=0) on a tall C-ordered block is ~7x slower
         hess[1:, 1:] += Xb.T @ Xs
     hess[1:, 0] = hess[0, 1:]
     loss += 0.5 * inv_c * float(w @ w)

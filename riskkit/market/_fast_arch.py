@@ -1,7 +1,8 @@
 """The fast GARCH path: every use of arch and scipy internals in riskkit lives here.
 
 ``FastArchEngine`` returns arch's own cold-fit estimates (``arch_model(window).fit()``) bit for
-bit, five or more times faster, by retracing ``ARCHModel.fit`` with:
+bit, ten or more times faster (``benchmarks/bench_rolling_var.py``), by retracing
+``ARCHModel.fit`` with:
 
 * scipy's SLSQP kernel driven directly (``scipy.optimize._slsqplib.slsqp``, scipy >= 1.16) with
   the loop of ``scipy.optimize._slsqp_py`` and a hand-built state;
@@ -9,7 +10,13 @@ bit, five or more times faster, by retracing ``ARCHModel.fit`` with:
   model per window), ``ARCHModel._loglikelihood`` (warm starts), the volatility process's
   ``_normal`` distribution (starting-value grid) and the compiled ``garch_recursion``
   (``arch.univariate.volatility.rec``);
-* scipy's unwrapped kurtosis (``scipy.stats.kurtosis.__wrapped__``, the t / skew-t start).
+* arch's and scipy's numpy expressions rewritten operation for operation where their Python
+  overhead dominated: the t / skew-t start (scipy's ``kurtosis`` and ``_moment``), a constant
+  mean's backcast, variance bounds and least-squares start (weights and ``pinv`` cached), the
+  starting-value grid (built once per model order), the one-step forecast;
+* for a constant mean with GARCH/GJR variance (power 2) and normal or t errors, the compiled
+  likelihood, finite-difference gradient and constraint rows of
+  :mod:`riskkit.market._garch_kernels` (numba), which give arch's values to the last bit.
 
 These are not public API and may change in any release. The versions the bit-for-bit
 agreement was tested on are declared in ``SUPPORTED``; :func:`unsupported_reason` says why the
@@ -22,6 +29,7 @@ Nothing outside this module may import from it except through :func:`fast_engine
 
 from __future__ import annotations
 
+import functools
 import itertools
 import warnings
 from typing import Any
@@ -29,10 +37,13 @@ from typing import Any
 import numpy as np
 from arch.univariate import volatility as _arch_volatility
 from arch.univariate.distribution import Normal, SkewStudent, StudentsT
+from arch.univariate.mean import ConstantMean
 from arch.univariate.volatility import GARCH
-from scipy import optimize, stats
+from scipy import optimize
 from scipy.optimize._slsqplib import slsqp
+from scipy.special import gammaln
 
+from riskkit.market import _garch_kernels
 from riskkit.market._volatility import ArchEngine, Fit
 
 __all__ = ["SUPPORTED", "FastArchEngine", "fast_engine", "unsupported_reason"]
@@ -122,17 +133,7 @@ class _ArchObjective:
         self.backcast = backcast
         self.var_bounds = var_bounds
         self.lb, self.ub = lb, ub
-        a, b = engine._constraints
-        self.rows = [(a[i], float(b[i]), np.flatnonzero(a[i])) for i in range(a.shape[0])]
-        # arch evaluates np.dot(a_i, x) - b_i. With at most two non-zero coefficients, each a
-        # power of two (arch's rows: +-1, +-0.5), the products are exact and the dot product is
-        # one rounding of their sum whatever the order, so plain float arithmetic on those terms
-        # gives the same value; other rows keep np.dot.
-        self._terms: list[tuple[list[tuple[int, float]], float] | None] = []
-        for ai, bi, nz in self.rows:
-            coefs = [(int(j), float(ai[j])) for j in nz]
-            exact = len(coefs) <= 2 and all(abs(np.frexp(c)[0]) == 0.5 for _, c in coefs)
-            self._terms.append((coefs, bi) if exact else None)
+        self.rows, self._terms = engine._row_terms()
         self._lb, self._ub = lb.tolist(), ub.tolist()
         self._last_x = b""
         self._last_f = 0.0
@@ -300,6 +301,101 @@ class _ArchObjective:
         return jac
 
 
+class _CompiledObjective(_ArchObjective):
+    """:class:`_ArchObjective` with arch's likelihood evaluated by the compiled kernels of
+    :mod:`riskkit.market._garch_kernels` (constant mean, GARCH/GJR with power 2, normal or t
+    errors): the same values to the last bit, with a whole finite-difference gradient in one
+    pass (one kernel call for the variance paths, one ``numpy.log``, one kernel call for the
+    sums) instead of one arch call per parameter."""
+
+    def __init__(self, engine: "FastArchEngine", sigma2: np.ndarray, backcast: Any, var_bounds: np.ndarray,
+                 lb: np.ndarray, ub: np.ndarray, kernels: dict[str, Any]) -> None:
+        super().__init__(engine, sigma2, backcast, var_bounds, lb, ub)
+        am = engine.am
+        vol = am.volatility
+        self._pq = _order(vol)
+        self._student = type(am.distribution) is StudentsT
+        self._y = np.ascontiguousarray(am._fit_y, dtype=float)
+        self._bounds = np.ascontiguousarray(var_bounds, dtype=float)
+        self._backcast = float(backcast)
+        self._prepare, self._finish = kernels["prepare"], kernels["finish"]
+        self._kernels = kernels
+        self._consts: dict[float, float] = {}
+        self._unbounded = bool(np.all(lb == -np.inf) and np.all(ub == np.inf))
+        self._row_arrays = engine._compiled_rows()
+
+    def steps(self, x: np.ndarray) -> np.ndarray:
+        out = np.empty(x.size)
+        self._kernels["steps"](x, self.lb, self.ub, self._unbounded, _FD_STEP, out)
+        return out
+
+    def cons(self, x: np.ndarray) -> np.ndarray:
+        if self._row_arrays is None:
+            return super().cons(x)
+        idx, coef, count, b = self._row_arrays
+        out = np.empty(b.shape[0])
+        self._kernels["constraint_values"](x, idx, coef, count, b, out)
+        return out
+
+    def cons_jac(self, x: np.ndarray) -> np.ndarray:
+        if self._row_arrays is None:
+            return super().cons_jac(x)
+        idx, coef, count, b = self._row_arrays
+        out = np.empty((b.shape[0], x.size))
+        self._kernels["constraint_jacobian"](x, self.lb, self.ub, self._unbounded, _FD_STEP, idx, coef,
+                                             count, b, out)
+        return out
+
+    def _const(self, nu: np.float64) -> float:
+        """arch's constant of the t log-density, with arch's own scalar expressions."""
+        key = float(nu)
+        const = self._consts.get(key)
+        if const is None:
+            if len(self._consts) > 64:  # an SLSQP run visits a few dozen nu values
+                self._consts.clear()
+            const = self._consts[key] = float(gammaln((nu + 1) / 2) - gammaln(nu / 2) - np.log(np.pi * (nu - 2)) / 2)
+        return const
+
+    def loglik_rows(self, P: np.ndarray, consts: np.ndarray) -> np.ndarray:
+        """arch's log-likelihood at each row of ``P`` (full parameter vectors); ``consts`` holds
+        each row's density constant (:meth:`_const` of its nu, or log(2 pi) for the normal)."""
+        k, n = P.shape[0], self._y.shape[0]
+        p, o, q = self._pq
+        buf = np.empty((2 * k if self._student else k, n))
+        self._prepare(P, self._y, self._backcast, self._bounds, p, o, q, self._student, buf)
+        out = np.empty(k)
+        self._finish(P, self._y, buf, np.log(buf), consts, self._student, p, o, q, out)
+        return out
+
+    def nll(self, x: np.ndarray) -> float:
+        const = self._const(x[-1]) if self._student else _LOG_2PI
+        return -float(self.loglik_rows(x[None, :], np.array([const]))[0])
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """scipy's 2-point gradient at ``x`` from the cached ``f(x)``: all stepped points in one
+        :meth:`loglik_rows` call."""
+        if self._last_x == x.tobytes():
+            f0 = self._last_f
+        else:
+            f0 = self.nll(x)
+        h = self.steps(x)
+        stepped = x + h
+        m = x.size
+        P = np.empty((m, m))
+        P[:] = x
+        P.ravel()[:: m + 1] = stepped
+        if self._student:  # nu is the last parameter: only the last row steps it
+            consts = np.full(m, self._const(x[-1]))
+            consts[-1] = self._const(stepped[-1])
+        else:
+            consts = np.full(m, _LOG_2PI)
+        return (-self.loglik_rows(P, consts) - f0) / (stepped - x)
+
+
+#: arch's Normal constant ``log(2 * pi)`` (numpy's log, as arch computes it)
+_LOG_2PI = float(np.log(2 * np.pi))
+
+
 def _slsqp(obj: _ArchObjective, x0: np.ndarray, bounds: list[tuple[float, float]]) -> tuple[np.ndarray, int]:
     """SLSQP from ``x0``: the iterates of ``scipy.optimize.minimize(method="SLSQP")`` with its
     default ``ftol`` (1e-6) and ``maxiter`` (100), returning the solution and exit mode.
@@ -343,10 +439,37 @@ def _slsqp(obj: _ArchObjective, x0: np.ndarray, bounds: list[tuple[float, float]
     return x, int(state["mode"])
 
 
-def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var_bounds: np.ndarray) -> np.ndarray:
+@functools.lru_cache(maxsize=8)
+def _grid_layout(p: int, o: int, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """arch's GARCH starting-value grid without its scale: per distinct point, the factor
+    ``1 - agb`` of column 0 (which multiplies the target variance) and the other columns, then
+    each of the 64 grid points' row among the distinct ones (in arch's order)."""
+    alphas = [0.01, 0.05, 0.1, 0.2]
+    first: dict[tuple[float, tuple[float, ...]], int] = {}
+    where = []
+    for alpha, gamma, agb in itertools.product(alphas, alphas, [0.5, 0.7, 0.9, 0.98]):
+        factor = 1.0 - agb
+        cols = [0.0] * (p + o + q)
+        if p > 0:
+            cols[0:p] = [alpha / p] * p
+            agb -= alpha
+        if o > 0:
+            cols[p : p + o] = [gamma / o] * o
+            agb -= gamma / 2.0
+        if q > 0:
+            cols[p + o : p + o + q] = [agb / q] * q
+        where.append(first.setdefault((factor, tuple(cols)), len(first)))
+    factors = np.array([key[0] for key in first])
+    rest = np.array([key[1] for key in first]).reshape(len(first), p + o + q)
+    return factors, rest, np.array(where)
+
+
+def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var_bounds: np.ndarray,
+                                loglik: Any = None) -> np.ndarray:
     """``vol.starting_values(resids)``; for arch's GARCH/GJR the same grid search with each
     distinct grid point's Gaussian likelihood evaluated once (a GARCH(1,1) grid repeats each
-    point for the four unused gamma values), which leaves the arg-max unchanged."""
+    point for the four unused gamma values), which leaves the arg-max unchanged. ``loglik``
+    (points -> log-likelihoods, the compiled kernels) replaces arch's calls when given."""
     if type(vol) is not GARCH:
         return np.asarray(vol.starting_values(resids), dtype=float)
     p, o, q, power = vol.p, vol.o, vol.q, vol.power
@@ -357,6 +480,13 @@ def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var
     # the grid as arch builds it, in Python floats (the same IEEE operations as arch's numpy
     # scalars); each distinct point's Gaussian likelihood is evaluated once
     target_f = float(target)
+    if loglik is not None:
+        factors, rest, where = _grid_layout(p, o, q)
+        points = np.empty((factors.shape[0], 1 + p + o + q))
+        points[:, 0] = factors * target_f
+        points[:, 1:] = rest
+        llfs = np.asarray(loglik(points))[where]
+        return points[where[int(np.argmax(llfs))]].copy()
     grid: list[tuple[float, ...]] = []
     for alpha, gamma, agb in itertools.product(alphas, alphas, [0.5, 0.7, 0.9, 0.98]):
         sv = [(1.0 - agb) * target_f] * (p + o + q + 1)
@@ -373,6 +503,10 @@ def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var
     for point in grid:
         first.setdefault(point, len(first))
     unique = [np.array(point) for point in first]
+    if loglik is not None:
+        by_point = np.asarray(loglik(np.array(unique))).tolist()
+        llfs = np.array([by_point[first[point]] for point in grid])
+        return np.array(grid[int(np.argmax(llfs))])
     fres = np.absolute(resids) ** power
     sres = np.sign(resids)
     paths = np.empty((len(unique), resids.shape[0]))
@@ -392,10 +526,25 @@ def _distribution_starting_values(dist: Any, std_resids: np.ndarray) -> np.ndarr
     the degrees of freedom from scipy's kurtosis, called without scipy's nan/axis wrapper."""
     if type(dist) not in (StudentsT, SkewStudent):
         return np.asarray(dist.starting_values(std_resids), dtype=float)
-    kurtosis = getattr(stats.kurtosis, "__wrapped__", stats.kurtosis)
-    k = float(kurtosis(std_resids, fisher=False))
+    k = _kurtosis(std_resids)
     nu = max((4.0 * k - 6.0) / (k - 3.0) if k > 3.75 else 12.0, 4.0)
     return np.array([nu] if type(dist) is StudentsT else [nu, 0.0])
+
+
+def _kurtosis(x: np.ndarray) -> float:
+    """``scipy.stats.kurtosis(x, fisher=False)`` of a 1-d float array, by scipy's own operations
+    (``_stats_py.kurtosis`` and ``_moment``: the mean, the demeaned values squared, squared
+    again for the fourth moment, each moment a mean, then ``m4 / m2**2``), without the array-API
+    dispatch and checks around them; NaN where scipy returns NaN (a constant sample)."""
+    mean = np.mean(x, axis=0, keepdims=True)
+    d = x - mean
+    s2 = d**2
+    m2 = np.mean(s2, axis=0)
+    m4 = np.mean(s2**2, axis=0)
+    with np.errstate(all="ignore"):
+        if m2 <= (np.finfo(np.float64).eps * float(mean[0])) ** 2:
+            return float("nan")
+        return float(m4 / m2**2.0)
 
 
 def _whitener(f: Any, x: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
@@ -418,6 +567,60 @@ def _whitener(f: Any, x: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
     return np.asarray(eigvec @ np.diag(eigval**-0.5))
 
 
+def _order(vol: Any) -> tuple[int, int, int]:
+    """A GARCH process's orders ``(p, o, q)``."""
+    return int(vol.p), int(vol.o), int(vol.q)
+
+
+#: arch's EWMA parameters for the variance bounds (``ewma_recursion(0.94, ...)``)
+_EWMA = np.array([0.0, 1.0 - 0.94, 0.94])
+
+
+@functools.lru_cache(maxsize=8)
+def _ewma_weights(tau: int) -> np.ndarray:
+    """arch's backcast weights: ``w = 0.94 ** arange(tau); w / sum(w)`` (Python's ``sum``, as
+    arch's volatility module uses it)."""
+    w = 0.94 ** np.arange(tau)
+    return w / sum(w)
+
+
+@functools.lru_cache(maxsize=8)
+def _open_bounds(nobs: int) -> np.ndarray:
+    """The bounds ``ewma_recursion`` throws away: ``ones((nobs, 2)) * [-1, 1.7e308]``."""
+    return np.ones((nobs, 2)) * np.array([-1.0, 1.7e308])
+
+
+@functools.lru_cache(maxsize=8)
+def _constant_pinv(nobs: int) -> np.ndarray:
+    """``pinv`` of a constant mean's regressors, a column of ``nobs`` ones."""
+    return np.linalg.pinv(np.ones((nobs, 1)))
+
+
+def _garch_backcast(resids: np.ndarray) -> float:
+    """``GARCH.backcast(resids)`` for power 2, with the weights cached."""
+    w = _ewma_weights(min(75, resids.shape[0]))
+    return float(np.sum((np.absolute(resids[: w.shape[0]]) ** 2.0) * w))
+
+
+def _variance_bounds(resids: np.ndarray) -> np.ndarray:
+    """``VolatilityProcess.variance_bounds(resids)`` (power 2), arch's operations in arch's
+    order, with the constant weights and throw-away bounds cached."""
+    nobs = resids.shape[0]
+    w = _ewma_weights(min(75, nobs))
+    var_bound = np.zeros(nobs)
+    initial_value = w.dot(resids[: w.shape[0]] ** 2.0)
+    _arch_volatility.rec.garch_recursion(_EWMA, resids**2.0, resids, var_bound, 1, 0, 1, nobs,
+                                         initial_value, _open_bounds(nobs))
+    var_bounds = np.vstack((var_bound / 1e6, var_bound * 1e6)).T
+    var = float(np.var(resids))
+    min_upper_bound = 1 + float(np.max(resids**2.0))
+    lower_bound, upper_bound = var / 1e8, 1e7 * (1 + float(np.max(resids**2.0)))
+    var_bounds[var_bounds[:, 0] < lower_bound, 0] = lower_bound
+    var_bounds[var_bounds[:, 1] < min_upper_bound, 1] = min_upper_bound
+    var_bounds[var_bounds[:, 1] > upper_bound, 1] = upper_bound
+    return np.ascontiguousarray(var_bounds)
+
+
 class FastArchEngine(ArchEngine):
     """:class:`~riskkit.market._volatility.ArchEngine` with arch's fit retraced without its
     per-fit overhead (bit for bit on the supported versions) and an optional warm start.
@@ -434,10 +637,58 @@ class FastArchEngine(ArchEngine):
     def __init__(self, y: np.ndarray, model: str = "garch", dist: str = "t") -> None:
         super().__init__(y, model, dist)  # builds self.am on the whole series
         self._constraints = self._stack_constraints()
+        self._rows: tuple[list[tuple[np.ndarray, float, np.ndarray]], list[Any]] | None = None
+        self._row_arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._state: tuple[int, int, np.ndarray, Any, np.ndarray] | None = None
+        self._mean0 = np.zeros(1)
         self.hessian_every = 50
         self._whitener: np.ndarray | None = None
         self._age = 0
+        am = self.am
+        compiled = (type(am) is ConstantMean and type(am.volatility) is GARCH and am.volatility.power == 2.0
+                    and type(am.distribution) in (Normal, StudentsT))
+        self._kernels = _garch_kernels.load() if compiled else None
+
+    def _row_terms(self) -> tuple[list[tuple[np.ndarray, float, np.ndarray]], list[Any]]:
+        """The constraint rows ``(a_i, b_i, non-zero columns)`` and, per row, its terms
+        ``([(column, coefficient), ...], b_i)`` when plain float arithmetic reproduces
+        ``np.dot(a_i, x) - b_i`` (else None); built once per engine.
+
+        arch evaluates ``np.dot(a_i, x) - b_i``. With at most two non-zero coefficients, each a
+        power of two (arch's rows: +-1, +-0.5), the products are exact and the dot product is
+        one rounding of their sum whatever the order, so plain float arithmetic on those terms
+        gives the same value; other rows keep ``np.dot``.
+        """
+        if self._rows is None:
+            a, b = self._constraints
+            rows = [(a[i], float(b[i]), np.flatnonzero(a[i])) for i in range(a.shape[0])]
+            terms: list[Any] = []
+            for ai, bi, nz in rows:
+                coefs = [(int(j), float(ai[j])) for j in nz]
+                exact = len(coefs) <= 2 and all(abs(np.frexp(c)[0]) == 0.5 for _, c in coefs)
+                terms.append((coefs, bi) if exact else None)
+            self._rows = (rows, terms)
+        return self._rows
+
+    def _compiled_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The constraint terms of :meth:`_row_terms` as arrays (columns, coefficients, count,
+        b) for the compiled constraint kernels; None when a row needs ``np.dot``."""
+        if self._row_arrays is None:
+            _, terms = self._row_terms()
+            if any(t is None for t in terms):
+                return None
+            m = len(terms)
+            idx = np.zeros((m, 2), dtype=np.int64)
+            coef = np.zeros((m, 2))
+            count = np.zeros(m, dtype=np.int64)
+            b = np.zeros(m)
+            for r, (coefs, bi) in enumerate(terms):
+                count[r] = len(coefs)
+                b[r] = bi
+                for c, (j, v) in enumerate(coefs):
+                    idx[r, c], coef[r, c] = j, v
+            self._row_arrays = (idx, coef, count, b)
+        return self._row_arrays
 
     def _stack_constraints(self) -> tuple[np.ndarray, np.ndarray]:
         am = self.am
@@ -461,8 +712,17 @@ class FastArchEngine(ArchEngine):
         am._adjust_sample(first, last)
         if self._state is not None and self._state[:2] == (first, last):
             return self._state[2:]
-        resids0 = np.asarray(am.resids(am.starting_values()), dtype=float)
-        state = (resids0, am.volatility.backcast(resids0), np.asarray(am.volatility.variance_bounds(resids0)))
+        if self._kernels is not None:  # constant mean, GARCH/GJR with power 2: arch's values, cached pieces
+            mean0 = _constant_pinv(last - first).dot(am._fit_y)
+            resids0 = np.asarray(am.resids(mean0), dtype=float)
+            backcast: Any = _garch_backcast(resids0)
+            bounds = _variance_bounds(resids0)
+        else:
+            mean0 = am.starting_values()
+            resids0 = np.asarray(am.resids(mean0), dtype=float)
+            backcast, bounds = am.volatility.backcast(resids0), np.asarray(am.volatility.variance_bounds(resids0))
+        self._mean0 = mean0
+        state = (resids0, backcast, bounds)
         self._state = (first, last, *state)
         return state
 
@@ -508,6 +768,30 @@ class FastArchEngine(ArchEngine):
             return None
         return Fit(np.clip(x, lo, hi), True)
 
+    def _grid_loglik(self, resids: np.ndarray, backcast: Any, var_bounds: np.ndarray) -> Any:
+        """The Gaussian log-likelihood of volatility grid points on ``resids`` (the residuals at
+        the starting mean) by the compiled kernels, or None without them."""
+        if self._kernels is None:
+            return None
+        vol = self.am.volatility
+        y = np.ascontiguousarray(self.am._fit_y, dtype=float)
+        mu = float(self._mean0[0])  # the starting mean of this window (_window_state)
+        if not np.array_equal(y - mu, resids):  # pragma: no cover - guards the kernel's residuals
+            return None
+        kernels = self._kernels
+        bounds = np.ascontiguousarray(var_bounds, dtype=float)
+        p, o, q = _order(vol)
+
+        def loglik(points: np.ndarray) -> np.ndarray:
+            P = np.column_stack([np.full(points.shape[0], mu), points])
+            buf = np.empty((P.shape[0], y.shape[0]))
+            kernels["prepare"](P, y, float(backcast), bounds, p, o, q, False, buf)
+            out = np.empty(P.shape[0])
+            kernels["finish"](P, y, buf, np.log(buf), np.full(P.shape[0], _LOG_2PI), False, p, o, q, out)
+            return out
+
+        return loglik
+
     def _fit_cold(self, first: int, last: int) -> Fit:
         """``self.am.fit(first_obs=first, last_obs=last)``'s estimate, retraced step for step.
 
@@ -523,14 +807,18 @@ class FastArchEngine(ArchEngine):
         vol, dist = am.volatility, am.distribution
         resids, backcast, var_bounds = self._window_state(first, last)
         sigma2 = np.zeros(resids.shape[0])
-        sv_vol = _volatility_starting_values(vol, resids, backcast, var_bounds)
+        sv_vol = _volatility_starting_values(vol, resids, backcast, var_bounds, self._grid_loglik(resids, backcast, var_bounds))
         vol.compute_variance(sv_vol, resids, sigma2, backcast, var_bounds)
         std_resids = resids / np.sqrt(sigma2)
         bounds = am.bounds() + vol.bounds(resids) + dist.bounds(std_resids)
         lb = np.array([-np.inf if lo is None else float(lo) for lo, _ in bounds])
         ub = np.array([np.inf if hi is None else float(hi) for _, hi in bounds])
-        sv = np.hstack([am.starting_values(), sv_vol, _distribution_starting_values(dist, std_resids)]).astype(float)
-        obj = _ArchObjective(self, sigma2, backcast, var_bounds, lb, ub)
+        mean0 = self._mean0 if self._kernels is not None else am.starting_values()
+        sv = np.hstack([mean0, sv_vol, _distribution_starting_values(dist, std_resids)]).astype(float)
+        if self._kernels is not None:
+            obj: _ArchObjective = _CompiledObjective(self, sigma2, backcast, var_bounds, lb, ub, self._kernels)
+        else:
+            obj = _ArchObjective(self, sigma2, backcast, var_bounds, lb, ub)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             params, mode = _slsqp(obj, sv, bounds)
@@ -550,6 +838,47 @@ class FastArchEngine(ArchEngine):
         if self._filtered is not None and self._filtered[0] == key:
             return self._filtered[1]
         self.am._adjust_sample(first, last)
-        out = self._filter(self.am, np.asarray(params, dtype=float))
+        if self._kernels is not None:
+            out = self._filter_compiled(np.asarray(params, dtype=float))
+        else:
+            out = self._filter(self.am, np.asarray(params, dtype=float))
         self._filtered = (key, out)
         return out
+
+    def _filter_compiled(self, params: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """:meth:`_filter` for a constant mean and GARCH/GJR with power 2: the variance path by
+        the compiled recursion, the backcast and bounds by arch's own operations, and the
+        one-step forecast as arch's ``_one_step_forecast`` makes it (one more recursion step on
+        an appended zero residual, bounded below by 0), each value equal to arch's."""
+        am, vol = self.am, self.am.volatility
+        mp, vp, _ = self.split(params)
+        y = np.ascontiguousarray(am._fit_y, dtype=float)
+        resids = np.asarray(am.resids(mp), dtype=float)
+        backcast = _garch_backcast(resids)
+        bounds = _variance_bounds(resids)
+        p, o, q = _order(vol)
+        P = np.concatenate((mp, vp))[None, :]
+        sigma2 = np.empty((1, y.shape[0]))
+        kernels = self._kernels
+        assert kernels is not None  # only called with the kernels loaded
+        kernels["prepare"](P, y, backcast, bounds, p, o, q, False, sigma2)
+        path = sigma2[0]
+        n = y.shape[0]
+        w = vp.tolist()
+        e = resids.tolist()
+        s = w[0]
+        loc = 1
+        for j in range(p):
+            s += w[loc] * (backcast if n - 1 - j < 0 else e[n - 1 - j] * e[n - 1 - j])
+            loc += 1
+        for j in range(o):
+            if n - 1 - j < 0:
+                s += w[loc] * 0.5 * backcast
+            else:
+                s += w[loc] * (e[n - 1 - j] * e[n - 1 - j]) * (1.0 if e[n - 1 - j] < 0 else 0.0)
+            loc += 1
+        for j in range(q):
+            s += w[loc] * (backcast if n - 1 - j < 0 else float(path[n - 1 - j]))
+            loc += 1
+        var_next = 0.0 if s < 0 else s
+        return float(mp[0]), var_next, resids / np.sqrt(path)
