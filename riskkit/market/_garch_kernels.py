@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TESTED_NUMBA", "load"]
+__all__ = ["TESTED_NUMBA", "load", "loaded"]
 
 _KERNELS: dict[str, Any] = {}
 
@@ -50,6 +50,11 @@ TESTED_NUMBA = ((0, 68), (0, 69))
 def _major_minor(version: str) -> tuple[int, int]:
     parts = [int("".join(c for c in piece if c.isdigit()) or 0) for piece in version.split(".")[:2]]
     return (parts + [0, 0])[0], (parts + [0, 0])[1]
+
+
+def loaded() -> bool:
+    """Whether this process has loaded the kernels already (using them then costs nothing more)."""
+    return bool(_KERNELS)
 
 
 def load() -> dict[str, Any] | None:
@@ -68,7 +73,8 @@ def load() -> dict[str, Any] | None:
     # rebinding the module's names makes the kernels call each other compiled
     for name in ("_block", "_pairwise", "_bounded", "_recursion_11", "_recursion", "_prepare", "_finish",
                  "_steps", "_row", "_constraint_values", "_constraint_jacobian"):
-        module[name] = jit(module[name])
+        if not hasattr(module[name], "py_func"):  # not compiled yet in this process
+            module[name] = jit(module[name])
     _KERNELS.update(prepare=module["_prepare"], finish=module["_finish"], steps=module["_steps"],
                     constraint_values=module["_constraint_values"],
                     constraint_jacobian=module["_constraint_jacobian"])

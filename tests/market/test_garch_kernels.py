@@ -141,3 +141,13 @@ def test_kernels_keep_the_series_untouched(y: np.ndarray) -> None:
     engine = _fast_arch.FastArchEngine(y, "garch", "t")
     engine.fit(0, 1000)
     pd.testing.assert_series_equal(pd.Series(y), before)
+
+
+def test_kernels_only_when_they_pay(y: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    # importing numba costs more than a few fits save; the results are arch's either way
+    monkeypatch.setattr(_garch_kernels, "_KERNELS", {})
+    assert _fast_arch.fast_engine(y, "garch", "t", fits=_fast_arch.COMPILE_FROM - 1)._kernels is None
+    assert _fast_arch.fast_engine(y, "garch", "t", fits=_fast_arch.COMPILE_FROM)._kernels is not None
+    # once loaded in the process, every later engine uses them
+    assert _fast_arch.fast_engine(y, "garch", "t", fits=3)._kernels is not None
+    assert _fast_arch.fast_engine(y, "egarch", "t", fits=500)._kernels is None  # not a GARCH/GJR recursion
