@@ -8,7 +8,8 @@ runner writes), so it imports nothing of riskkit. Before handing over to ``ipyke
 * takes a shared lock on ``RISKKIT_MEMBERS_LOCK``: the experiment stays locked until this
   process has exited, whatever happened to the runner;
 * on Linux asks for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``) and, on every platform,
-  starts a watchdog thread that kills its process group once its parent is gone.
+  starts a watchdog thread that kills its process group once its parent is gone;
+* drops ipykernel's "KeyboardInterrupt caught in kernel" log record (:func:`quiet_shutdown_interrupt`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import logging
 import os
 import runpy
 import signal
@@ -46,6 +48,24 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
+class _ShutdownInterrupt(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("KeyboardInterrupt caught in kernel")
+
+
+def quiet_shutdown_interrupt() -> None:
+    """Drop ipykernel's ERROR record "KeyboardInterrupt caught in kernel." from the kernel's log.
+
+    jupyter_client interrupts every kernel before shutting it down
+    (``KernelManager.shutdown_kernel``); when that SIGINT lands while the kernel is still inside
+    a message handler, ipykernel logs the record at ERROR on stderr, which a scheduled run's log
+    then carries after a notebook that finished normally. The run's outcome is the runner's to
+    record (FINISHED, FAILED, KILLED), so the record says nothing; the kernel's other log
+    records are kept.
+    """
+    logging.getLogger("IPKernelApp").addFilter(_ShutdownInterrupt())
+
+
 def main() -> None:
     parent = os.getppid()
     _set_parent_death_signal(parent)
@@ -63,6 +83,7 @@ def main() -> None:
             os.set_inheritable(handle.fileno(), False)
             globals()["_members_handle"] = handle
     threading.Thread(target=_watch_parent, args=(parent,), name="riskkit-parent-watch", daemon=True).start()
+    quiet_shutdown_interrupt()
     sys.argv[0] = "ipykernel_launcher"
     sys.path[0] = os.getcwd()  # as under `python -m ipykernel_launcher`, not this script's folder
     runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
