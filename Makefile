@@ -32,6 +32,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet uv && $(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '.[dev]' \
 	  || { echo "uv failed: installing with pip instead" >&2; \
 	       $(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -e '.[dev]'; }
+	# compile the fast GARCH path's numba kernels once (cached on disk): otherwise the first
+	# processes that fit GARCH models (test workers, notebook kernels) each compile them (3.5 s CPU)
+	$(BIN)/python -m riskkit.market._garch_kernels || true
 	touch $(STAMP)
 
 setup: $(STAMP)
