@@ -151,3 +151,24 @@ def test_kernels_only_when_they_pay(y: np.ndarray, monkeypatch: pytest.MonkeyPat
     # once loaded in the process, every later engine uses them
     assert _fast_arch.fast_engine(y, "garch", "t", fits=3)._kernels is not None
     assert _fast_arch.fast_engine(y, "egarch", "t", fits=500)._kernels is None  # not a GARCH/GJR recursion
+
+
+@pytest.mark.parametrize(("p", "o", "q"), [(2, 1, 2), (1, 2, 1), (3, 0, 1), (1, 1, 1)])
+def test_any_order_recursion_is_archs(y: np.ndarray, p: int, o: int, q: int) -> None:
+    # the general recursion (orders other than p = q = 1) against arch's compiled one
+    from arch.univariate.recursions import garch_recursion
+
+    rng = np.random.default_rng(p + 10 * o + 100 * q)
+    window = y[:1000].copy()
+    bounds = _fast_arch._variance_bounds(window - window.mean())
+    for _ in range(5):
+        vp = np.concatenate(([rng.uniform(0.005, 0.1)], rng.uniform(0.0, 0.1, p), rng.uniform(0.0, 0.1, o),
+                             rng.uniform(0.1, 0.8 / q, q)))
+        mu = rng.normal(0.05, 0.05)
+        resids = window - mu
+        ref = np.empty(len(window))
+        garch_recursion(vp, np.absolute(resids) ** 2.0, np.sign(resids), ref, p, o, q, len(window), 1.3, bounds)
+        P = np.concatenate(([mu], vp))[None, :]
+        buf = np.empty((1, len(window)))
+        KERNELS["prepare"](P, window, 1.3, bounds, p, o, q, False, buf)
+        np.testing.assert_array_equal(buf[0], ref)
