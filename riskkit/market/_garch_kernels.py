@@ -71,10 +71,13 @@ def load() -> dict[str, Any] | None:
     jit = numba.njit(cache=True, nogil=True)
     module = globals()
     # rebinding the module's names makes the kernels call each other compiled
-    for name in ("_block", "_pairwise", "_bounded", "_recursion_11", "_recursion", "_prepare", "_finish",
-                 "_steps", "_row", "_constraint_values", "_constraint_jacobian"):
-        if not hasattr(module[name], "py_func"):  # not compiled yet in this process
-            module[name] = jit(module[name])
+    try:
+        for name in ("_block", "_pairwise", "_bounded", "_recursion_11", "_recursion", "_prepare", "_finish",
+                     "_steps", "_row", "_constraint_values", "_constraint_jacobian"):
+            if not hasattr(module[name], "py_func"):  # not compiled yet in this process
+                module[name] = jit(module[name])
+    except RuntimeError:  # numba finds no writable cache directory ("no locator available")
+        return None  # the fast engine keeps its numpy path (same values)
     _KERNELS.update(prepare=module["_prepare"], finish=module["_finish"], steps=module["_steps"],
                     constraint_values=module["_constraint_values"],
                     constraint_jacobian=module["_constraint_jacobian"])

@@ -172,3 +172,23 @@ def test_any_order_recursion_is_archs(y: np.ndarray, p: int, o: int, q: int) -> 
         buf = np.empty((1, len(window)))
         KERNELS["prepare"](P, window, 1.3, bounds, p, o, q, False, buf)
         np.testing.assert_array_equal(buf[0], ref)
+
+
+def test_no_cache_directory_keeps_the_numpy_path(y: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    # numba raises at decoration when neither the package nor the user cache is writable
+    import numba
+
+    def no_locator(*args: object, **kwargs: object) -> object:
+        def decorate(fn: object) -> object:
+            raise RuntimeError("cannot cache function '_block': no locator available for file")
+        return decorate
+
+    monkeypatch.setattr(_garch_kernels, "_KERNELS", {})
+    monkeypatch.setattr(numba, "njit", no_locator)
+    for name in ("_block", "_pairwise"):  # as in a process that never compiled them
+        monkeypatch.setattr(_garch_kernels, name, getattr(_garch_kernels, name).py_func)
+    assert _garch_kernels.load() is None
+    engine = _fast_arch.FastArchEngine(y[:1000], "garch", "t")
+    assert engine._kernels is None
+    res = arch_model(y[:1000], vol="GARCH", p=1, q=1, dist="t").fit(disp="off", show_warning=False)
+    np.testing.assert_array_equal(engine.fit(0, 1000).params, res.params.to_numpy())
