@@ -30,6 +30,7 @@ Nothing outside this module may import from it except through :func:`fast_engine
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import itertools
 import warnings
 from typing import Any
@@ -46,7 +47,7 @@ from scipy.special import gammaln
 from riskkit.market import _garch_kernels
 from riskkit.market._volatility import ArchEngine, Fit
 
-__all__ = ["SUPPORTED", "FastArchEngine", "fast_engine", "unsupported_reason"]
+__all__ = ["COMPILE_FROM", "SUPPORTED", "TESTED_NUMBA", "FastArchEngine", "fast_engine", "unsupported_reason"]
 
 #: package -> (lowest tested version, first version not tested), as (major, minor) pairs. The
 #: fast path was pinned bit for bit against arch 8.0.0 with scipy 1.17.1
@@ -87,6 +88,23 @@ def fast_engine(y: np.ndarray, model: str, dist: str, fits: int | None = None) -
     """A :class:`FastArchEngine` (callers check :func:`unsupported_reason` first) for about
     ``fits`` estimates (None: unknown)."""
     return FastArchEngine(y, model, dist, fits=fits)
+
+
+#: numba versions (major, minor) the compiled kernels were pinned bit for bit against arch on
+#: (numba 0.68.1 with numpy 2.4 and arch 8.0; tests/market/test_garch_kernels.py); with another
+#: version, or none, the fast engine keeps its numpy path, which gives the same values more slowly
+TESTED_NUMBA = ((0, 68), (0, 69))
+
+
+@functools.cache
+def _numba_tested() -> bool:
+    """Whether the installed numba is in ``TESTED_NUMBA`` (read from its metadata, so numba is
+    not imported for the answer)."""
+    try:
+        found = importlib.metadata.version("numba")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return TESTED_NUMBA[0] <= _major_minor(found) < TESTED_NUMBA[1]
 
 
 #: From this many fits in one process the compiled kernels pay for themselves: importing numba
@@ -326,7 +344,6 @@ class _CompiledObjective(_ArchObjective):
         self._y = np.ascontiguousarray(am._fit_y, dtype=float)
         self._bounds = np.ascontiguousarray(var_bounds, dtype=float)
         self._backcast = float(backcast)
-        self._prepare, self._finish = kernels["prepare"], kernels["finish"]
         self._kernels = kernels
         self._consts: dict[float, float] = {}
         self._unbounded = bool(np.all(lb == -np.inf) and np.all(ub == np.inf))
@@ -367,13 +384,8 @@ class _CompiledObjective(_ArchObjective):
     def loglik_rows(self, P: np.ndarray, consts: np.ndarray) -> np.ndarray:
         """arch's log-likelihood at each row of ``P`` (full parameter vectors); ``consts`` holds
         each row's density constant (:meth:`_const` of its nu, or log(2 pi) for the normal)."""
-        k, n = P.shape[0], self._y.shape[0]
-        p, o, q = self._pq
-        buf = np.empty((2 * k if self._student else k, n))
-        self._prepare(P, self._y, self._backcast, self._bounds, p, o, q, self._student, buf)
-        out = np.empty(k)
-        self._finish(P, self._y, buf, np.log(buf), consts, self._student, p, o, q, out)
-        return out
+        return _kernel_loglik(self._kernels, P, self._y, self._backcast, self._bounds, self._pq,
+                              self._student, consts)
 
     def nll(self, x: np.ndarray) -> float:
         consts = np.empty(1)
@@ -404,6 +416,20 @@ class _CompiledObjective(_ArchObjective):
 
 #: arch's Normal constant ``log(2 * pi)`` (numpy's log, as arch computes it)
 _LOG_2PI = float(np.log(2 * np.pi))
+
+
+def _kernel_loglik(kernels: dict[str, Any], P: np.ndarray, y: np.ndarray, backcast: float, bounds: np.ndarray,
+                   order: tuple[int, int, int], student: bool, consts: np.ndarray) -> np.ndarray:
+    """arch's log-likelihood of ``y`` at each row of ``P`` by the compiled kernels: variance
+    paths and log arguments, numpy's ``log`` of them, then the sums (``consts``: each row's
+    density constant)."""
+    k, n = P.shape[0], y.shape[0]
+    p, o, q = order
+    buf = np.empty((2 * k if student else k, n))
+    kernels["prepare"](P, y, backcast, bounds, p, o, q, student, buf)
+    out = np.empty(k)
+    kernels["finish"](P, y, buf, np.log(buf), consts, student, p, o, q, out)
+    return out
 
 
 def _slsqp(obj: _ArchObjective, x0: np.ndarray, bounds: list[tuple[float, float]]) -> tuple[np.ndarray, int]:
@@ -513,10 +539,6 @@ def _volatility_starting_values(vol: Any, resids: np.ndarray, backcast: Any, var
     for point in grid:
         first.setdefault(point, len(first))
     unique = [np.array(point) for point in first]
-    if loglik is not None:
-        by_point = np.asarray(loglik(np.array(unique))).tolist()
-        llfs = np.array([by_point[first[point]] for point in grid])
-        return np.array(grid[int(np.argmax(llfs))])
     fres = np.absolute(resids) ** power
     sres = np.sign(resids)
     paths = np.empty((len(unique), resids.shape[0]))
@@ -670,7 +692,7 @@ class FastArchEngine(ArchEngine):
         compiled = (type(am) is ConstantMean and type(am.volatility) is GARCH and am.volatility.power == 2.0
                     and type(am.distribution) in (Normal, StudentsT))
         worth = fits is None or fits >= COMPILE_FROM or _garch_kernels.loaded()
-        self._kernels = _garch_kernels.load() if compiled and worth else None
+        self._kernels = _garch_kernels.load() if compiled and worth and _numba_tested() else None
 
     def _row_terms(self) -> tuple[list[tuple[np.ndarray, float, np.ndarray]], list[Any]]:
         """The constraint rows ``(a_i, b_i, non-zero columns)`` and, per row, its terms
@@ -803,15 +825,12 @@ class FastArchEngine(ArchEngine):
             return None
         kernels = self._kernels
         bounds = np.ascontiguousarray(var_bounds, dtype=float)
-        p, o, q = _order(vol)
+        order = _order(vol)
 
         def loglik(points: np.ndarray) -> np.ndarray:
             P = np.column_stack([np.full(points.shape[0], mu), points])
-            buf = np.empty((P.shape[0], y.shape[0]))
-            kernels["prepare"](P, y, float(backcast), bounds, p, o, q, False, buf)
-            out = np.empty(P.shape[0])
-            kernels["finish"](P, y, buf, np.log(buf), np.full(P.shape[0], _LOG_2PI), False, p, o, q, out)
-            return out
+            return _kernel_loglik(kernels, P, y, float(backcast), bounds, order, False,
+                                  np.full(P.shape[0], _LOG_2PI))
 
         return loglik
 
@@ -836,8 +855,7 @@ class FastArchEngine(ArchEngine):
         bounds = am.bounds() + vol.bounds(resids) + dist.bounds(std_resids)
         lb = np.array([-np.inf if lo is None else float(lo) for lo, _ in bounds])
         ub = np.array([np.inf if hi is None else float(hi) for _, hi in bounds])
-        mean0 = self._mean0 if self._kernels is not None else am.starting_values()
-        sv = np.hstack([mean0, sv_vol, _distribution_starting_values(dist, std_resids)]).astype(float)
+        sv = np.hstack([self._mean0, sv_vol, _distribution_starting_values(dist, std_resids)]).astype(float)
         if self._kernels is not None:
             obj: _ArchObjective = _CompiledObjective(self, sigma2, backcast, var_bounds, lb, ub, self._kernels)
         else:
@@ -869,39 +887,24 @@ class FastArchEngine(ArchEngine):
         return out
 
     def _filter_compiled(self, params: np.ndarray) -> tuple[float, float, np.ndarray]:
-        """:meth:`_filter` for a constant mean and GARCH/GJR with power 2: the variance path by
-        the compiled recursion, the backcast and bounds by arch's own operations, and the
-        one-step forecast as arch's ``_one_step_forecast`` makes it (one more recursion step on
-        an appended zero residual, bounded below by 0), each value equal to arch's."""
-        am, vol = self.am, self.am.volatility
+        """:meth:`_filter` for a constant mean and GARCH/GJR with power 2, each value equal to
+        arch's: the backcast and bounds by arch's own operations, and the variance path and
+        one-step forecast in one compiled recursion over the window with a zero residual
+        appended and bounds [0, inf) for it, as arch's ``_one_step_forecast`` makes them."""
+        am = self.am
         mp, vp, _ = self.split(params)
-        y = np.ascontiguousarray(am._fit_y, dtype=float)
         resids = np.asarray(am.resids(mp), dtype=float)
-        backcast = _garch_backcast(resids)
-        bounds = _variance_bounds(resids)
-        p, o, q = _order(vol)
-        P = np.concatenate((mp, vp))[None, :]
-        sigma2 = np.empty((1, y.shape[0]))
+        n = resids.shape[0]
+        y = np.empty(n + 1)
+        y[:n] = am._fit_y
+        y[n] = mp[0]  # residual y - mu = 0
+        bounds = np.empty((n + 1, 2))
+        bounds[:n] = _variance_bounds(resids)
+        bounds[n] = 0.0, np.inf
+        p, o, q = _order(am.volatility)
+        path = np.empty((1, n + 1))
         kernels = self._kernels
         assert kernels is not None  # only called with the kernels loaded
-        kernels["prepare"](P, y, backcast, bounds, p, o, q, False, sigma2)
-        path = sigma2[0]
-        n = y.shape[0]
-        w = vp.tolist()
-        e = resids.tolist()
-        s = w[0]
-        loc = 1
-        for j in range(p):
-            s += w[loc] * (backcast if n - 1 - j < 0 else e[n - 1 - j] * e[n - 1 - j])
-            loc += 1
-        for j in range(o):
-            if n - 1 - j < 0:
-                s += w[loc] * 0.5 * backcast
-            else:
-                s += w[loc] * (e[n - 1 - j] * e[n - 1 - j]) * (1.0 if e[n - 1 - j] < 0 else 0.0)
-            loc += 1
-        for j in range(q):
-            s += w[loc] * (backcast if n - 1 - j < 0 else float(path[n - 1 - j]))
-            loc += 1
-        var_next = 0.0 if s < 0 else s
-        return float(mp[0]), var_next, resids / np.sqrt(path)
+        kernels["prepare"](np.concatenate((mp, vp))[None, :], y, _garch_backcast(resids), bounds, p, o, q,
+                           False, path)
+        return float(mp[0]), float(path[0, n]), resids / np.sqrt(path[0, :n])

@@ -27,7 +27,8 @@ or the whole starting-value grid, is one :func:`prepare` call, one ``numpy.log``
 :func:`finish`. The agreement with arch is pinned in ``tests/market/test_garch_kernels.py``.
 
 numba is imported lazily (:func:`load`); without it, or with a numba version outside
-``TESTED_NUMBA``, the fast engine uses its numpy path (the same values, about 1.5 times slower).
+``riskkit.market._fast_arch.TESTED_NUMBA``, the fast engine uses its numpy path (the same values,
+about 1.5 times slower).
 """
 
 from __future__ import annotations
@@ -37,19 +38,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TESTED_NUMBA", "load", "loaded"]
+__all__ = ["load", "loaded", "warm"]
 
 _KERNELS: dict[str, Any] = {}
-
-#: numba versions (major, minor) the kernels were pinned bit for bit against arch on (numba
-#: 0.68.1 with numpy 2.4 and arch 8.0; tests/market/test_garch_kernels.py); with any other
-#: version the fast engine uses its numpy path, which gives the same values more slowly
-TESTED_NUMBA = ((0, 68), (0, 69))
-
-
-def _major_minor(version: str) -> tuple[int, int]:
-    parts = [int("".join(c for c in piece if c.isdigit()) or 0) for piece in version.split(".")[:2]]
-    return (parts + [0, 0])[0], (parts + [0, 0])[1]
 
 
 def loaded() -> bool:
@@ -66,8 +57,6 @@ def load() -> dict[str, Any] | None:
         import numba  # lazy: importing numba costs about 0.3 s
     except ImportError:  # pragma: no cover - numba is a declared dependency
         return None
-    if not TESTED_NUMBA[0] <= _major_minor(numba.__version__) < TESTED_NUMBA[1]:
-        return None  # untested code generation: the fast engine keeps its numpy path (same values)
     jit = numba.njit(cache=True, nogil=True)
     module = globals()
     # rebinding the module's names makes the kernels call each other compiled
@@ -123,7 +112,6 @@ def _pairwise(a: np.ndarray) -> float:  # pragma: no cover - compiled
     sizes = np.empty(128, dtype=np.int64)
     opened = np.zeros(128, dtype=np.bool_)
     values = np.empty(128)
-    top = 0
     held = 0
     starts[0], sizes[0], opened[0] = 0, a.shape[0], False
     top = 1

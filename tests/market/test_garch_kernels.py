@@ -127,9 +127,13 @@ def test_fits_and_forecasts_are_archs(y: np.ndarray, model: str, dist: str) -> N
 
 
 def test_untested_numba_keeps_the_numpy_path(y: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_garch_kernels, "_KERNELS", {})
-    monkeypatch.setattr(_garch_kernels, "TESTED_NUMBA", ((99, 0), (99, 1)))
-    engine = _fast_arch.FastArchEngine(y[:1000], "garch", "t")
+    # also when the kernels are loaded already in this process
+    monkeypatch.setattr(_fast_arch, "TESTED_NUMBA", ((99, 0), (99, 1)))
+    _fast_arch._numba_tested.cache_clear()
+    try:
+        engine = _fast_arch.FastArchEngine(y[:1000], "garch", "t")
+    finally:
+        _fast_arch._numba_tested.cache_clear()
     assert engine._kernels is None
     fit = engine.fit(0, 1000)
     res = arch_model(y[:1000], vol="GARCH", p=1, q=1, dist="t").fit(disp="off", show_warning=False)
