@@ -44,7 +44,14 @@ special value (a sentinel such as -999) its own bin.
 
 A categorical feature (object, string, category or bool dtype) is grouped the same way after
 ordering its categories by bad rate; categories rarer than ``rare_category_share`` are pooled
-first into one "rare" group. At transform time an unseen category goes to the rare group's bin
+first into one "rare" group. A category is a group the application defines, not a cut point
+chosen on the target, so with ``min_bin_share="auto"`` a categorical bin needs only half the
+numeric share (never less than ``rare_category_share``): 2.5% of 800 rows instead of 5%. On
+German credit this keeps ``other_debtors_or_guarantors`` apart (guarantors, about 5% of
+applicants, are the lowest-risk group and co-applicants, about 4%, among the highest); at the
+numeric share both had to merge into "none", and the feature lost its IV. Over 20 five-fold CV
+seeds the default scorecard's AUC rose by 0.0014 (``benchmarks/bench_scorecard.py
+--german-seeds 20``), with noise dropping and the synthetic AUCs unchanged. At transform time an unseen category goes to the rare group's bin
 when there is one and otherwise to the missing bin; a missing value goes to the missing bin.
 """
 
@@ -259,7 +266,9 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         the module notes).
     min_bin_share : float or "auto", default "auto"
         Least share of all rows in each regular bin, in (0, 0.5]. ``"auto"``: ``1.5 / sqrt(n)``
-        clipped to [0.01, 0.05].
+        clipped to [0.01, 0.05] for numeric features, and half that, at least
+        ``rare_category_share``, for categorical ones (see the module notes). A number holds
+        for every feature.
     monotonic : {"auto", "ascending", "descending", "peak", "valley", None} or mapping
         Trend of the bad rate over increasing feature values (so the WoE follows the reverse
         trend). ``"peak"`` rises then falls; ``"valley"`` falls then rises (U-shaped risk, e.g.
@@ -289,7 +298,8 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
     -----
     Fitted attributes: ``features_`` (kept feature names, input order), ``iv_`` (Series),
     ``pvalue_`` (Series, the permutation p-value of each feature's IV),
-    ``max_bins_``/``min_bin_share_`` (the values used, after "auto"),
+    ``max_bins_``/``min_bin_share_``/``min_category_share_`` (the values used, after "auto";
+    the last for categorical features),
     ``trend_`` (Series, the trend used per feature), ``n_bins_`` (Series, regular bins),
     ``dropped_`` (dict of dropped feature -> reason), ``bins_`` (dict of :class:`FeatureBins`),
     ``n_features_in_`` and, when fitted on a DataFrame, ``feature_names_in_``.
@@ -621,6 +631,8 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
             raise ConfigError(f"{where}.params is invalid: {exc}") from None
         binner.max_bins_, binner.min_bin_share_ = auto_bins(
             int(binner.total_bad_ + binner.total_good_), binner.max_bins, binner.min_bin_share)
+        binner.min_category_share_ = category_share(binner.min_bin_share, binner.min_bin_share_,
+                                                    binner.rare_category_share)
         inputs = doc.get("input_features", list(binner.bins_) + list(binner.dropped_))
         if not isinstance(inputs, list) or not set(binner.bins_) <= set(map(str, inputs)):
             raise ConfigError(f"{where}.input_features must list every binned feature (got {short_repr(inputs)})")
@@ -724,6 +736,8 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         self.total_bad_ = float(bad.sum())
         self.total_good_ = float(len(bad) - self.total_bad_)
         self.max_bins_, self.min_bin_share_ = auto_bins(len(bad), self.max_bins, self.min_bin_share)
+        self.min_category_share_ = category_share(self.min_bin_share, self.min_bin_share_,
+                                                  self.rare_category_share)
         self._rng = np.random.default_rng(self.random_state)
         if isinstance(self.permutations, str):  # "auto"
             self._draws = 59 if len(bad) < _FEW_DRAWS_FROM else 19
@@ -932,8 +946,9 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
                         totals: tuple[float, float], log: bool = True) -> Any:
         trend = self._trend_for(name) if numeric else "ascending"
         n = totals[0] + totals[1]
+        share = self.min_bin_share_ if numeric else self.min_category_share_
         common: dict[str, Any] = dict(total_bad=totals[0], total_good=totals[1],
-                                      min_count=self.min_bin_share_ * n, max_bins=self.max_bins_)
+                                      min_count=share * n, max_bins=self.max_bins_)
         if trend != "auto":
             return optimal_partitions(pb, pg, trends=(trend,), **common)[trend]
         parts = optimal_partitions(pb, pg, trends=_SHAPES, **common)
@@ -982,6 +997,17 @@ def auto_bins(n: int, max_bins: int | str, min_bin_share: float | str) -> tuple[
     share = (float(np.clip(1.5 / math.sqrt(n), 0.01, 0.05)) if isinstance(min_bin_share, str)
              else float(min_bin_share))
     return bins, share
+
+
+def category_share(min_bin_share: float | str, share: float, rare_category_share: float) -> float:
+    """Least share of rows in a categorical feature's bin, given the resolved numeric ``share``.
+
+    With ``min_bin_share="auto"``: half the numeric share, never below ``rare_category_share``
+    (see the module notes); an explicit ``min_bin_share`` holds for every feature.
+    """
+    if isinstance(min_bin_share, str):
+        return max(float(rare_category_share), share / 2.0)
+    return share
 
 
 def _iv_or_neg(iv: float) -> float:

@@ -184,6 +184,35 @@ def test_auto_bins_rule() -> None:
     assert auto_bins(10**8, 6, 0.1) == (6, 0.1)
 
 
+def test_categories_need_half_the_numeric_share_under_auto() -> None:
+    # German credit's guarantor/co-applicant pattern: two small categories (4.5% and 4% of 800
+    # rows) at opposite ends of the risk scale. The numeric share at 800 rows is 5%
+    # (1.5 / sqrt(800) = 5.3%, clipped), so under it both must merge into the big group and the
+    # feature loses its information; categories need half that (2.5%): each keeps its own bin.
+    rng = np.random.default_rng(3)
+    n = 800
+    group = np.array(["none"] * 732 + ["guarantor"] * 36 + ["co-applicant"] * 32)
+    rate = np.select([group == "guarantor", group == "co-applicant"], [0.03, 0.6], 0.3)
+    y = pd.Series((rng.random(n) < rate).astype(int))
+    X = pd.DataFrame({"debtors": pd.Categorical(group)})
+    auto = WoEBinner(permutations=None).fit(X, y)
+    assert (auto.min_bin_share_, auto.min_category_share_) == (0.05, 0.025)
+    assert auto.n_bins_["debtors"] == 3
+    table = auto.table("debtors").iloc[:3]
+    assert (table["count"] >= auto.min_category_share_ * n).all()
+    # an explicit share holds for every feature: the small groups cannot stand alone
+    fixed = WoEBinner(min_bin_share=0.05, permutations=None).fit(X, y)
+    assert fixed.min_category_share_ == fixed.min_bin_share_
+    assert fixed.n_bins_["debtors"] < 3
+    assert fixed.iv_["debtors"] < auto.iv_["debtors"]
+    # never below the rare-category share (10,000 rows: numeric 1.5%, half of it 0.75%)
+    big = WoEBinner(rare_category_share=0.02)
+    big.fit(pd.DataFrame({"c": pd.Categorical(["a", "b"] * 5_000)}), pd.Series([0, 1, 1, 0] * 2_500))
+    assert big.min_category_share_ == 0.02
+    # the share survives a JSON round trip
+    assert WoEBinner.from_json(auto.to_json()).min_category_share_ == auto.min_category_share_
+
+
 def test_bins_grow_with_the_sample() -> None:
     # the same smooth drivers, more rows -> more (and smaller) bins; fixed settings do not grow
     X_small, y_small = synthetic_credit(2_000, n_features=5, seed=1)
@@ -195,7 +224,9 @@ def test_bins_grow_with_the_sample() -> None:
     for binner, n in ((small, 2_000), (large, 60_000)):
         for f in binner.features_:
             body = binner.table(f).iloc[: binner.n_bins_[f]]
-            assert (body["count"] >= binner.min_bin_share_ * n - 1e-9).all()
+            share = (binner.min_category_share_ if binner.bins_[f].kind == "categorical"
+                     else binner.min_bin_share_)
+            assert (body["count"] >= share * n - 1e-9).all()
     fixed = WoEBinner(max_bins=6, min_bin_share=0.05).fit(X_large, y_large)
     assert fixed.n_bins_.max() <= 6
     # 60,000 rows: every pre-bin expects >= 5 bads, so strong features take the chi-square bound
