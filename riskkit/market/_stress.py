@@ -115,7 +115,7 @@ def drawdown_episodes(prices: Any, n: int = 3, *, min_depth: float = 0.1, lookba
     underwater = (dd < 0).to_numpy()
     rows = []
     i = 0
-    vals = p.to_numpy()
+    dd_vals = dd.to_numpy()
     while i < len(p):
         if not underwater[i]:
             i += 1
@@ -124,7 +124,7 @@ def drawdown_episodes(prices: Any, n: int = 3, *, min_depth: float = 0.1, lookba
         while j < len(p) and underwater[j]:
             j += 1
         seg = slice(i, j)
-        trough = i + int(np.argmin(dd.to_numpy()[seg]))
+        trough = i + int(np.argmin(dd_vals[seg]))
         depth = float(-dd.iloc[trough])
         if depth >= min_depth:
             rows.append({"peak": p.index[i - 1] if i > 0 else p.index[0], "trough": p.index[trough],

@@ -22,7 +22,6 @@ from riskkit._validation import (
     check_alpha,
     check_choice,
     check_fitted,
-    check_in_range,
     check_positive_int,
     short_repr,
 )
