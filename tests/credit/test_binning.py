@@ -273,6 +273,26 @@ def test_noise_is_not_significant_and_signal_is() -> None:
     assert ((noise_p_arr > 0) & (noise_p_arr <= 1)).all()
 
 
+def test_significance_test_has_power_on_few_bads() -> None:
+    # 40 seeded samples of 700 rows with about 70 bads: a weak monotone driver (log-odds slope
+    # 0.35 per sd) and pure noise. The test bins on 5 pre-bins here (70 bads // 20, at least 5)
+    # instead of the fitted bins' 50, so noise has far fewer groupings to find IV in: the weak
+    # driver reaches p <= 0.10 in 30 of 40 samples (17 of 40 when the test re-ran the fitted
+    # bins' own procedure on 50 pre-bins), noise in 4 of 40 (also 4 before)
+    assert [binning_module.significance_prebins(b) for b in (10, 70, 120, 199, 200, 10**6)] == [
+        5, 5, 6, 9, 10, 10]
+    weak = noise = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        x, z = rng.normal(size=(2, 700))
+        y = (rng.random(700) < 1 / (1 + np.exp(-(-2.3 + 0.35 * x)))).astype(int)
+        p = WoEBinner().fit(pd.DataFrame({"weak": x, "noise": z}), y).pvalue_
+        weak += int(p["weak"] <= 0.10)
+        noise += int(p["noise"] <= 0.10)
+    assert weak >= 26
+    assert noise <= 8  # binomial(40, 0.10): mean 4
+
+
 def test_pvalue_switch_and_determinism() -> None:
     X, y = _noise_frame(800, 3)
     off = WoEBinner(permutations=None).fit(X, y)
@@ -280,10 +300,14 @@ def test_pvalue_switch_and_determinism() -> None:
     a, b = WoEBinner(random_state=4).fit(X, y), WoEBinner(random_state=4).fit(X, y)
     pd.testing.assert_series_equal(a.pvalue_, b.pvalue_)
     # the smallest p-value a sequential test with R draws can show is 1 / (R + 1) (here no
-    # shuffle reaches the signal's IV; 800 rows are too few for the chi-square shortcut)
-    few = WoEBinner(permutations=4).fit(X, y)
+    # shuffle reaches the signal's IV; 150 rows, 22 bads, are too few for the chi-square
+    # shortcut, whose 5 test pre-bins would need 5 expected bads each)
+    X_small, y_small = _noise_frame(150, 3)
+    few = WoEBinner(permutations=4).fit(X_small, y_small)
     assert few.pvalue_.min() >= 0.2 - 1e-12
     assert few.pvalue_["signal"] == pytest.approx(0.2, abs=1e-12)
+    # at 800 rows the signal takes the shortcut: a chi-square tail below 1 / (R + 1)
+    assert WoEBinner(permutations=4).fit(X, y).pvalue_["signal"] < 1e-6
     back = WoEBinner.from_dict(json.loads(json.dumps(a.to_dict())))
     pd.testing.assert_series_equal(back.pvalue_, a.pvalue_)
 

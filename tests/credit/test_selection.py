@@ -118,14 +118,14 @@ def test_default_screening_level_is_ten_percent(woe: pd.DataFrame) -> None:
 
 
 def test_scorecard_default_keeps_weak_real_feature_and_drops_noise() -> None:
-    # seeded small sample: a weak monotone driver (log-odds slope 0.25 per sd) whose permutation
+    # seeded small sample: a weak monotone driver (log-odds slope 0.2 per sd) whose permutation
     # p-value lies between 5% and 10% is kept by the default Scorecard; pure noise is dropped
     from riskkit.credit import Scorecard
 
     rng = np.random.default_rng(3)
     n = 800
     strong, weak, noise = rng.normal(size=(3, n))
-    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.0 + 0.8 * strong + 0.25 * weak)))).astype(int)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.0 + 0.8 * strong + 0.2 * weak)))).astype(int)
     X = pd.DataFrame({"strong": strong, "weak": weak, "noise": noise})
     card = Scorecard().fit(X, y)
     assert card.C == 0.3 and card.selection_ is not None and card.selection_.max_pvalue == 0.1
