@@ -277,8 +277,8 @@ def test_significance_test_has_power_on_few_bads() -> None:
     # 40 seeded samples of 700 rows with about 70 bads: a weak monotone driver (log-odds slope
     # 0.35 per sd) and pure noise. The test bins on 5 pre-bins here (70 bads // 20, at least 5)
     # instead of the fitted bins' 50, so noise has far fewer groupings to find IV in: the weak
-    # driver reaches p <= 0.10 in 30 of 40 samples (17 of 40 when the test re-ran the fitted
-    # bins' own procedure on 50 pre-bins), noise in 4 of 40 (also 4 before)
+    # driver reaches p <= 0.10 in 28 of 40 samples (17 of 40 when the test re-ran the fitted
+    # bins' own procedure on 50 pre-bins with 59 draws), noise in 2 of 40 (4 before)
     assert [binning_module.significance_prebins(b) for b in (10, 70, 120, 199, 200, 10**6)] == [
         5, 5, 6, 9, 10, 10]
     weak = noise = 0
@@ -289,7 +289,7 @@ def test_significance_test_has_power_on_few_bads() -> None:
         p = WoEBinner().fit(pd.DataFrame({"weak": x, "noise": z}), y).pvalue_
         weak += int(p["weak"] <= 0.10)
         noise += int(p["noise"] <= 0.10)
-    assert weak >= 26
+    assert weak >= 25
     assert noise <= 8  # binomial(40, 0.10): mean 4
 
 
