@@ -147,9 +147,9 @@ def select_features(
     >>> binner = WoEBinner(max_bins=5).fit(X, y)
     >>> result = select_features(binner.transform(X), binner)
     >>> result.selected
-    ['ushape_01', 'monotone_00', 'income_02', 'utilisation_03']
+    ['ushape_01', 'monotone_00', 'income_02', 'utilisation_03', 'peak_04']
     >>> result.dropped["reason"].to_dict()
-    {'peak_04': 'not significant', 'noise_05': 'not significant'}
+    {'noise_05': 'not significant'}
     """
     X_woe = check_frame(X_woe, "X_woe")
     columns = list(X_woe.columns)
