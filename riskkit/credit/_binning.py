@@ -11,7 +11,10 @@ Conventions (1 = bad):
 How a numeric feature is binned: values are cut into ``n_prebins`` quantile slices, then the
 slices are grouped into at most ``max_bins`` contiguous bins, each holding at least
 ``min_bin_share`` of the rows and both goods and bads, maximising the IV exactly by dynamic
-programming (:mod:`riskkit.credit._optimal_bins`) while the bad rate follows the trend.
+programming (:mod:`riskkit.credit._optimal_bins`) while the bad rate follows the trend. With
+the default ``min_bin_share="auto"`` each bin also holds at least 5 bads and 5 goods (the
+threshold of the validation's sparse-bin check, so no bin's WoE rests on a handful of rows;
+fewer only when the whole sample has fewer).
 
 Bins that adapt to the sample (the defaults ``max_bins="auto"``, ``min_bin_share="auto"``): with
 ``n`` training rows, at most ``round(4 * log10(n) - 4)`` bins (clipped to 4..20: 8 at 1,000
@@ -114,6 +117,9 @@ _SHAPES = ("ascending", "descending", "peak", "valley")
 #: fewer when the rarer class has fewer than ``_TEST_PREBINS * _TEST_BADS_PER_PREBIN`` rows,
 #: never fewer than ``_TEST_MIN_PREBINS`` (see the module notes and :func:`significance_prebins`).
 _TEST_PREBINS = 10
+#: Least bads and least goods in every regular bin: the default of ``_sanity.sparse_bins``, below
+#: which a bin's WoE rests on a handful of rows (standard error above about 0.45).
+_MIN_BIN_CLASS = 5.0
 _TEST_MIN_PREBINS = 5
 _TEST_BADS_PER_PREBIN = 20
 #: From this many rows, permutations="auto" makes 19 draws instead of 199 (see WoEBinner).
@@ -282,8 +288,9 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
     min_bin_share : float or "auto", default "auto"
         Least share of all rows in each regular bin, in (0, 0.5]. ``"auto"``: ``1.5 / sqrt(n)``
         clipped to [0.01, 0.05] for numeric features, and half that, at least
-        ``rare_category_share``, for categorical ones (see the module notes). A number holds
-        for every feature.
+        ``rare_category_share``, for categorical ones; every bin then also needs 5 bads and 5
+        goods (see the module notes). A number holds for every feature, with no count of bads
+        or goods beyond one of each.
     monotonic : {"auto", "ascending", "descending", "peak", "valley", None} or mapping
         Trend of the bad rate over increasing feature values (so the WoE follows the reverse
         trend). ``"peak"`` rises then falls; ``"valley"`` falls then rises (U-shaped risk, e.g.
@@ -337,7 +344,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
     >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
     >>> binner = WoEBinner(max_bins=5).fit(X, y)
     >>> binner.iv_.round(2).tolist()  # information value per feature, in column order
-    [0.45, 0.48, 0.41, 0.35, 0.19, 0.08]
+    [0.45, 0.4, 0.41, 0.29, 0.17, 0.08]
     >>> binner.table("income_02")[["bin", "count", "bad_rate", "woe"]].round(3)
                       bin  count  bad_rate    woe
     0     (-inf, 12208.6)     56     0.268 -1.116
@@ -757,6 +764,8 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         self.max_bins_, self.min_bin_share_ = auto_bins(len(bad), self.max_bins, self.min_bin_share)
         self.min_category_share_ = category_share(self.min_bin_share, self.min_bin_share_,
                                                   self.rare_category_share)
+        auto_share = isinstance(self.min_bin_share, str)
+        self._min_class = _MIN_BIN_CLASS if auto_share else 1.0
         self._rng = np.random.default_rng(self.random_state)
         if isinstance(self.permutations, str):  # "auto"
             self._draws = 199 if len(bad) < _FEW_DRAWS_FROM else 19
@@ -976,8 +985,11 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         trend = self._trend_for(name) if numeric else "ascending"
         n = totals[0] + totals[1]
         share = self.min_bin_share_ if numeric else self.min_category_share_
+        # one bin of all rows always stays valid
+        min_class = min(self._min_class, totals[0], totals[1])
         common: dict[str, Any] = dict(total_bad=totals[0], total_good=totals[1],
-                                      min_count=share * n, max_bins=self.max_bins_)
+                                      min_count=share * n, max_bins=self.max_bins_,
+                                      min_class=min_class)
         if trend != "auto":
             return optimal_partitions(pb, pg, trends=(trend,), **common)[trend]
         parts = optimal_partitions(pb, pg, trends=_SHAPES, **common)

@@ -4,7 +4,8 @@ Given ``m`` pre-bins in a fixed order (numeric quantile slices, or categories so
 rate) with their counts of bads and goods, :func:`optimal_partition` returns the contiguous
 grouping into at most ``max_bins`` groups that maximises the information value, subject to
 
-* every group holding at least ``min_count`` rows, at least one bad and at least one good;
+* every group holding at least ``min_count`` rows and at least ``min_class`` bads and goods
+  (default 1);
 * the bad rate of consecutive groups following a trend: ``"ascending"``, ``"descending"``,
   ``"peak"`` (rising, then falling), ``"valley"`` (falling, then rising) or ``None``.
 
@@ -48,12 +49,12 @@ class _Groups:
 
 
 def _group_stats(n_bad: np.ndarray, n_good: np.ndarray, total_bad: float, total_good: float,
-                 min_count: float) -> _Groups:
+                 min_count: float, min_class: float = 1.0) -> _Groups:
     cb = np.concatenate(([0.0], np.cumsum(n_bad, dtype=float)))
     cg = np.concatenate(([0.0], np.cumsum(n_good, dtype=float)))
     b = cb[None, :] - cb[:, None]
     g = cg[None, :] - cg[:, None]
-    valid = (b > 0) & (g > 0) & (b + g >= min_count)
+    valid = (b > 0) & (g > 0) & (b >= min_class) & (g >= min_class) & (b + g >= min_count)
     with np.errstate(divide="ignore", invalid="ignore"):
         pb = b / total_bad
         pg = g / total_good
@@ -154,10 +155,12 @@ def optimal_partition(
     min_count: float,
     max_bins: int,
     trend: str | None,
+    min_class: float = 1.0,
 ) -> Partition:
     """The IV-maximising contiguous grouping of pre-bins under the constraints (see module)."""
     return optimal_partitions(n_bad, n_good, total_bad=total_bad, total_good=total_good,
-                              min_count=min_count, max_bins=max_bins, trends=(trend,))[trend]
+                              min_count=min_count, max_bins=max_bins, trends=(trend,),
+                              min_class=min_class)[trend]
 
 
 def optimal_partitions(
@@ -169,6 +172,7 @@ def optimal_partitions(
     min_count: float,
     max_bins: int,
     trends: tuple[str | None, ...],
+    min_class: float = 1.0,
 ) -> PartitionSet:
     """:func:`optimal_partition` for several trends in one shared pass.
 
@@ -179,7 +183,7 @@ def optimal_partitions(
     for the trends looked up (:meth:`PartitionSet.iv` gives the IV alone).
     """
     m = len(n_bad)
-    groups = _group_stats(n_bad, n_good, total_bad, total_good, min_count)
+    groups = _group_stats(n_bad, n_good, total_bad, total_good, min_count, min_class)
     out = PartitionSet(m)
     if None in trends:
         phases_none: tuple[_Transition, ...] = (_Unconstrained(groups.rate),)

@@ -94,7 +94,8 @@ def test_table_columns_and_totals(synth: tuple[pd.DataFrame, pd.Series]) -> None
         assert (body["count"] == body["n_bad"] + body["n_good"]).all()
 
 
-def _brute_force(nb: np.ndarray, ng: np.ndarray, min_count: float, max_bins: int, trend: str | None) -> float:
+def _brute_force(nb: np.ndarray, ng: np.ndarray, min_count: float, max_bins: int, trend: str | None,
+                 min_class: float = 1.0) -> float:
     """IV of the best partition by enumerating every cut set (independent of the DP)."""
     B, G = nb.sum(), ng.sum()
     best = -np.inf
@@ -104,7 +105,7 @@ def _brute_force(nb: np.ndarray, ng: np.ndarray, min_count: float, max_bins: int
             cuts = (0, *inner, m)
             b = np.array([nb[a:c].sum() for a, c in zip(cuts, cuts[1:])], float)
             g = np.array([ng[a:c].sum() for a, c in zip(cuts, cuts[1:])], float)
-            if ((b == 0) | (g == 0) | (b + g < min_count)).any():
+            if ((b == 0) | (g == 0) | (b < min_class) | (g < min_class) | (b + g < min_count)).any():
                 continue
             steps = np.sign(np.diff(b / (b + g)))
             if (steps == 0).any():
@@ -130,9 +131,11 @@ def test_dynamic_programme_is_exact(trend: str | None) -> None:
         if nb.sum() == 0:
             continue
         max_bins, min_count = int(rng.integers(2, 6)), float(rng.integers(0, 50))
+        min_class = float(rng.choice([1, 5, 12]))  # least bads and goods per bin
         part = optimal_partition(nb, ng, total_bad=nb.sum(), total_good=ng.sum(),
-                                 min_count=min_count, max_bins=max_bins, trend=trend)
-        expected = _brute_force(nb, ng, min_count, max_bins, trend)
+                                 min_count=min_count, max_bins=max_bins, trend=trend,
+                                 min_class=min_class)
+        expected = _brute_force(nb, ng, min_count, max_bins, trend, min_class)
         if np.isfinite(expected):
             assert part.iv == pytest.approx(expected, rel=1e-12)
         else:
@@ -192,7 +195,7 @@ def test_categories_need_half_the_numeric_share_under_auto() -> None:
     rng = np.random.default_rng(3)
     n = 800
     group = np.array(["none"] * 732 + ["guarantor"] * 36 + ["co-applicant"] * 32)
-    rate = np.select([group == "guarantor", group == "co-applicant"], [0.03, 0.6], 0.3)
+    rate = np.select([group == "guarantor", group == "co-applicant"], [0.15, 0.7], 0.35)
     y = pd.Series((rng.random(n) < rate).astype(int))
     X = pd.DataFrame({"debtors": pd.Categorical(group)})
     auto = WoEBinner(permutations=None).fit(X, y)
@@ -271,6 +274,29 @@ def test_noise_is_not_significant_and_signal_is() -> None:
     assert np.mean(np.asarray(noise_iv) >= 0.02) >= 0.3  # what the IV rule alone would keep
     assert max(signal_p) <= 0.05
     assert ((noise_p_arr > 0) & (noise_p_arr <= 1)).all()
+
+
+def test_default_bins_are_never_sparse() -> None:
+    # every regular bin holds at least 5 bads and 5 goods, the threshold of the validation's
+    # sparse-bin check: on German credit's 800-row CV folds the half categorical share would
+    # otherwise let small low-risk categories (foreign workers, large savings) stand alone
+    # with 2-4 bads (20 such bins in 15 folds)
+    from sklearn.model_selection import StratifiedKFold
+
+    from riskkit.credit._sanity import sparse_bins
+    from riskkit.data import german_credit
+
+    X, y = german_credit()
+    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(X, y)
+    for train, _ in itertools.islice(folds, 3):
+        binner = WoEBinner(permutations=None).fit(X.iloc[train], y.iloc[train])
+        assert len(sparse_bins(binner)) == 0
+        for f in binner.features_:
+            body = binner.table(f).iloc[: binner.n_bins_[f]]
+            assert (body["count"] * body["bad_rate"] >= 5 - 1e-9).all()
+    # a sample with fewer than 5 bads still bins: one bin of everything stays allowed
+    tiny = WoEBinner(permutations=None).fit(pd.DataFrame({"x": np.arange(40.0)}), [1, 0, 0, 0] * 3 + [0] * 28)
+    assert tiny.n_bins_["x"] == 1
 
 
 def test_significance_test_has_power_on_few_bads() -> None:
