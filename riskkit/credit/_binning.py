@@ -34,8 +34,8 @@ cut points leave noise far less IV to find, while a real risk trend loses little
 measured on deciles, so the test gains power exactly where it lacked it: at 700 rows with
 70 bads, a weak monotone driver (log-odds slope 0.35 per sd) reaches p <= 0.10 in 28 of 40
 samples instead of 17, and noise in 2 of 40 instead of 4 (with the 199 draws below; the test
-on 50 pre-bins had 59). The fitted bins still come from all ``n_prebins`` pre-bins. Shuffling the target keeps each pre-bin's row count and the
-total of bads, so a shuffle is a multivariate hypergeometric draw of the bads per pre-bin (plus
+on 50 pre-bins had 59). The fitted bins still come from all ``n_prebins`` pre-bins.
+Shuffling the target keeps each pre-bin's row count and the total of bads, so a shuffle is a multivariate hypergeometric draw of the bads per pre-bin (plus
 the missing and special bins), and re-binning costs one dynamic programme on those counts,
 never a pass over the rows, and none at all when the shuffled pre-bins' own IV (an upper bound
 on any grouping of them) falls short of the observed IV. Draws stop once ``h = (permutations + 1) / 20`` null IVs have
@@ -62,8 +62,9 @@ German credit this keeps ``other_debtors_or_guarantors`` apart (guarantors, abou
 applicants, are the lowest-risk group and co-applicants, about 4%, among the highest); at the
 numeric share both had to merge into "none", and the feature lost its IV. Over 20 five-fold CV
 seeds the default scorecard's AUC rose by 0.0014 (``benchmarks/bench_scorecard.py
---german-seeds 20``), with noise dropping and the synthetic AUCs unchanged. At transform time an unseen category goes to the rare group's bin
-when there is one and otherwise to the missing bin; a missing value goes to the missing bin.
+--german-seeds 20``), with noise dropping and the synthetic AUCs unchanged. At transform time
+an unseen category goes to the rare group's bin when there is one and otherwise to the missing
+bin; a missing value goes to the missing bin.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ from riskkit._validation import (
     short_repr,
 )
 from riskkit.credit._optimal_bins import optimal_partitions, partition_loglik
+from riskkit.credit._sanity import SPARSE_MIN_COUNT
 from riskkit.exceptions import ConfigError, DataError, DroppedFeatureWarning, ParameterError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "TABLE_COLUMNS", "TRENDS", "WoEBinner"]
@@ -117,9 +119,6 @@ _SHAPES = ("ascending", "descending", "peak", "valley")
 #: fewer when the rarer class has fewer than ``_TEST_PREBINS * _TEST_BADS_PER_PREBIN`` rows,
 #: never fewer than ``_TEST_MIN_PREBINS`` (see the module notes and :func:`significance_prebins`).
 _TEST_PREBINS = 10
-#: Least bads and least goods in every regular bin: the default of ``_sanity.sparse_bins``, below
-#: which a bin's WoE rests on a handful of rows (standard error above about 0.45).
-_MIN_BIN_CLASS = 5.0
 _TEST_MIN_PREBINS = 5
 _TEST_BADS_PER_PREBIN = 20
 #: From this many rows, permutations="auto" makes 19 draws instead of 199 (see WoEBinner).
@@ -764,8 +763,6 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         self.max_bins_, self.min_bin_share_ = auto_bins(len(bad), self.max_bins, self.min_bin_share)
         self.min_category_share_ = category_share(self.min_bin_share, self.min_bin_share_,
                                                   self.rare_category_share)
-        auto_share = isinstance(self.min_bin_share, str)
-        self._min_class = _MIN_BIN_CLASS if auto_share else 1.0
         self._rng = np.random.default_rng(self.random_state)
         if isinstance(self.permutations, str):  # "auto"
             self._draws = 199 if len(bad) < _FEW_DRAWS_FROM else 19
@@ -918,8 +915,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         if not numeric:
             order = np.lexsort((np.arange(len(pb)), pb / np.maximum(pb + pg, 1)))
             pb, pg = pb[order], pg[order]
-        dummy: list[list[int]] = [[int(i)] for i in range(len(pb))]
-        _, cpb, cpg = _cap_prebins(dummy, pb, pg, cap)
+        cpb, cpg = _pool_counts(pb, pg, cap)
         iv = self._best_partition(name, cpb, cpg, numeric=numeric, totals=totals, log=False).iv
         return iv if np.isfinite(iv) else 0.0
 
@@ -937,8 +933,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         B, G = totals
         cap = significance_prebins(min(B, G))
         if numeric:  # pooled once: in value order the test's groups do not depend on the target
-            dummy: list[list[int]] = [[int(i)] for i in range(len(pb))]
-            _, pb, pg = _cap_prebins(dummy, pb, pg, cap)
+            pb, pg = _pool_counts(pb, pg, cap)
         observed = (self._test_iv(name, pb, pg, numeric=numeric, totals=totals, cap=cap)
                     + float(_woe_iv(tb, tg, B, G)[1].sum()))
         counts = np.concatenate((pb + pg, tb + tg)).astype(np.int64)
@@ -985,8 +980,10 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         trend = self._trend_for(name) if numeric else "ascending"
         n = totals[0] + totals[1]
         share = self.min_bin_share_ if numeric else self.min_category_share_
-        # one bin of all rows always stays valid
-        min_class = min(self._min_class, totals[0], totals[1])
+        # "auto" sizes ask every bin for SPARSE_MIN_COUNT bads and goods; one bin of all rows
+        # always stays valid
+        least = SPARSE_MIN_COUNT if isinstance(self.min_bin_share, str) else 1
+        min_class = min(least, totals[0], totals[1])
         common: dict[str, Any] = dict(total_bad=totals[0], total_good=totals[1],
                                       min_count=share * n, max_bins=self.max_bins_,
                                       min_class=min_class)
@@ -1239,14 +1236,30 @@ def _fmt(v: float) -> str:
 # --------------------------------------------------------------------------------------------
 # categorical pre-binning and coding
 # --------------------------------------------------------------------------------------------
+def _pool_groups(pb: np.ndarray, pg: np.ndarray, cap: int) -> np.ndarray | None:
+    """Group of each of the ordered pre-bins when neighbours are pooled into at most ``cap``
+    groups of about equal size; None when there are ``cap`` or fewer already."""
+    if len(pb) <= cap:
+        return None
+    share = np.cumsum(pb + pg) / (pb + pg).sum()
+    group = np.minimum((share * cap - 1e-9).astype(int), cap - 1)
+    return np.unique(group, return_inverse=True)[1]
+
+
+def _pool_counts(pb: np.ndarray, pg: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bads and goods of the groups of :func:`_pool_groups`."""
+    group = _pool_groups(pb, pg, cap)
+    if group is None:
+        return pb, pg
+    return np.bincount(group, weights=pb), np.bincount(group, weights=pg)
+
+
 def _cap_prebins(members: list[list[int]], pb: np.ndarray, pg: np.ndarray, cap: int
                  ) -> tuple[list[list[int]], np.ndarray, np.ndarray]:
     """Pool neighbouring (in bad-rate order) pre-bins into at most ``cap`` groups of equal size."""
-    if len(members) <= cap:
+    group = _pool_groups(pb, pg, cap)
+    if group is None:
         return members, pb, pg
-    share = np.cumsum(pb + pg) / (pb + pg).sum()
-    group = np.minimum((share * cap - 1e-9).astype(int), cap - 1)
-    _, group = np.unique(group, return_inverse=True)
     merged = [[c for i in np.flatnonzero(group == g) for c in members[i]] for g in range(group.max() + 1)]
     return merged, np.bincount(group, weights=pb), np.bincount(group, weights=pg)
 

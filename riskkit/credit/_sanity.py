@@ -19,8 +19,13 @@ __all__ = ["sparse_bins"]
 _COLUMNS = ["feature", "bin", "count", "n_bad", "n_good", "bad_rate", "woe", "woe_se", "reason"]
 
 
-def sparse_bins(binner: Any, features: str | Sequence[str] | None = None, *, min_bads: int = 5,
-                min_goods: int = 5) -> pd.DataFrame:
+#: Fewest bads (and goods) behind a bin's WoE before :func:`sparse_bins` flags it; the WoE
+#: binner's automatic sizes ask every bin for this many (``riskkit.credit._binning``).
+SPARSE_MIN_COUNT = 5
+
+
+def sparse_bins(binner: Any, features: str | Sequence[str] | None = None, *,
+                min_bads: int = SPARSE_MIN_COUNT, min_goods: int = SPARSE_MIN_COUNT) -> pd.DataFrame:
     """Bins whose WoE rests on fewer than ``min_bads`` bads or ``min_goods`` goods.
 
     The standard error of a bin's WoE is about ``sqrt(1/n_bad + 1/n_good)`` (the delta method on
