@@ -187,6 +187,14 @@ def print_table(results: list[dict[str, Any]]) -> None:
               f"{res['n_features']} ({min(res['bins'])}-{max(res['bins'])}) |")
 
 
+def riskkit_auc(X_tr: pd.DataFrame, y_tr: pd.Series, X_te: pd.DataFrame, y_te: pd.Series,
+                binner_seed: int = 0) -> float:
+    """Test AUC of riskkit's default scorecard whose permutation test uses ``binner_seed``."""
+    binner = WoEBinner(random_state=binner_seed) if binner_seed else None  # None: the default
+    card = Scorecard(binner=binner).fit(X_tr, y_tr)
+    return float(roc_auc_score(y_te, card.predict_proba(X_te)[:, 1]))
+
+
 def german_part(folds: int, seed: int, n_seeds: int = 1, binner_seeds: int = 1) -> None:
     """German credit CV AUC of both default scorecards, paired on the same folds, per CV seed.
 
@@ -204,8 +212,7 @@ def german_part(folds: int, seed: int, n_seeds: int = 1, binner_seeds: int = 1) 
         for train, test in cv.split(X, y):
             X_tr, X_te, y_tr, y_te = X.iloc[train], X.iloc[test], y.iloc[train], y.iloc[test]
             for r in range(binner_seeds):
-                card = Scorecard(binner=WoEBinner(random_state=r) if r else None).fit(X_tr, y_tr)
-                ours[r].append(roc_auc_score(y_te, card.predict_proba(X_te)[:, 1]))
+                ours[r].append(riskkit_auc(X_tr, y_tr, X_te, y_te, r))
             opt = opt_scorecard(list(X.columns), categorical).fit(_as_object(X_tr, categorical), y_tr)
             theirs.append(roc_auc_score(y_te, opt.predict_proba(_as_object(X_te, categorical))[:, 1]))
         rows.append((s, [float(np.mean(o)) for o in ours], float(np.std(ours[0])),
@@ -248,11 +255,8 @@ def small_part(sizes: list[int], seeds: int, binner_seeds: int = 1) -> None:
         ours, theirs = [], []
         for seed in range(seeds):
             X_tr, y_tr, X_te, y_te, _ = split(rows, seed, "columns")
-            runs = []
-            for r in range(binner_seeds):
-                card = Scorecard(binner=WoEBinner(random_state=r) if r else None).fit(X_tr, y_tr)
-                runs.append(roc_auc_score(y_te, card.predict_proba(X_te)[:, 1]))
-            ours.append(float(np.mean(runs)))
+            ours.append(float(np.mean([riskkit_auc(X_tr, y_tr, X_te, y_te, r)
+                                       for r in range(binner_seeds)])))
             opt = opt_scorecard(list(X_tr.columns)).fit(X_tr, y_tr)
             theirs.append(roc_auc_score(y_te, opt.predict_proba(X_te)[:, 1]))
         d = np.array(ours) - np.array(theirs)
