@@ -123,6 +123,13 @@ _TEST_MIN_PREBINS = 5
 _TEST_BADS_PER_PREBIN = 20
 #: From this many rows, permutations="auto" makes 19 draws instead of 199 (see WoEBinner).
 _FEW_DRAWS_FROM = 20_000
+#: n_prebins="auto": a numeric feature of fewer than ``_FINE_BELOW`` rows gets about two rows
+#: per quantile slice, at most ``_FINE_PREBINS`` slices; larger samples and every categorical
+#: feature get ``_COARSE_PREBINS``. The "auto" trend is always chosen on at most
+#: ``_COARSE_PREBINS`` slices (see the module notes and :func:`auto_prebins`).
+_FINE_PREBINS = 400
+_FINE_BELOW = 20_000
+_COARSE_PREBINS = 50
 #: Numeric features of larger samples choose their cut points on every k-th row (at most this
 #: many rows); the final bins' counts, WoE and IV always come from every row.
 _SUBSAMPLE = 250_000
@@ -364,7 +371,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         min_bin_share: float | str = "auto",
         monotonic: str | None | Mapping[str, str | None] = "auto",
         special_values: Sequence[Any] | Mapping[str, Sequence[Any]] | None = None,
-        n_prebins: int = 50,
+        n_prebins: int | str = "auto",
         rare_category_share: float = 0.01,
         permutations: int | str | None = "auto",
         random_state: int = 0,
@@ -658,6 +665,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
             int(binner.total_bad_ + binner.total_good_), binner.max_bins, binner.min_bin_share)
         binner.min_category_share_ = category_share(binner.min_bin_share, binner.min_bin_share_,
                                                     binner.rare_category_share)
+        binner.n_prebins_ = auto_prebins(int(binner.total_bad_ + binner.total_good_), binner.n_prebins)
         inputs = doc.get("input_features", list(binner.bins_) + list(binner.dropped_))
         if not isinstance(inputs, list) or not set(binner.bins_) <= set(map(str, inputs)):
             raise ConfigError(f"{where}.input_features must list every binned feature (got {short_repr(inputs)})")
@@ -730,7 +738,8 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
                                hint="use e.g. 59, 'auto', or None to skip the test")
         check_positive_int(self.random_state, "random_state", minimum=0,
                            hint="use a non-negative integer seed")
-        check_positive_int(self.n_prebins, "n_prebins", minimum=2, hint="use e.g. 100")
+        if not (isinstance(self.n_prebins, str) and self.n_prebins == "auto"):
+            check_positive_int(self.n_prebins, "n_prebins", minimum=2, hint="use e.g. 100 or 'auto'")
         check_in_range(self.rare_category_share, "rare_category_share", 0.0, 0.5,
                        hint="use a share of rows such as 0.01 (1%)")
         if isinstance(self.monotonic, Mapping):
@@ -763,6 +772,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         self.max_bins_, self.min_bin_share_ = auto_bins(len(bad), self.max_bins, self.min_bin_share)
         self.min_category_share_ = category_share(self.min_bin_share, self.min_bin_share_,
                                                   self.rare_category_share)
+        self.n_prebins_ = auto_prebins(len(bad), self.n_prebins)
         self._rng = np.random.default_rng(self.random_state)
         if isinstance(self.permutations, str):  # "auto"
             self._draws = 199 if len(bad) < _FEW_DRAWS_FROM else 19
@@ -830,7 +840,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
             totals = self._sub_totals
         else:
             x_fit, bad_rows_fit, totals = x, bad_rows, (self.total_bad_, self.total_good_)
-        candidates, pb, pg = _prebins(x_fit, bad_rows_fit, num_specials, self.n_prebins)
+        candidates, pb, pg = _prebins(x_fit, bad_rows_fit, num_specials, self.n_prebins_)
         part = self._best_partition(name, pb, pg, numeric=True, totals=totals)
         cuts = part.cuts
         edges = candidates[np.asarray(cuts[1:-1], dtype=int) - 1]
@@ -875,7 +885,8 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         raw_pb, raw_pg = pb, pg
         members = [members[i] for i in order]
         pb, pg = pb[order], pg[order]
-        members, pb, pg = _cap_prebins(members, pb, pg, self.n_prebins)
+        cap = _COARSE_PREBINS if isinstance(self.n_prebins, str) else self.n_prebins
+        members, pb, pg = _cap_prebins(members, pb, pg, cap)
         totals = (self.total_bad_, self.total_good_)
         part = self._best_partition(name, pb, pg, numeric=False, totals=totals)
         cuts = part.cuts
@@ -989,14 +1000,19 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
                                       min_class=min_class)
         if trend != "auto":
             return optimal_partitions(pb, pg, trends=(trend,), **common)[trend]
-        parts = optimal_partitions(pb, pg, trends=_SHAPES, **common)
+        # the trend is chosen on at most _COARSE_PREBINS slices: on a finer grid the freedom to
+        # place a turning point anywhere lets noise pay the BIC price (see the module notes)
+        cpb, cpg = _pool_counts(pb, pg, _COARSE_PREBINS)
+        parts = optimal_partitions(cpb, cpg, trends=_SHAPES, **common)
         mono = max(("ascending", "descending"), key=lambda t: _iv_or_neg(parts.iv(t)))
         turn = max(("peak", "valley"), key=lambda t: _iv_or_neg(parts.iv(t)))
-        gain = (partition_loglik(pb, pg, parts[turn].cuts)
-                - partition_loglik(pb, pg, parts[mono].cuts))
+        gain = (partition_loglik(cpb, cpg, parts[turn].cuts)
+                - partition_loglik(cpb, cpg, parts[mono].cuts))
         chosen = turn if gain > _turn_penalty(n) else mono
         if log:
             logger.debug("feature %s: trend %s (log-likelihood gain of %s: %.2f)", name, chosen, turn, gain)
+        if len(cpb) < len(pb):  # the cut points of that trend come from every slice
+            return optimal_partitions(pb, pg, trends=(chosen,), **common)[chosen]
         return parts[chosen]
 
     def _set_summaries(self) -> None:
@@ -1035,6 +1051,19 @@ def auto_bins(n: int, max_bins: int | str, min_bin_share: float | str) -> tuple[
     share = (float(np.clip(1.5 / math.sqrt(n), 0.01, 0.05)) if isinstance(min_bin_share, str)
              else float(min_bin_share))
     return bins, share
+
+
+def auto_prebins(n: int, n_prebins: int | str) -> int:
+    """Quantile slices of a numeric feature for ``n`` training rows, resolving ``"auto"``.
+
+    ``"auto"``: ``n // 2`` clipped to 50..400 below 20,000 rows (about two rows per slice, so a
+    bin edge can sit where the risk changes), 50 from 20,000 rows (see the module notes).
+    """
+    if not isinstance(n_prebins, str):
+        return int(n_prebins)
+    if n >= _FINE_BELOW:
+        return _COARSE_PREBINS
+    return int(np.clip(int(n) // 2, _COARSE_PREBINS, _FINE_PREBINS))
 
 
 def significance_prebins(minority: float) -> int:

@@ -20,8 +20,12 @@ _COLUMNS = ["feature", "bin", "count", "n_bad", "n_good", "bad_rate", "woe", "wo
 
 
 #: Fewest bads (and goods) behind a bin's WoE before :func:`sparse_bins` flags it; the WoE
-#: binner's automatic sizes ask every bin for this many (``riskkit.credit._binning``).
-SPARSE_MIN_COUNT = 5
+#: binner's automatic sizes ask every bin for this many (``riskkit.credit._binning``). 3, not 5:
+#: on German credit's 5-fold CV (20 seeds) the default scorecard's AUC is 0.003 higher when its
+#: bins may hold 3 or 4 bads (a credit-amount pocket of about 42 rows with 3-4 bads at
+#: 3,554-3,913; foreign workers), so such a bin carries signal that holds out of sample; its
+#: WoE's standard error is about 0.6 at 3 bads, over 0.7 at 2.
+SPARSE_MIN_COUNT = 3
 
 
 def sparse_bins(binner: Any, features: str | Sequence[str] | None = None, *,
@@ -39,7 +43,7 @@ def sparse_bins(binner: Any, features: str | Sequence[str] | None = None, *,
     features : str or sequence of str, optional
         Features to check (default: every binned feature).
     min_bads, min_goods : int
-        Least bads and goods a non-empty bin needs (default 5 each).
+        Least bads and goods a non-empty bin needs (default 3 each).
 
     Returns
     -------

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from riskkit._results import Result
 from riskkit.credit import metrics, plots
-from riskkit.credit._sanity import sparse_bins
+from riskkit.credit._sanity import SPARSE_MIN_COUNT, sparse_bins
 from riskkit.credit.fairness import disparity_table
 from riskkit.exceptions import DataError
 
@@ -117,7 +117,7 @@ def validate_credit_model(
     woe_features: Sequence[str] | None = None,
     groups_test: pd.DataFrame | None = None,
     approval_rate: float = 0.7,
-    min_bads: int = 5,
+    min_bads: int = SPARSE_MIN_COUNT,
 ) -> CreditValidation:
     """Validate a credit PD model on its train and test samples.
 
@@ -144,7 +144,7 @@ def validate_credit_model(
     approval_rate : float
         Share approved overall in the disparity table (default 0.7).
     min_bads : int
-        Least bads (and goods) a bin needs to pass the sanity check (default 5).
+        Least bads (and goods) a bin needs to pass the sanity check (default 3, the least the WoE binner's automatic sizes give a bin).
 
     Returns
     -------

@@ -277,10 +277,10 @@ def test_noise_is_not_significant_and_signal_is() -> None:
 
 
 def test_default_bins_are_never_sparse() -> None:
-    # every regular bin holds at least 5 bads and 5 goods, the threshold of the validation's
+    # every regular bin holds at least 3 bads and 3 goods, the threshold of the validation's
     # sparse-bin check: on German credit's 800-row CV folds the half categorical share would
     # otherwise let small low-risk categories (foreign workers, large savings) stand alone
-    # with 2-4 bads (20 such bins in 15 folds)
+    # with 1-2 bads
     from sklearn.model_selection import StratifiedKFold
 
     from riskkit.credit._sanity import sparse_bins
@@ -293,10 +293,48 @@ def test_default_bins_are_never_sparse() -> None:
         assert len(sparse_bins(binner)) == 0
         for f in binner.features_:
             body = binner.table(f).iloc[: binner.n_bins_[f]]
-            assert (body["count"] * body["bad_rate"] >= 5 - 1e-9).all()
-    # a sample with fewer than 5 bads still bins: one bin of everything stays allowed
+            assert (body["count"] * body["bad_rate"] >= 3 - 1e-9).all()
+    assert binning_module.SPARSE_MIN_COUNT == 3
+    # a sample with too few bads for two such bins still bins: one bin of everything
     tiny = WoEBinner(permutations=None).fit(pd.DataFrame({"x": np.arange(40.0)}), [1, 0, 0, 0] * 3 + [0] * 28)
     assert tiny.n_bins_["x"] == 1
+
+
+def test_fine_prebins_put_edges_where_the_risk_changes() -> None:
+    # 800 rows with a low-risk pocket at x in [0.5, 0.6) (bad rate 6% between 30% and 45%): the
+    # automatic grid (400 slices of 2 rows) puts the pocket's edges where they are, 50 quantile
+    # slices of 16 rows only to the nearest slice. Measured: summed edge error 0.010 against
+    # 0.021 on average over 20 samples, within 0.01 in 13 samples against 5
+    assert [binning_module.auto_prebins(n, "auto") for n in (60, 800, 1_000, 19_999, 20_000)] == [
+        50, 400, 400, 400, 50]
+    assert binning_module.auto_prebins(800, 30) == 30
+    errors: dict[object, list[float]] = {"auto": [], 50: []}
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        x = rng.random(800)
+        rate = np.where(x < 0.5, 0.3, np.where(x < 0.6, 0.06, 0.45))
+        X, y = pd.DataFrame({"x": x}), (rng.random(800) < rate).astype(int)
+        for n_prebins, found in errors.items():
+            binner = WoEBinner(n_prebins=n_prebins, permutations=None).fit(X, y)
+            edges = binner.bins_["x"].edges
+            found.append(float(np.abs(edges - 0.5).min() + np.abs(edges - 0.6).min()))
+    assert WoEBinner(permutations=None).fit(X, y).n_prebins_ == 400
+    assert np.mean(errors["auto"]) < 0.6 * np.mean(errors[50])
+    assert sum(e < 0.01 for e in errors["auto"]) >= 10
+
+
+def test_trend_is_chosen_on_coarse_slices() -> None:
+    # a weak monotone driver (log-odds slope 0.15 per sd, 2,100 rows): the "auto" trend is
+    # chosen on 50 pooled slices, where a turning point must be real to pay the BIC price;
+    # chosen on the 400-slice grid, noise places a turn somewhere often enough to pay it.
+    # Measured over 40 samples: monotone in 35 (on 400 slices: 30)
+    trends = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=2_100)
+        y = (rng.random(2_100) < 1 / (1 + np.exp(-(-2.3 + 0.15 * x)))).astype(int)
+        trends.append(WoEBinner(permutations=None).fit(pd.DataFrame({"x": x}), y).trend_["x"])
+    assert sum(t in ("ascending", "descending") for t in trends) >= 34
 
 
 def test_significance_test_has_power_on_few_bads() -> None:
@@ -575,7 +613,7 @@ def test_constructor_only_stores_parameters() -> None:
     binner = WoEBinner(5, min_bin_share=0.2, monotonic="peak")
     assert binner.get_params() == {
         "max_bins": 5, "min_bin_share": 0.2, "monotonic": "peak", "special_values": None,
-        "n_prebins": 50, "rare_category_share": 0.01, "permutations": "auto", "random_state": 0,
+        "n_prebins": "auto", "rare_category_share": 0.01, "permutations": "auto", "random_state": 0,
     }
     assert not [k for k in vars(binner) if k.endswith("_")]
     with warnings.catch_warnings():
