@@ -147,7 +147,7 @@ def select_features(
     >>> binner = WoEBinner(max_bins=5).fit(X, y)
     >>> result = select_features(binner.transform(X), binner)
     >>> result.selected
-    ['monotone_00', 'income_02', 'ushape_01', 'utilisation_03', 'peak_04']
+    ['monotone_00', 'ushape_01', 'income_02', 'utilisation_03', 'peak_04']
     >>> result.dropped["reason"].to_dict()
     {'noise_05': 'not significant'}
     """
