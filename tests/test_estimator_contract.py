@@ -46,7 +46,7 @@ _SEPARABLE = (
 #: the default. The Scorecard runs without the permutation test of each feature's IV: on the
 #: checks' 20-100-row toy sets no feature is significant at 5% (tested on realistic samples in
 #: tests/credit/test_selection.py), so every check would stop at "no feature passed". For the
-#: same reason it has an explicit ``min_bin_share``: the automatic one also asks 5 bads and 5
+#: same reason it has an explicit ``min_bin_share``: the automatic one also asks 3 bads and 3
 #: goods of every bin (tests/credit/test_binning.py), which the toy sets' 10-50 rows per class,
 #: often in separated blobs, cannot give any split.
 ESTIMATORS = [
