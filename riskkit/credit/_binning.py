@@ -20,9 +20,10 @@ Where a bin edge can sit (the default ``n_prebins="auto"``): below 20,000 rows t
 about two rows each (``n // 2`` slices, 50..400), so an edge falls where the risk changes, not
 at the nearest of 50 quantiles. At 800 rows a 50-quantile slice is 16 rows while a bin may be
 42: German credit's amounts hold a low-risk pocket of about 42 rows at 3,554-3,913 (3-4 bads
-where 12 are expected) that the coarse grid blurs into its neighbours. From 20,000 rows the
-grid is 50 slices (there the finer grid gained nothing measurable on the synthetic data, and
-the dynamic programme's cost grows with the square of the slices). The ``"auto"`` trend is
+where 12 are expected) that the coarse grid blurs into its neighbours. From 20,000 rows (the
+size from which the permutation test also takes fewer draws) the grid is 50 slices: the finer
+grid gained nothing measurable at 10,000 synthetic rows (hold-out AUC 0.8297 against 0.8298),
+and the dynamic programme's cost grows with the square of the slices. The ``"auto"`` trend is
 chosen on at most 50 slices pooled from the grid (neighbours pooled to equal size), then the
 chosen trend's cut points come from every slice: on 400 slices the freedom to put a turning
 point anywhere lets noise pay the BIC price (a weak monotone driver at 2,100 rows got a turn in
@@ -143,7 +144,7 @@ _FEW_DRAWS_FROM = 20_000
 #: feature get ``_COARSE_PREBINS``. The "auto" trend is always chosen on at most
 #: ``_COARSE_PREBINS`` slices (see the module notes and :func:`auto_prebins`).
 _FINE_PREBINS = 400
-_FINE_BELOW = 20_000
+_FINE_BELOW = _FEW_DRAWS_FROM
 _COARSE_PREBINS = 50
 #: Numeric features of larger samples choose their cut points on every k-th row (at most this
 #: many rows); the final bins' counts, WoE and IV always come from every row.
