@@ -16,21 +16,23 @@ the default ``min_bin_share="auto"`` each bin also holds at least 3 bads and 3 g
 threshold of the validation's sparse-bin check, so no bin's WoE rests on one or two rows;
 fewer only when the whole sample has fewer).
 
-Where a bin edge can sit (the default ``n_prebins="auto"``): below 20,000 rows the slices hold
-about two rows each (``n // 2`` slices, 50..400), so an edge falls where the risk changes, not
-at the nearest of 50 quantiles. At 800 rows a 50-quantile slice is 16 rows while a bin may be
-42: German credit's amounts hold a low-risk pocket of about 42 rows at 3,554-3,913 (3-4 bads
-where 12 are expected) that the coarse grid blurs into its neighbours. From 20,000 rows (the
-size from which the permutation test also takes fewer draws) the grid is 50 slices: the finer
-grid gained nothing measurable at 10,000 synthetic rows (hold-out AUC 0.8297 against 0.8298),
-and the dynamic programme's cost grows with the square of the slices. The ``"auto"`` trend is
-chosen on at most 50 slices pooled from the grid (neighbours pooled to equal size), then the
-chosen trend's cut points come from every slice: on 400 slices the freedom to put a turning
-point anywhere lets noise pay the BIC price (a weak monotone driver at 2,100 rows got a turn in
-10 of 40 samples instead of 5). Together with the 3-bad rule (5 before) this took the default
-scorecard on German credit's 5-fold CV from 0.0015 below optbinning to 0.0028 above (20 CV
-seeds, mean over 4 binner seeds; ``benchmarks/bench_scorecard.py --german-seeds 20
---binner-seeds 4``).
+Where a bin edge can sit (the default ``n_prebins="auto"``): below 20,000 rows the grid has
+``n // 2`` slices, clipped to 50..200 (two rows per slice up to 400 rows, four at 800), so an
+edge falls near where the risk changes, not at the nearest of 50 quantiles. At 800 rows a
+50-quantile slice is 16 rows while a bin may be 42: German credit's amounts hold a low-risk
+pocket of about 42 rows at 3,554-3,913 (3-4 bads where 12 are expected) that the coarse grid
+blurs into its neighbours. The dynamic programme's cost grows with the square of the slices:
+400 slices gained German another 0.001 but made a 20-feature fit at 3,000 rows 3.6 times
+slower (0.97 s, as slow as optbinning), 200 slices cost 1.6 times (0.42 s). From 20,000 rows
+(the size from which the permutation test also takes fewer draws) the grid is 50 slices; the
+finer grid gained nothing measurable at 10,000 synthetic rows (hold-out AUC 0.8291 against
+0.8298). The ``"auto"`` trend is chosen on at most 50 slices pooled from the grid (neighbours
+pooled to equal size), then the chosen trend's cut points come from every slice: on the fine
+grid the freedom to put a turning point anywhere lets noise pay the BIC price (a weak monotone
+driver at 2,100 rows got a turn in 10 of 40 samples instead of 5). Together with the 3-bad
+rule (5 before) this took the default scorecard on German credit's 5-fold CV from 0.0015 below
+optbinning to 0.0016 above (20 CV seeds, mean over 4 binner seeds; ``benchmarks/
+bench_scorecard.py --german-seeds 20 --binner-seeds 4``).
 
 Bins that adapt to the sample (the defaults ``max_bins="auto"``, ``min_bin_share="auto"``): with
 ``n`` training rows, at most ``round(4 * log10(n) - 4)`` bins (clipped to 4..20: 8 at 1,000
@@ -139,11 +141,11 @@ _TEST_MIN_PREBINS = 5
 _TEST_BADS_PER_PREBIN = 20
 #: From this many rows, permutations="auto" makes 19 draws instead of 199 (see WoEBinner).
 _FEW_DRAWS_FROM = 20_000
-#: n_prebins="auto": a numeric feature of fewer than ``_FINE_BELOW`` rows gets about two rows
-#: per quantile slice, at most ``_FINE_PREBINS`` slices; larger samples and every categorical
+#: n_prebins="auto": a numeric feature of fewer than ``_FINE_BELOW`` rows gets ``n // 2``
+#: quantile slices, at most ``_FINE_PREBINS``; larger samples and every categorical
 #: feature get ``_COARSE_PREBINS``. The "auto" trend is always chosen on at most
 #: ``_COARSE_PREBINS`` slices (see the module notes and :func:`auto_prebins`).
-_FINE_PREBINS = 400
+_FINE_PREBINS = 200
 _FINE_BELOW = _FEW_DRAWS_FROM
 _COARSE_PREBINS = 50
 #: Numeric features of larger samples choose their cut points on every k-th row (at most this
@@ -326,7 +328,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         mapping from feature name to its sentinels.
     n_prebins : int or "auto", default "auto"
         Quantile slices (numeric) or most category groups the optimiser starts from.
-        ``"auto"``: ``n // 2`` slices clipped to 50..400 below 20,000 rows, 50 from 20,000 rows,
+        ``"auto"``: ``n // 2`` slices clipped to 50..200 below 20,000 rows, 50 from 20,000 rows,
         and at most 50 category groups (see the module notes). The ``"auto"`` trend is always
         chosen on at most 50 slices pooled from these.
     rare_category_share : float, default 0.01
@@ -370,13 +372,13 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
     >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
     >>> binner = WoEBinner(max_bins=5).fit(X, y)
     >>> binner.iv_.round(2).tolist()  # information value per feature, in column order
-    [0.48, 0.48, 0.45, 0.36, 0.21, 0.09]
+    [0.48, 0.48, 0.44, 0.34, 0.21, 0.09]
     >>> binner.table("income_02")[["bin", "count", "bad_rate", "woe"]].round(3)
                       bin  count  bad_rate    woe
-    0     (-inf, 12132.5)     54     0.278 -1.166
-    1  [12132.5, 20690.5)    199     0.181 -0.612
-    2  [20690.5, 25272.9)    113     0.115 -0.082
-    3  [25272.9, 42800.4)    306     0.092  0.174
+    0     (-inf, 12208.6)     56     0.268 -1.116
+    1  [12208.6, 20720.7)    199     0.181 -0.612
+    2  [20720.7, 25316.7)    114     0.114 -0.072
+    3  [25316.7, 42800.4)    303     0.092  0.163
     4      [42800.4, inf)    275     0.036  1.155
     5             Missing     53     0.094  0.140
     6              Totals   1000     0.107    NaN
@@ -1076,8 +1078,9 @@ def auto_bins(n: int, max_bins: int | str, min_bin_share: float | str) -> tuple[
 def auto_prebins(n: int, n_prebins: int | str) -> int:
     """Quantile slices of a numeric feature for ``n`` training rows, resolving ``"auto"``.
 
-    ``"auto"``: ``n // 2`` clipped to 50..400 below 20,000 rows (about two rows per slice, so a
-    bin edge can sit where the risk changes), 50 from 20,000 rows (see the module notes).
+    ``"auto"``: ``n // 2`` clipped to 50..200 below 20,000 rows (two rows per slice up to 400
+    rows, so a bin edge can sit where the risk changes), 50 from 20,000 rows (see the module
+    notes).
     """
     if not isinstance(n_prebins, str):
         return int(n_prebins)

@@ -123,9 +123,9 @@ class Scorecard(JSONPersistence, ClassifierMixin, BaseEstimator):  # type: ignor
     >>> X, y = synthetic_credit(n=1000, n_features=6, seed=0)
     >>> card = Scorecard(pdo=20).fit(X, y)
     >>> card.points(X.head(3)).round(0).tolist()
-    [546.0, 483.0, 511.0]
+    [545.0, 485.0, 514.0]
     >>> card.predict_proba(X.head(3))[:, 1].round(3).tolist()
-    [0.117, 0.537, 0.308]
+    [0.119, 0.522, 0.285]
     >>> round(metrics.auc(y, card.predict_proba(X)[:, 1]), 2)
     0.85
     """

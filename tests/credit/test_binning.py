@@ -302,11 +302,11 @@ def test_default_bins_are_never_sparse() -> None:
 
 def test_fine_prebins_put_edges_where_the_risk_changes() -> None:
     # 800 rows with a low-risk pocket at x in [0.5, 0.6) (bad rate 6% between 30% and 45%): the
-    # automatic grid (400 slices of 2 rows) puts the pocket's edges where they are, 50 quantile
-    # slices of 16 rows only to the nearest slice. Measured: summed edge error 0.010 against
-    # 0.021 on average over 20 samples, within 0.01 in 13 samples against 5
-    assert [binning_module.auto_prebins(n, "auto") for n in (60, 800, 1_000, 19_999, 20_000)] == [
-        50, 400, 400, 400, 50]
+    # automatic grid (200 slices of 4 rows) puts the pocket's edges near where they are, 50
+    # quantile slices of 16 rows only to the nearest slice. Measured: summed edge error 0.012
+    # against 0.021 on average over 20 samples, within 0.01 in 10 samples against 5
+    assert [binning_module.auto_prebins(n, "auto") for n in (60, 300, 1_000, 19_999, 20_000)] == [
+        50, 150, 200, 200, 50]
     assert binning_module.auto_prebins(800, 30) == 30
     errors: dict[object, list[float]] = {"auto": [], 50: []}
     for seed in range(20):
@@ -318,16 +318,16 @@ def test_fine_prebins_put_edges_where_the_risk_changes() -> None:
             binner = WoEBinner(n_prebins=n_prebins, permutations=None).fit(X, y)
             edges = binner.bins_["x"].edges
             found.append(float(np.abs(edges - 0.5).min() + np.abs(edges - 0.6).min()))
-    assert WoEBinner(permutations=None).fit(X, y).n_prebins_ == 400
-    assert np.mean(errors["auto"]) < 0.6 * np.mean(errors[50])
-    assert sum(e < 0.01 for e in errors["auto"]) >= 10
+    assert WoEBinner(permutations=None).fit(X, y).n_prebins_ == 200
+    assert np.mean(errors["auto"]) < 0.7 * np.mean(errors[50])
+    assert sum(e < 0.01 for e in errors["auto"]) >= 8
 
 
 def test_trend_is_chosen_on_coarse_slices() -> None:
     # a weak monotone driver (log-odds slope 0.15 per sd, 2,100 rows): the "auto" trend is
     # chosen on 50 pooled slices, where a turning point must be real to pay the BIC price;
-    # chosen on the 400-slice grid, noise places a turn somewhere often enough to pay it.
-    # Measured over 40 samples: monotone in 35 (on 400 slices: 30)
+    # chosen on the 200-slice grid, noise places a turn somewhere often enough to pay it.
+    # Measured over 40 samples: monotone in 35 (on 200 slices: 30)
     trends = []
     for seed in range(40):
         rng = np.random.default_rng(seed)
