@@ -21,10 +21,10 @@ _COLUMNS = ["feature", "bin", "count", "n_bad", "n_good", "bad_rate", "woe", "wo
 
 #: Fewest bads (and goods) behind a bin's WoE before :func:`sparse_bins` flags it; the WoE
 #: binner's automatic sizes ask every bin for this many (``riskkit.credit._binning``). 3, not 5:
-#: on German credit's 5-fold CV (20 seeds) the default scorecard's AUC is 0.003 higher when its
-#: bins may hold 3 or 4 bads (a credit-amount pocket of about 42 rows with 3-4 bads at
-#: 3,554-3,913; foreign workers), so such a bin carries signal that holds out of sample; its
-#: WoE's standard error is about 0.6 at 3 bads, over 0.7 at 2.
+#: on German credit's 5-fold CV (20 seeds, measured on a 400-slice grid) the default
+#: scorecard's AUC is 0.003 higher when its bins may hold 3 or 4 bads (a credit-amount pocket of
+#: about 42 rows with 3-4 bads at 3,554-3,913; foreign workers), so such a bin carries signal
+#: that holds out of sample; its WoE's standard error is about 0.6 at 3 bads, over 0.7 at 2.
 SPARSE_MIN_COUNT = 3
 
 
