@@ -565,6 +565,7 @@ def test_fit_rejects_bad_data(X: object, y: object, error: type, match: str) -> 
     ({"monotonic": {"x": "sideways"}}, r"monotonic\['x'\] must be one of"),
     ({"special_values": -999}, r"special_values must be a list of sentinels"),
     ({"n_prebins": 1}, r"n_prebins must be >= 2"),
+    ({"n_prebins": "fine"}, r"n_prebins must be an integer >= 2 \(got n_prebins='fine'\); .*'auto'"),
     ({"rare_category_share": 0.9}, r"rare_category_share must be in \[0.0, 0.5\]"),
     ({"max_bins": "many"}, r"max_bins must be an integer >= 2 \(got max_bins='many'\); .*'auto'"),
     ({"min_bin_share": "small"}, r"min_bin_share must be .*'auto'"),
