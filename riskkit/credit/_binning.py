@@ -743,7 +743,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
 
     # ---------------------------------------------------------------- fitting
     def _check_params(self) -> None:
-        if not (isinstance(self.max_bins, str) and self.max_bins == "auto"):
+        if not _is_auto(self.max_bins):
             check_positive_int(self.max_bins, "max_bins", minimum=2,
                                hint="a feature needs at least two bins to rank risk, or use 'auto'")
         if isinstance(self.min_bin_share, str) and self.min_bin_share != "auto":
@@ -751,16 +751,15 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
                 f"min_bin_share must be a share of rows in (0, 0.5] or 'auto' (got "
                 f"min_bin_share={self.min_bin_share!r}); 'auto' scales it with the sample size"
             )
-        if not (isinstance(self.min_bin_share, str) and self.min_bin_share == "auto"):
+        if not _is_auto(self.min_bin_share):
             check_in_range(self.min_bin_share, "min_bin_share", 0.0, 0.5, low_open=True,
                            hint="use a share of rows such as 0.05 (5%), or 'auto'")
-        if self.permutations is not None and not (isinstance(self.permutations, str)
-                                                  and self.permutations == "auto"):
+        if self.permutations is not None and not _is_auto(self.permutations):
             check_positive_int(self.permutations, "permutations", minimum=1,
                                hint="use e.g. 59, 'auto', or None to skip the test")
         check_positive_int(self.random_state, "random_state", minimum=0,
                            hint="use a non-negative integer seed")
-        if not (isinstance(self.n_prebins, str) and self.n_prebins == "auto"):
+        if not _is_auto(self.n_prebins):
             check_positive_int(self.n_prebins, "n_prebins", minimum=2, hint="use e.g. 100 or 'auto'")
         check_in_range(self.rare_category_share, "rare_category_share", 0.0, 0.5,
                        hint="use a share of rows such as 0.01 (1%)")
@@ -907,7 +906,7 @@ class WoEBinner(JSONPersistence, TransformerMixin, BaseEstimator):  # type: igno
         raw_pb, raw_pg = pb, pg
         members = [members[i] for i in order]
         pb, pg = pb[order], pg[order]
-        cap = _COARSE_PREBINS if isinstance(self.n_prebins, str) else self.n_prebins
+        cap = auto_prebins(int(n), self.n_prebins, numeric=False)
         members, pb, pg = _cap_prebins(members, pb, pg, cap)
         totals = (self.total_bad_, self.total_good_)
         part = self._best_partition(name, pb, pg, numeric=False, totals=totals)
@@ -1075,16 +1074,17 @@ def auto_bins(n: int, max_bins: int | str, min_bin_share: float | str) -> tuple[
     return bins, share
 
 
-def auto_prebins(n: int, n_prebins: int | str) -> int:
-    """Quantile slices of a numeric feature for ``n`` training rows, resolving ``"auto"``.
+def auto_prebins(n: int, n_prebins: int | str, *, numeric: bool = True) -> int:
+    """Pre-bins for ``n`` training rows, resolving ``"auto"``: quantile slices of a numeric
+    feature, or the most category groups of a categorical one (``numeric=False``).
 
-    ``"auto"``: ``n // 2`` clipped to 50..200 below 20,000 rows (two rows per slice up to 400
-    rows, so a bin edge can sit where the risk changes), 50 from 20,000 rows (see the module
-    notes).
+    ``"auto"``: for a numeric feature ``n // 2`` clipped to 50..200 below 20,000 rows (two rows
+    per slice up to 400 rows, so a bin edge can sit where the risk changes), 50 from 20,000
+    rows; 50 category groups (see the module notes).
     """
     if not isinstance(n_prebins, str):
         return int(n_prebins)
-    if n >= _FINE_BELOW:
+    if not numeric or n >= _FINE_BELOW:
         return _COARSE_PREBINS
     return int(np.clip(int(n) // 2, _COARSE_PREBINS, _FINE_PREBINS))
 
@@ -1107,6 +1107,11 @@ def category_share(min_bin_share: float | str, share: float, rare_category_share
     if isinstance(min_bin_share, str):
         return max(float(rare_category_share), share / 2.0)
     return share
+
+
+def _is_auto(value: Any) -> bool:
+    """Whether a size parameter is the string "auto" (anything else is checked as a number)."""
+    return isinstance(value, str) and value == "auto"
 
 
 def _iv_or_neg(iv: float) -> float:
