@@ -195,6 +195,15 @@ def riskkit_auc(X_tr: pd.DataFrame, y_tr: pd.Series, X_te: pd.DataFrame, y_te: p
     return float(roc_auc_score(y_te, card.predict_proba(X_te)[:, 1]))
 
 
+def optbinning_auc(X_tr: pd.DataFrame, y_tr: pd.Series, X_te: pd.DataFrame, y_te: pd.Series,
+                   categorical: list[str] | None = None) -> float:
+    """Test AUC of optbinning's default scorecard (``categorical`` columns passed as objects)."""
+    if categorical:
+        X_tr, X_te = _as_object(X_tr, categorical), _as_object(X_te, categorical)
+    opt = opt_scorecard(list(X_tr.columns), categorical).fit(X_tr, y_tr)
+    return float(roc_auc_score(y_te, opt.predict_proba(X_te)[:, 1]))
+
+
 def german_part(folds: int, seed: int, n_seeds: int = 1, binner_seeds: int = 1) -> None:
     """German credit CV AUC of both default scorecards, paired on the same folds, per CV seed.
 
@@ -213,8 +222,7 @@ def german_part(folds: int, seed: int, n_seeds: int = 1, binner_seeds: int = 1) 
             X_tr, X_te, y_tr, y_te = X.iloc[train], X.iloc[test], y.iloc[train], y.iloc[test]
             for r in range(binner_seeds):
                 ours[r].append(riskkit_auc(X_tr, y_tr, X_te, y_te, r))
-            opt = opt_scorecard(list(X.columns), categorical).fit(_as_object(X_tr, categorical), y_tr)
-            theirs.append(roc_auc_score(y_te, opt.predict_proba(_as_object(X_te, categorical))[:, 1]))
+            theirs.append(optbinning_auc(X_tr, y_tr, X_te, y_te, categorical))
         rows.append((s, [float(np.mean(o)) for o in ours], float(np.std(ours[0])),
                      float(np.mean(theirs)), float(np.std(theirs))))
         if n_seeds > 1:
@@ -257,8 +265,7 @@ def small_part(sizes: list[int], seeds: int, binner_seeds: int = 1) -> None:
             X_tr, y_tr, X_te, y_te, _ = split(rows, seed, "columns")
             ours.append(float(np.mean([riskkit_auc(X_tr, y_tr, X_te, y_te, r)
                                        for r in range(binner_seeds)])))
-            opt = opt_scorecard(list(X_tr.columns)).fit(X_tr, y_tr)
-            theirs.append(roc_auc_score(y_te, opt.predict_proba(X_te)[:, 1]))
+            theirs.append(optbinning_auc(X_tr, y_tr, X_te, y_te))
         d = np.array(ours) - np.array(theirs)
         print(f"| {rows:,} | {np.mean(ours):.4f} | {np.mean(theirs):.4f} | {d.mean():+.4f} "
               f"({d.std(ddof=1):.4f}) | {int((d >= 0).sum())} of {seeds} seeds |")
